@@ -1,0 +1,391 @@
+"""From a user's long table to sorted, validated arrays the kernels can run on.
+
+Every chart type starts here: one row per observation, one or more key columns that name
+the series, a period column and value columns. The result is a :class:`SeriesTable`, in
+which rows are sorted by series then period and each series is a contiguous block.
+
+Sorting is the most expensive step at national scale (more than all the SPC arithmetic),
+so it is skipped when the input is already in order, and otherwise done on one packed
+int64 key rather than on strings (docs/decisions/0002-vectorised-kernels.md).
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Hashable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from qualitas.errors import QualitasError, QualitasWarning, describe_rows
+
+SERIES = "series"  # name of the series column when no `by` columns are given
+
+
+def as_pandas(data: Any) -> pd.DataFrame:
+    """Accept a pandas DataFrame or any table that speaks the Arrow protocols."""
+    if isinstance(data, pd.DataFrame):
+        return data
+    if hasattr(data, "__arrow_c_stream__") or hasattr(data, "__arrow_c_array__"):
+        import pyarrow as pa
+
+        return pa.table(data).to_pandas()
+    if hasattr(data, "to_pandas"):
+        return data.to_pandas()
+    raise QualitasError(
+        "data must be a pandas DataFrame or a table with the Arrow interface "
+        f"(pyarrow, Polars, DuckDB...), not {type(data).__name__}"
+    )
+
+
+def normalise_by(by: str | Sequence[str] | None) -> list[str]:
+    if by is None:
+        return []
+    if isinstance(by, str):
+        return [by]
+    return list(by)
+
+
+@dataclass(frozen=True)
+class SeriesTable:
+    """Rows sorted by series then period, with the arrays the kernels need.
+
+    ``order[i]`` is the input row that became sorted row ``i``; ``series_code[i]`` the
+    series it belongs to (0..n_series-1, in key order); ``keys`` holds one row per
+    series with the ``by`` columns.
+    """
+
+    by: list[str]
+    keys: pd.DataFrame
+    order: np.ndarray
+    series_code: np.ndarray
+    series_start: np.ndarray  # index of each series' first sorted row, plus the end
+    period: pd.Series  # sorted periods in the user's type
+    period_key: np.ndarray  # int64 that orders and compares periods
+    values: dict[str, np.ndarray]  # float64 columns, sorted
+
+    @property
+    def n_rows(self) -> int:
+        return len(self.order)
+
+    @property
+    def n_series(self) -> int:
+        return len(self.keys)
+
+    def key_columns(self) -> dict[str, Any]:
+        """The ``by`` columns expanded to one value per sorted row."""
+        out: dict[str, Any] = {}
+        for name in self.by:
+            col = self.keys[name]
+            if isinstance(col.dtype, pd.CategoricalDtype):
+                out[name] = pd.Categorical.from_codes(
+                    col.cat.codes.to_numpy()[self.series_code], dtype=col.dtype
+                )
+            else:
+                out[name] = col.to_numpy()[self.series_code]
+        return out
+
+    def series_lookup(self, key: Hashable) -> int | None:
+        """The code of the series named by ``key`` (a value, or a tuple for several
+        ``by`` columns), or None when there is no such series."""
+        return self._lookup().get(key if len(self.by) != 1 else _scalar(key))
+
+    def _lookup(self) -> dict[Hashable, int]:
+        cached = self.__dict__.get("_lookup_cache")
+        if cached is None:
+            if len(self.by) == 1:
+                names: list[Hashable] = list(self.keys[self.by[0]].tolist())
+            else:
+                names = list(self.keys[self.by].itertuples(index=False, name=None))
+            cached = {name: code for code, name in enumerate(names)}
+            object.__setattr__(self, "_lookup_cache", cached)
+        return cached
+
+
+def _scalar(key: Hashable) -> Hashable:
+    if isinstance(key, tuple) and len(key) == 1:
+        return key[0]
+    return key
+
+
+def prepare(
+    frame: pd.DataFrame,
+    *,
+    period: str,
+    values: Sequence[str],
+    by: Sequence[str],
+    required_values: Sequence[str] = (),
+) -> SeriesTable:
+    """Validate the columns, sort the rows and return a :class:`SeriesTable`.
+
+    ``values`` are numeric columns (missing values allowed unless listed in
+    ``required_values``). Errors name the column and the first offending rows.
+    """
+    wanted = [*by, period, *values]
+    missing = [c for c in dict.fromkeys(wanted) if c not in frame.columns]
+    if missing:
+        raise QualitasError(
+            f"column{'s' if len(missing) > 1 else ''} {', '.join(map(repr, missing))} "
+            f"not found; the data has {', '.join(map(repr, map(str, frame.columns)))}"
+        )
+    n = len(frame)
+
+    numeric = {name: _numeric(frame[name], name) for name in values}
+    for name in required_values:
+        bad = np.flatnonzero(np.isnan(numeric[name]))
+        if len(bad):
+            raise QualitasError(f"column {name!r} has missing values in {describe_rows(bad)}")
+
+    period_values, period_key = _periods(frame[period], period)
+    series_code, keys = _series_codes(frame, by, n)
+
+    order = _sort_order(series_code, period_key)
+    if order is not None:
+        series_code = series_code[order]
+        period_key = period_key[order]
+        period_values = period_values.take(order)
+        numeric = {k: v[order] for k, v in numeric.items()}
+    else:
+        order = np.arange(n)
+
+    same = (series_code[1:] == series_code[:-1]) & (period_key[1:] == period_key[:-1])
+    if same.any():
+        dup = np.sort(np.concatenate([order[1:][same], order[:-1][same]]))
+        where = "within a series " if by else ""
+        raise QualitasError(
+            f"period {str(period_values.iloc[int(np.flatnonzero(same)[0])])!r} appears "
+            f"more than once {where}(column {period!r}, {describe_rows(np.unique(dup))}); "
+            "each series needs one value per period"
+        )
+
+    starts = np.flatnonzero(np.r_[True, series_code[1:] != series_code[:-1]]) if n else np.array([], dtype=np.int64)
+    series_start = np.r_[starts, n].astype(np.int64)
+    return SeriesTable(
+        by=list(by),
+        keys=keys,
+        order=order,
+        series_code=series_code,
+        series_start=series_start,
+        period=period_values.reset_index(drop=True),
+        period_key=period_key,
+        values=numeric,
+    )
+
+
+def _numeric(column: pd.Series, name: str) -> np.ndarray:
+    if pd.api.types.is_bool_dtype(column.dtype):
+        raise QualitasError(f"column {name!r} holds true/false values, not numbers")
+    if pd.api.types.is_numeric_dtype(column.dtype):
+        return column.to_numpy(dtype=np.float64, na_value=np.nan)
+    converted = pd.to_numeric(column, errors="coerce")
+    bad = np.flatnonzero(converted.isna().to_numpy() & column.notna().to_numpy())
+    # Blank text cells are missing values, not errors.
+    if len(bad):
+        text = column.iloc[bad].astype(str).str.strip()
+        bad = bad[(text != "").to_numpy()]
+    if len(bad):
+        example = column.iloc[int(bad[0])]
+        raise QualitasError(
+            f"column {name!r} must hold numbers, but {describe_rows(bad)} "
+            f"{'holds' if len(bad) == 1 else 'hold'} text such as {str(example)!r}"
+        )
+    return converted.to_numpy(dtype=np.float64, na_value=np.nan)
+
+
+def _periods(column: pd.Series, name: str) -> tuple[pd.Series, np.ndarray]:
+    """Periods as given (dates, or whole numbers such as week numbers) and an int64
+    key that sorts them."""
+    missing = np.flatnonzero(column.isna().to_numpy())
+    if len(missing):
+        raise QualitasError(f"column {name!r} has no period in {describe_rows(missing)}")
+    if pd.api.types.is_datetime64_any_dtype(column.dtype):
+        values = column.dt.tz_localize(None) if column.dt.tz is not None else column
+        return values, values.to_numpy(dtype="datetime64[ns]").view(np.int64)
+    if pd.api.types.is_integer_dtype(column.dtype):
+        return column, column.to_numpy(dtype=np.int64)
+    if isinstance(column.dtype, pd.PeriodDtype):
+        return column.dt.to_timestamp(), column.dt.to_timestamp().to_numpy().view(np.int64)
+    if pd.api.types.is_float_dtype(column.dtype):
+        bad = np.flatnonzero(column.to_numpy() != np.floor(column.to_numpy()))
+        if len(bad):
+            raise QualitasError(
+                f"column {name!r} must hold dates or whole numbers, "
+                f"but {describe_rows(bad)} {'is' if len(bad) == 1 else 'are'} fractional"
+            )
+        as_int = column.astype(np.int64)
+        return as_int, as_int.to_numpy()
+    # Text or Python dates: parse as ISO dates (the format of every NHS open data set).
+    parsed = pd.to_datetime(column, errors="coerce", format="ISO8601")
+    if parsed.isna().any():
+        parsed = pd.to_datetime(column, errors="coerce", dayfirst=True, format="mixed")
+    bad = np.flatnonzero(parsed.isna().to_numpy())
+    if len(bad):
+        raise QualitasError(
+            f"column {name!r} must hold dates such as 2024-04-01, but "
+            f"{describe_rows(bad)} {'holds' if len(bad) == 1 else 'hold'} "
+            f"{str(column.iloc[int(bad[0])])!r}"
+        )
+    if parsed.dt.tz is not None:
+        parsed = parsed.dt.tz_localize(None)
+    parsed = parsed.astype("datetime64[ns]")
+    return parsed, parsed.to_numpy().view(np.int64)
+
+
+def _series_codes(frame: pd.DataFrame, by: Sequence[str], n: int) -> tuple[np.ndarray, pd.DataFrame]:
+    """Integer codes for the series, numbered in sorted key order."""
+    if not by:
+        return np.zeros(n, dtype=np.int64), pd.DataFrame(index=range(1 if n else 0))
+    codes_list = []
+    uniques_list = []
+    for name in by:
+        column = frame[name]
+        missing = np.flatnonzero(column.isna().to_numpy())
+        if len(missing):
+            raise QualitasError(f"column {name!r} names no series in {describe_rows(missing)}")
+        if isinstance(column.dtype, pd.CategoricalDtype):
+            column = column.cat.remove_unused_categories()
+            codes = column.cat.codes.to_numpy().astype(np.int64)
+            uniques: Any = column.cat.categories
+            # Categorical series keep their level order (as R factors do).
+            codes_list.append(codes)
+            uniques_list.append(pd.Categorical(uniques, categories=uniques))
+            continue
+        codes, uniques = pd.factorize(column, sort=True)
+        codes_list.append(codes.astype(np.int64))
+        if pd.api.types.is_numeric_dtype(column.dtype) or pd.api.types.is_datetime64_any_dtype(column.dtype):
+            uniques_list.append(np.asarray(uniques))
+        else:
+            uniques_list.append(pd.Categorical(np.asarray(uniques, dtype=object)))
+    if len(by) == 1:
+        code = codes_list[0]
+        keys = pd.DataFrame({by[0]: uniques_list[0]})
+        return code, keys
+    # Several key columns: combine their codes into one, in lexicographic order.
+    sizes = [len(u) for u in uniques_list]
+    combined = np.zeros(n, dtype=np.int64)
+    for codes, size in zip(codes_list, sizes, strict=True):
+        combined = combined * size + codes
+    code, present = pd.factorize(combined, sort=True)
+    rest = np.asarray(present, dtype=np.int64)
+    parts: list[np.ndarray] = []
+    for size in reversed(sizes):
+        parts.append(rest % size)
+        rest = rest // size
+    parts.reverse()
+    keys = pd.DataFrame(
+        {
+            name: (uniques.take(part) if isinstance(uniques, pd.Categorical) else uniques[part])
+            for name, uniques, part in zip(by, uniques_list, parts, strict=True)
+        }
+    )
+    for name, uniques in zip(by, uniques_list, strict=True):
+        if isinstance(uniques, pd.Categorical):
+            keys[name] = pd.Categorical(keys[name], categories=uniques.categories)
+    return code.astype(np.int64), keys
+
+
+def _sort_order(series_code: np.ndarray, period_key: np.ndarray) -> np.ndarray | None:
+    """The permutation that sorts rows by (series, period), or None if already sorted.
+
+    One linear pass checks the order first; national extracts usually arrive sorted.
+    """
+    n = len(series_code)
+    if n < 2:
+        return None
+    ds = np.diff(series_code)
+    if (ds >= 0).all() and (np.diff(period_key)[ds == 0] >= 0).all():
+        return None
+    # Pack (series, period rank, row) into one int64 and sort that: far faster than
+    # argsort or lexsort on large inputs. Fall back to lexsort if it does not fit.
+    period_rank = np.unique(period_key, return_inverse=True)[1].astype(np.int64)
+    row_bits = int(n - 1).bit_length()
+    period_bits = max(int(period_rank.max()).bit_length(), 1)
+    series_bits = max(int(series_code.max()).bit_length(), 1)
+    if row_bits + period_bits + series_bits <= 63:
+        packed = (series_code << (period_bits + row_bits)) | (period_rank << row_bits) | np.arange(n, dtype=np.int64)
+        packed.sort()
+        return packed & ((1 << row_bits) - 1)
+    return np.lexsort((period_key, series_code))
+
+
+def per_series(
+    setting: Any,
+    table: SeriesTable,
+    *,
+    name: str,
+    convert: Any,
+    fill: Any,
+) -> list[Any]:
+    """Expand a setting given for all series or as a mapping series -> value into one
+    value per series, checking that every key names a series."""
+    if isinstance(setting, Mapping):
+        if not table.by:
+            raise QualitasError(f"{name} is given per series, but no `by` columns name the series")
+        out = [fill] * table.n_series
+        unknown = []
+        for key, value in setting.items():
+            code = table.series_lookup(key)
+            if code is None:
+                unknown.append(key)
+            else:
+                out[code] = convert(value)
+        if unknown:
+            raise QualitasError(
+                f"{name} names {len(unknown)} series not in the data: "
+                + ", ".join(map(repr, unknown[:5]))
+                + (" ..." if len(unknown) > 5 else "")
+            )
+        return out
+    return [convert(setting)] * table.n_series
+
+
+def warn_gaps(table: SeriesTable, period: str) -> list[str]:
+    """Warn about missing periods inside a series (e.g. a month with no row), which
+    would otherwise be treated as consecutive points. Returns the messages."""
+    n = table.n_rows
+    if n < 3:
+        return []
+    same = table.series_code[1:] == table.series_code[:-1]
+    if not same.any():
+        return []
+    if pd.api.types.is_datetime64_any_dtype(table.period.dtype):
+        stamps = table.period.to_numpy(dtype="datetime64[ns]")
+        days = np.diff(stamps).astype("timedelta64[D]").astype(np.int64)[same]
+        typical = int(np.median(days)) if len(days) else 0
+        if 28 <= typical <= 31 or 89 <= typical <= 92 or 365 <= typical <= 366:
+            months = stamps.astype("datetime64[M]").astype(np.int64)
+            step = {True: 1}.get(28 <= typical <= 31, 3 if typical < 365 else 12)
+            gap = (np.diff(months) > step) & same
+            unit = {1: "month", 3: "quarter", 12: "year"}[step]
+        elif typical > 0:
+            gap = (np.diff(stamps).astype("timedelta64[D]").astype(np.int64) > typical) & same
+            unit = "week" if typical == 7 else ("day" if typical == 1 else f"{typical}-day period")
+        else:
+            return []
+    else:
+        steps = np.diff(table.period_key)[same]
+        typical = int(np.median(steps)) if len(steps) else 0
+        if typical <= 0:
+            return []
+        gap = (np.diff(table.period_key) > typical) & same
+        unit = "period"
+    where = np.flatnonzero(gap)
+    if not len(where):
+        return []
+    n_series = len(np.unique(table.series_code[where]))
+    first = int(where[0])
+    owner = ""
+    if table.by:
+        key = table.keys.iloc[int(table.series_code[first])]
+        owner = " in series " + ", ".join(f"{k}={key[k]}" for k in table.by)
+    message = (
+        f"{len(where)} gap{'s' if len(where) > 1 else ''} in the periods of "
+        f"{n_series} series: at least one {unit} is missing{owner} between "
+        f"{table.period.iloc[first]} and {table.period.iloc[first + 1]}. "
+        "Points either side of a gap are treated as consecutive; add the missing "
+        "periods with an empty value if they should be shown as missing."
+    )
+    warnings.warn(message, QualitasWarning, stacklevel=3)
+    return [message]

@@ -1,0 +1,337 @@
+"""The Making Data Count XmR chart, for every series at once.
+
+Exactly the method of NHSRplotthedots 0.2.2 (docs/methods/xmr.md): mean and moving-range
+limits per segment, outlier screening of moving ranges, the four special-cause rules,
+point types, variation and assurance icons. All series are computed in one pass of array
+operations over the sorted rows; there is no loop over series or points.
+
+>>> import pandas as pd
+>>> data = pd.DataFrame({
+...     "month": pd.date_range("2024-01-01", periods=12, freq="MS"),
+...     "value": [5, 6, 5, 7, 6, 5, 6, 7, 6, 5, 6, 15],
+... })
+>>> result = xmr(data, value="value", period="month")
+>>> result.icons.loc[0, "variation"]
+'improvement_high'
+>>> result.points["special_cause"].iloc[-1]
+'above_upl'
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from qualitas.errors import QualitasError, QualitasWarning
+from qualitas.spc import rules as mdc
+from qualitas.spc import segments
+from qualitas.spc.rules import Rules
+from qualitas.spc.table import SeriesTable, as_pandas, normalise_by, per_series, prepare, warn_gaps
+
+LIMIT_FACTOR = 2.66  # 3 / d2 rounded as in the Making Data Count tools
+SCREEN_FACTOR = 3.267  # moving ranges at or above 3.267 x mean MR are screened out
+NEAR_FACTOR = 2 * (LIMIT_FACTOR / 3)  # two-sigma lines, computed as the package does
+SHORT_SEGMENT = 13  # segments with fewer rows than this get trial limits
+
+
+@dataclass(frozen=True)
+class XmrRequest:
+    """Everything that defines an XmR calculation, apart from the data."""
+
+    value: str
+    period: str
+    by: tuple[str, ...] = ()
+    direction: str | Mapping[Any, str] = "increase"
+    target: float | Mapping[Any, float] | None = None
+    rebase: Sequence[Any] | Mapping[Any, Sequence[Any]] | None = None
+    fix_after: int | None = None
+    screen_outliers: bool = True
+    rules: Rules = field(default_factory=Rules)
+
+    def __post_init__(self) -> None:
+        if isinstance(self.direction, Mapping):
+            for d in self.direction.values():
+                mdc.check_direction(d)
+        else:
+            mdc.check_direction(self.direction)
+        if self.fix_after is not None and (
+            isinstance(self.fix_after, bool)
+            or not isinstance(self.fix_after, int | np.integer)
+            or self.fix_after < 2
+        ):
+            raise QualitasError(
+                f"fix_after must be a whole number of at least 2 (limits need two points), "
+                f"not {self.fix_after!r}"
+            )
+
+
+@dataclass(frozen=True)
+class XmrResult:
+    """Three tables: ``points`` (one row per input row), ``summary`` (one row per series
+    and segment) and ``icons`` (one row per series); and any warnings raised."""
+
+    points: pd.DataFrame
+    summary: pd.DataFrame
+    icons: pd.DataFrame
+    warnings: tuple[str, ...] = ()
+
+
+def xmr(
+    data: Any,
+    *,
+    value: str,
+    period: str,
+    by: str | Sequence[str] | None = None,
+    direction: str | Mapping[Any, str] = "increase",
+    target: float | Mapping[Any, float] | None = None,
+    rebase: Sequence[Any] | Mapping[Any, Sequence[Any]] | None = None,
+    fix_after: int | None = None,
+    screen_outliers: bool = True,
+    rules: Rules | dict[str, Any] | None = None,
+) -> XmrResult:
+    """Making Data Count XmR charts for every series in ``data``.
+
+    ``data`` is long: one row per series and period. ``by`` names the columns that
+    identify a series (none: the whole table is one series). ``direction`` says which
+way is better: ``"increase"``, ``"decrease"`` or ``"neutral"``, for every series or as
+a mapping from series key to direction (unnamed series: increase). ``target`` is a number for
+    every series or a mapping from series key to number; ``rebase`` a list of periods at
+    which every series starts a new segment, or a mapping from series key to such a
+    list. ``fix_after`` computes each segment's limits from its first N points only.
+    ``rules`` sets the shift and trend lengths and the two-of-three rule (see
+    :class:`Rules`). Series keys in mappings are the ``by`` value, or a tuple of values
+    when there are several ``by`` columns.
+    """
+    request = XmrRequest(
+        value=value,
+        period=period,
+        by=tuple(normalise_by(by)),
+        direction=direction,
+        target=target,
+        rebase=rebase,
+        fix_after=fix_after,
+        screen_outliers=bool(screen_outliers),
+        rules=Rules.coerce(rules),
+    )
+    return run(as_pandas(data), request)
+
+
+def run(frame: pd.DataFrame, request: XmrRequest) -> XmrResult:
+    """Compute an :class:`XmrRequest` on a pandas DataFrame."""
+    if len(frame) == 0:
+        raise QualitasError("the data has no rows")
+    table = prepare(frame, period=request.period, values=[request.value], by=list(request.by))
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", QualitasWarning)
+        warn_gaps(table, request.period)
+        seg = segments.build(table.series_start, _rebase_rows(table, request))
+        target = np.asarray(
+            per_series(request.target, table, name="target", convert=_number, fill=np.nan),
+            dtype=np.float64,
+        )
+        direction = np.asarray(
+            per_series(request.direction, table, name="direction", convert=mdc.DIRECTIONS.index, fill=0),
+            dtype=np.int8,
+        )
+        arrays = compute(table.values[request.value], seg, request, direction[table.series_code])
+        short = arrays["segment_length"] < SHORT_SEGMENT
+        if short.any():
+            warnings.warn(
+                f"{int(short.sum())} segment{'s have' if short.sum() > 1 else ' has'} fewer than "
+                f"{SHORT_SEGMENT} points: their limits are trial limits, to be revised "
+                "as more data arrive.",
+                QualitasWarning,
+                stacklevel=2,
+            )
+    messages = tuple(str(w.message) for w in caught)
+    for w in caught:
+        warnings.warn(w.message, w.category, stacklevel=2)
+    return _assemble(table, seg, arrays, target, direction, request, messages)
+
+
+def _number(v: Any) -> float:
+    if v is None:
+        return np.nan
+    try:
+        return float(v)
+    except (TypeError, ValueError):
+        raise QualitasError(f"target must be a number, not {v!r}") from None
+
+
+def _rebase_rows(table: SeriesTable, request: XmrRequest) -> np.ndarray:
+    """Per sorted row: does a new segment start here?"""
+    n = table.n_rows
+    if request.rebase is None:
+        return np.zeros(n, dtype=bool)
+    if isinstance(request.rebase, Mapping):
+        lists = per_series(request.rebase, table, name="rebase", convert=_as_list, fill=[])
+        codes = np.repeat(np.arange(table.n_series), [len(x) for x in lists])
+        flat = [p for x in lists for p in x]
+        keys = _period_keys(flat, table)
+        wanted = pd.MultiIndex.from_arrays([codes, keys])
+        here = pd.MultiIndex.from_arrays([table.series_code, table.period_key])
+        return np.asarray(here.isin(wanted))
+    return np.isin(table.period_key, _period_keys(_as_list(request.rebase), table))
+
+
+def _as_list(v: Any) -> list[Any]:
+    if isinstance(v, str | bytes) or not isinstance(v, Sequence | np.ndarray | pd.Index | pd.Series):
+        return [v]
+    return list(v)
+
+
+def _period_keys(values: list[Any], table: SeriesTable) -> np.ndarray:
+    """Rebase periods converted to the same int64 key as the data's periods."""
+    if not values:
+        return np.array([], dtype=np.int64)
+    if pd.api.types.is_datetime64_any_dtype(table.period.dtype):
+        stamps = pd.to_datetime(pd.Series(values), errors="coerce", format="mixed")
+        if stamps.isna().any():
+            bad = values[int(np.flatnonzero(stamps.isna().to_numpy())[0])]
+            raise QualitasError(f"rebase period {bad!r} is not a date")
+        if stamps.dt.tz is not None:
+            stamps = stamps.dt.tz_localize(None)
+        return stamps.to_numpy(dtype="datetime64[ns]").view(np.int64)
+    try:
+        return np.asarray([int(v) for v in values], dtype=np.int64)
+    except (TypeError, ValueError):
+        raise QualitasError(f"rebase periods must be like the data's periods, e.g. {table.period.iloc[0]!r}") from None
+
+
+def compute(
+    y: np.ndarray, seg: segments.Segments, request: XmrRequest, direction: np.ndarray
+) -> dict[str, np.ndarray]:
+    """The XmR kernel: limits, special causes and point types for every row.
+
+    Per-segment arrays are indexed by segment; per-row arrays by sorted row.
+    """
+    n = len(y)
+    # Baseline: the first `fix_after` rows of each segment (missing values count).
+    baseline = y if request.fix_after is None else np.where(seg.pos < request.fix_after, y, np.nan)
+    has = ~np.isnan(baseline)
+    mean = seg.mean(baseline, has)
+
+    # Moving ranges within segments; a missing neighbour gives no moving range.
+    mr = np.full(n, np.nan)
+    mr[1:] = np.abs(baseline[1:] - baseline[:-1])
+    mr[seg.pos == 0] = np.nan
+    has_mr = ~np.isnan(mr)
+    amr = seg.mean(mr, has_mr)
+    if request.screen_outliers:
+        # One pass: keep moving ranges strictly below 3.267 x their mean.
+        with np.errstate(invalid="ignore"):
+            keep = has_mr & (mr < SCREEN_FACTOR * amr[seg.id])
+        amr = seg.mean(mr, keep)
+
+    lpl = mean - LIMIT_FACTOR * amr
+    upl = mean + LIMIT_FACTOR * amr
+    near_lower = mean - NEAR_FACTOR * amr
+    near_upper = mean + NEAR_FACTOR * amr
+    sid = seg.id
+    code = mdc.special_causes(
+        y, mean[sid], lpl[sid], upl[sid], near_lower[sid], near_upper[sid], seg, request.rules
+    )
+    ptype = mdc.point_types(code, direction)
+    return {
+        "mean": mean,
+        "lpl": lpl,
+        "upl": upl,
+        "special_cause": code,
+        "point_type": ptype,
+        "segment_length": seg.length,
+    }
+
+
+def _assemble(
+    table: SeriesTable,
+    seg: segments.Segments,
+    arrays: dict[str, np.ndarray],
+    target: np.ndarray,
+    direction: np.ndarray,
+    request: XmrRequest,
+    messages: tuple[str, ...],
+) -> XmrResult:
+    sid = seg.id
+    keys = table.key_columns()
+    short = arrays["segment_length"] < SHORT_SEGMENT
+    points = pd.DataFrame(
+        {
+            **keys,
+            "period": table.period.to_numpy(),
+            "value": table.values[request.value],
+            "segment": seg.number,
+            "mean": arrays["mean"][sid],
+            "lpl": arrays["lpl"][sid],
+            "upl": arrays["upl"][sid],
+            "special_cause": mdc.categorical(arrays["special_cause"], mdc.SPECIAL_CAUSE_DTYPE),
+            "point_type": mdc.categorical(arrays["point_type"], mdc.POINT_TYPE_DTYPE),
+            "short_segment": short[sid],
+            "target": target[table.series_code],
+        }
+    )
+
+    # Summary: one row per series and segment.
+    ptype = arrays["point_type"]
+    count = seg.length
+    improvement = np.bincount(sid, weights=(ptype == 1), minlength=seg.count).astype(np.int64)
+    concern = np.bincount(sid, weights=(ptype == 2), minlength=seg.count).astype(np.int64)
+    flagged = np.bincount(sid, weights=(arrays["special_cause"] != 0), minlength=seg.count).astype(np.int64)
+    last = seg.last
+    seg_variation = mdc.variation_icons(ptype[last], direction[table.series_code[last]])
+
+    series_last = table.series_start[1:] - 1
+    last_seg = sid[series_last]
+    series_dirs = direction
+    variation = mdc.variation_icons(ptype[series_last], series_dirs)
+    assurance = mdc.assurance_icons(
+        target, arrays["lpl"][last_seg], arrays["upl"][last_seg], series_dirs
+    )
+    seg_assurance = np.full(seg.count, -1, dtype=np.int8)
+    seg_assurance[last_seg] = assurance
+
+    seg_keys = {k: _take(v, seg.start[:-1]) for k, v in keys.items()}
+    summary = pd.DataFrame(
+        {
+            **seg_keys,
+            "segment": seg.number[seg.start[:-1]],
+            "start": table.period.to_numpy()[seg.start[:-1]],
+            "end": table.period.to_numpy()[last],
+            "mean": arrays["mean"],
+            "lpl": arrays["lpl"],
+            "upl": arrays["upl"],
+            "n": count,
+            "common_cause": count - flagged,
+            "improvement": improvement,
+            "concern": concern,
+            "variation": mdc.categorical(seg_variation, mdc.VARIATION_DTYPE),
+            "assurance": mdc.categorical(seg_assurance, mdc.ASSURANCE_DTYPE),
+            "short_segment": short,
+        }
+    )
+
+    icons = pd.DataFrame(
+        {
+            **{k: _take(v, table.series_start[:-1]) for k, v in keys.items()},
+            "period": table.period.to_numpy()[series_last],
+            "value": table.values[request.value][series_last],
+            "mean": arrays["mean"][last_seg],
+            "lpl": arrays["lpl"][last_seg],
+            "upl": arrays["upl"][last_seg],
+            "target": target,
+            "direction": pd.Categorical.from_codes(direction, categories=list(mdc.DIRECTIONS)),
+            "variation": mdc.categorical(variation, mdc.VARIATION_DTYPE),
+            "assurance": mdc.categorical(assurance, mdc.ASSURANCE_DTYPE),
+        }
+    )
+    return XmrResult(points=points, summary=summary, icons=icons, warnings=messages)
+
+
+def _take(column: Any, index: np.ndarray) -> Any:
+    if isinstance(column, pd.Categorical):
+        return column.take(index)
+    return np.asarray(column)[index]
