@@ -192,6 +192,12 @@ def run_xmr(
     frame = frame.dropna(subset=["value"])
     if frame.empty:
         return None
+    # The engine refuses settings for series it was not given; keep only those present.
+    present = set(frame[by].unique().tolist())
+    direction, target, rebase = (
+        {k: v for k, v in x.items() if k in present} if isinstance(x, dict) else x
+        for x in (direction, target, rebase)
+    )
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", QualitasWarning)
         return xmr(
