@@ -509,6 +509,8 @@ def _match_existing(frame: pd.DataFrame) -> pd.DataFrame:
             old_numerator=np.nan,
             old_denominator=np.nan,
         )
+    for col in ("unit_id", "old_value", "old_numerator", "old_denominator"):
+        old[col] = pd.to_numeric(old[col], errors="coerce")  # None becomes NaN
     old["unit_key"] = old["unit_id"].fillna(-1).astype(np.int64)
     old["period_key"] = pd.to_datetime(old["period"])
     keys = [
