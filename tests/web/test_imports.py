@@ -63,7 +63,8 @@ def test_a_good_file_is_previewed_then_applied_whole(world, before):
     new = Observation.objects.get(
         organisation__ods_code="RAA", period="2025-01-01", breakdown=""
     )
-    assert new.numerator == 40 and new.denominator == 9000
+    assert new.numerator == 40
+    assert new.denominator == 9000
     assert new.value == pytest.approx(40 / 9000 * 1000)
     assert len(_snapshot()) == len(before) + 2
 
@@ -201,7 +202,7 @@ def test_every_error_is_counted_even_when_only_the_first_are_kept(world):
     ],
 )
 def test_unusable_files_are_refused_with_a_reason(data, filename, expected):
-    with pytest.raises(FileRefused, match=".") as e:
+    with pytest.raises(FileRefused) as e:
         read_table(data, filename, max_bytes=LIMIT)
     assert expected in str(e.value)
 
@@ -311,5 +312,6 @@ def test_discarding_changes_nothing(world, before):
     analyst, batch = _check(world, HEADER + "falls,RAA,2025-05,4,9000\n")
     services.discard_import(by=analyst, batch=batch)
     batch.refresh_from_db()
-    assert batch.status == ImportBatch.Status.DISCARDED and batch.pending is None
+    assert batch.status == ImportBatch.Status.DISCARDED
+    assert batch.pending is None
     assert _snapshot() == before

@@ -535,7 +535,7 @@ def breakdown(request: HttpRequest, code: str, ods: str, name: str) -> HttpRespo
                     "variation": str(row.variation),
                     "spark": (lines[i], dots[i], kinds[i]),
                     "spec": spec,
-                    "id": f"g{i}",
+                    "id": f"spec-g{i}",
                     "mean_raw": float(row.mean),
                 }
             )
