@@ -85,8 +85,10 @@ def test_reuploading_the_same_periods_updates_them_and_says_so(world, before):
     event = AuditEvent.objects.get(action="import.applied")
     assert "1 replacing earlier values" in event.summary
     # The value it replaced is kept in the audit log.
-    assert len(event.before["replaced"]["rows"]) == 1
-    assert event.before["replaced"]["rows"][0][3] == "2023-01-01"
+    replaced = event.before["replaced"]
+    assert replaced["period"] == ["2023-01-01"]
+    assert replaced["numerator"] != [99.0]  # the earlier value, not the new one
+    assert len(replaced["value"]) == 1
     assert len(_snapshot()) == len(before) + 1
 
 

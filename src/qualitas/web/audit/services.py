@@ -45,8 +45,12 @@ def record(
     after: Any = None,
     object_type: str | None = None,
     object_id: str | int | None = None,
+    prepared: bool = False,
 ) -> AuditEvent:
-    """Write one audit event. Call inside the same transaction as the change."""
+    """Write one audit event. Call inside the same transaction as the change.
+
+    ``prepared``: ``before`` and ``after`` already hold only JSON types (large
+    payloads, such as the rows an import replaced, skip the conversion)."""
     user = by if getattr(by, "is_authenticated", False) else None
     if organisation is None and obj is not None:
         organisation = getattr(obj, "organisation", None)
@@ -63,6 +67,6 @@ def record(
         object_repr=(str(obj) if obj is not None else "")[:300],
         organisation=organisation,
         summary=summary[:500],
-        before=jsonable(before),
-        after=jsonable(after),
+        before=before if prepared else jsonable(before),
+        after=after if prepared else jsonable(after),
     )

@@ -333,7 +333,9 @@ def check(table: pd.DataFrame, lookup: Lookup) -> Checked:
     # Formulas typed into a CSV (Excel workbooks are refused earlier).
     for col in KNOWN:
         text = table[col]
-        looks = text.str.startswith(FORMULA_START).to_numpy() & ~_numeric_text(text)
+        looks = text.str.startswith(FORMULA_START).to_numpy()
+        if looks.any():  # '+5' is a number, not a formula
+            looks[looks] = ~_numeric_text(text[looks])
         err.add(
             looks,
             col,

@@ -485,22 +485,49 @@ def _summary(frame: pd.DataFrame) -> dict[str, Any]:
 
 
 def _match_existing(frame: pd.DataFrame) -> pd.DataFrame:
-    """The rows of ``frame`` with the id and values of the observation each would replace."""
+    """The rows of ``frame`` with the id and values of the observation each would replace.
+
+    Existing rows are read with one raw query (periods as text, so the database
+    driver does not build a date object per row): at 100,000 rows this is several
+    times faster than a values_list."""
     if frame.empty:
         return frame.assign(existing_id=pd.Series(dtype=float))
-    qs = Observation.objects.filter(
-        measure_id__in=frame["measure_id"].unique().tolist(),
-        organisation_id__in=frame["organisation_id"].unique().tolist(),
-        period__gte=frame["period"].min().date(),
-        period__lte=frame["period"].max().date(),
-    ).values_list("id", *KEY, "value", "numerator", "denominator")
+    measures = frame["measure_id"].unique().tolist()
+    orgs = frame["organisation_id"].unique().tolist()
+    table = connection.ops.quote_name(Observation._meta.db_table)
+    sql = (
+        f"SELECT id, measure_id, organisation_id, unit_id, CAST(period AS TEXT), breakdown, stratum, "
+        f"value, numerator, denominator FROM {table} "
+        f"WHERE measure_id IN ({', '.join(['%s'] * len(measures))}) "
+        f"AND organisation_id IN ({', '.join(['%s'] * len(orgs))}) AND period >= %s AND period <= %s"
+    )
+    params = [
+        *measures,
+        *orgs,
+        frame["period"].min().date(),
+        frame["period"].max().date(),
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
     old = pd.DataFrame.from_records(
-        list(qs),
-        columns=["existing_id", *KEY, "old_value", "old_numerator", "old_denominator"],
+        rows,
+        columns=[
+            "existing_id",
+            "measure_id",
+            "organisation_id",
+            "unit_id",
+            "period",
+            "breakdown",
+            "stratum",
+            "old_value",
+            "old_numerator",
+            "old_denominator",
+        ],
     )
     left = frame.assign(
         unit_key=frame["unit_id"].fillna(-1).astype(np.int64),
-        period_key=pd.to_datetime(frame["period"]).dt.normalize(),
+        period_key=pd.to_datetime(frame["period"]).dt.strftime("%Y-%m-%d"),
     )
     if old.empty:
         return left.assign(
@@ -512,7 +539,7 @@ def _match_existing(frame: pd.DataFrame) -> pd.DataFrame:
     for col in ("unit_id", "old_value", "old_numerator", "old_denominator"):
         old[col] = pd.to_numeric(old[col], errors="coerce")  # None becomes NaN
     old["unit_key"] = old["unit_id"].fillna(-1).astype(np.int64)
-    old["period_key"] = pd.to_datetime(old["period"])
+    old["period_key"] = old["period"].str.slice(0, 10)
     keys = [
         "measure_id",
         "organisation_id",
@@ -556,6 +583,7 @@ def apply_import(*, by: Any, batch: ImportBatch) -> ImportBatch:
             "added": added,
             "updated": updated,
         },
+        prepared=True,
     )
     return batch
 
@@ -596,77 +624,57 @@ def load_records(*, by: Any, organisation: Organisation, records: Any) -> Import
     return batch
 
 
+COLUMNS = [
+    "measure_id",
+    "organisation_id",
+    "unit_id",
+    "period",
+    "breakdown",
+    "stratum",
+    "value",
+    "numerator",
+    "denominator",
+    "batch_id",
+    "updated_at",
+]
+
+
 def _write(
     frame: pd.DataFrame, batch: ImportBatch
 ) -> tuple[int, int, dict[str, Any] | None]:
     """Delete the observations the rows replace, then insert every row.
 
-    Inserting with one executemany is many times faster than model instances at
-    100,000 rows, and delete-then-insert needs no upsert on the partial unique
-    indexes (which Django cannot target)."""
+    Bulk SQL rather than model instances: at 100,000 rows model instances take longer
+    than the 10-second target on their own. Delete-then-insert needs no upsert on the
+    partial unique indexes (which Django cannot target); the transaction makes it all
+    or nothing. PostgreSQL gets COPY, other databases executemany."""
     matched = _match_existing(frame)
     replaced = matched[matched["existing_id"].notna()]
-    before = None
-    if len(replaced):
-        before = {
-            "replaced": {
-                "columns": [
-                    "measure_id",
-                    "organisation_id",
-                    "unit_id",
-                    "period",
-                    "breakdown",
-                    "stratum",
-                    "value",
-                    "numerator",
-                    "denominator",
-                ],
-                "rows": _json_rows(
-                    replaced[
-                        [
-                            "measure_id",
-                            "organisation_id",
-                            "unit_id",
-                            "period_key",
-                            "breakdown",
-                            "stratum",
-                            "old_value",
-                            "old_numerator",
-                            "old_denominator",
-                        ]
-                    ]
-                ),
-            }
-        }
+    before = {"replaced": _columns(replaced)} if len(replaced) else None
     table = connection.ops.quote_name(Observation._meta.db_table)
     ids = replaced["existing_id"].astype(np.int64).tolist()
+    periods = pd.to_datetime(frame["period"])
+    n = len(frame)
+    now = timezone.now()
     with connection.cursor() as cursor:
-        for i in range(0, len(ids), CHUNK):
-            part = ids[i : i + CHUNK]
-            cursor.execute(
-                f"DELETE FROM {table} WHERE id IN ({', '.join(['%s'] * len(part))})",
-                part,
-            )
-        cols = [
-            "measure_id",
-            "organisation_id",
-            "unit_id",
-            "period",
-            "breakdown",
-            "stratum",
-            "value",
-            "numerator",
-            "denominator",
-            "batch_id",
-            "updated_at",
-        ]
-        sql = f"INSERT INTO {table} ({', '.join(cols)}) VALUES ({', '.join(['%s'] * len(cols))})"
-        periods = pd.to_datetime(frame["period"])
-        dates = {
-            p: connection.ops.adapt_datefield_value(p.date()) for p in periods.unique()
-        }
-        now = connection.ops.adapt_datetimefield_value(timezone.now())
-        n = len(frame)
+        postgres = connection.vendor == "postgresql"
+        if postgres and ids:
+            cursor.execute(f"DELETE FROM {table} WHERE id = ANY(%s)", [ids])
+        else:
+            for i in range(0, len(ids), CHUNK):
+                part = ids[i : i + CHUNK]
+                cursor.execute(
+                    f"DELETE FROM {table} WHERE id IN ({', '.join(['%s'] * len(part))})",
+                    part,
+                )
+        if postgres:
+            dates = {p: p.date() for p in periods.unique()}
+        else:
+            dates = {
+                p: connection.ops.adapt_datefield_value(p.date())
+                for p in periods.unique()
+            }
+            now = connection.ops.adapt_datetimefield_value(now)
         columns = [
             frame["measure_id"].astype(np.int64).tolist(),
             frame["organisation_id"].astype(np.int64).tolist(),
@@ -680,9 +688,17 @@ def _write(
             [batch.pk] * n,
             [now] * n,
         ]
-        rows = list(zip(*columns, strict=True))
-        for i in range(0, n, CHUNK * 4):
-            cursor.executemany(sql, rows[i : i + CHUNK * 4])
+        if postgres:
+            with cursor.cursor.copy(
+                f"COPY {table} ({', '.join(COLUMNS)}) FROM STDIN"
+            ) as copy:
+                for row in zip(*columns, strict=True):
+                    copy.write_row(row)
+        else:
+            rows = list(zip(*columns, strict=True))
+            sql = f"INSERT INTO {table} ({', '.join(COLUMNS)}) VALUES ({', '.join(['%s'] * len(COLUMNS))})"
+            for i in range(0, n, CHUNK * 4):
+                cursor.executemany(sql, rows[i : i + CHUNK * 4])
     return n - len(replaced), len(replaced), before
 
 
@@ -697,7 +713,24 @@ def _nullable(a: np.ndarray, integer: bool = False) -> list[Any]:
     return out.tolist()
 
 
-def _json_rows(frame: pd.DataFrame) -> list[list[Any]]:
-    out = frame.astype(object).where(frame.notna(), None)
-    out.iloc[:, 3] = [p.date().isoformat() for p in pd.to_datetime(frame.iloc[:, 3])]
-    return out.to_numpy().tolist()
+def _columns(replaced: pd.DataFrame) -> dict[str, list[Any]]:
+    """The replaced observations' keys and earlier values, column by column (compact,
+    and built without a Python loop over rows)."""
+
+    def plain(column: pd.Series) -> list[Any]:
+        values = column.to_numpy(dtype=float)
+        out = values.astype(object)
+        out[np.isnan(values)] = None
+        return out.tolist()
+
+    return {
+        "measure_id": replaced["measure_id"].astype(np.int64).tolist(),
+        "organisation_id": replaced["organisation_id"].astype(np.int64).tolist(),
+        "unit_id": plain(replaced["unit_id"]),
+        "period": replaced["period_key"].tolist(),
+        "breakdown": replaced["breakdown"].astype(str).tolist(),
+        "stratum": replaced["stratum"].astype(str).tolist(),
+        "value": plain(replaced["old_value"]),
+        "numerator": plain(replaced["old_numerator"]),
+        "denominator": plain(replaced["old_denominator"]),
+    }
