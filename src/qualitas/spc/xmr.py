@@ -31,7 +31,14 @@ from qualitas.errors import QualitasError, QualitasWarning
 from qualitas.spc import rules as mdc
 from qualitas.spc import segments
 from qualitas.spc.rules import Rules
-from qualitas.spc.table import SeriesTable, as_pandas, normalise_by, per_series, prepare, warn_gaps
+from qualitas.spc.table import (
+    SeriesTable,
+    as_pandas,
+    normalise_by,
+    per_series,
+    prepare,
+    warn_gaps,
+)
 
 LIMIT_FACTOR = 2.66  # 3 / d2 rounded as in the Making Data Count tools
 SCREEN_FACTOR = 3.267  # moving ranges at or above 3.267 x mean MR are screened out
