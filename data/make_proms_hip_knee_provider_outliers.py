@@ -29,7 +29,9 @@ VERDICTS = {
 
 def build(source: Path) -> pd.DataFrame:
     packs = pd.read_csv(source / "proms_hip_knee_provider_ccg_2016_2019.csv", dtype=str)
-    series = pd.read_csv(source / "proms_hip_knee_provider_timeseries_2011_2019.csv", dtype=str)
+    series = pd.read_csv(
+        source / "proms_hip_knee_provider_timeseries_2011_2019.csv", dtype=str
+    )
     key = ["Year", "Procedure", "Measure"]
     england = packs[packs["Organisation Type"] == "England"][
         [*key, "Adjusted Average Health Gain", "Standard Deviation"]
@@ -51,8 +53,15 @@ def build(source: Path) -> pd.DataFrame:
     parts = []
     for year, y in YEARS.items():
         part = series[
-            ["OrgCode", "OrgName", "Procedure", "Measure", f"Modelled_Records_{y}",
-             f"Adjusted_Health_Gain_{y}", f"Outlier_{y}"]
+            [
+                "OrgCode",
+                "OrgName",
+                "Procedure",
+                "Measure",
+                f"Modelled_Records_{y}",
+                f"Adjusted_Health_Gain_{y}",
+                f"Outlier_{y}",
+            ]
         ].rename(
             columns={
                 f"Modelled_Records_{y}": "modelled_records",
@@ -63,8 +72,15 @@ def build(source: Path) -> pd.DataFrame:
         part.insert(0, "Year", year)
         parts.append(part)
     flags = pd.concat(parts, ignore_index=True)
-    flags = flags[flags["published_outlier"].isin(VERDICTS) & (flags["OrgCode"] != "England")]
-    out = flags.merge(providers, on=["Year", "OrgCode", "Procedure", "Measure"], how="left", validate="1:1")
+    flags = flags[
+        flags["published_outlier"].isin(VERDICTS) & (flags["OrgCode"] != "England")
+    ]
+    out = flags.merge(
+        providers,
+        on=["Year", "OrgCode", "Procedure", "Measure"],
+        how="left",
+        validate="1:1",
+    )
     out = out.merge(england, on=key, how="left", validate="m:1")
     missing = out["adjusted_health_gain"].isna() | out["england_sd"].isna()
     if missing.any():
@@ -77,16 +93,36 @@ def build(source: Path) -> pd.DataFrame:
         atol=1.5e-3,
     )
     if not same.all():
-        raise SystemExit(f"{int((~same).sum())} health gains differ between the two files")
+        raise SystemExit(
+            f"{int((~same).sum())} health gains differ between the two files"
+        )
     out = out.rename(
-        columns={"Year": "year", "OrgCode": "org_code", "OrgName": "org_name", "Procedure": "procedure", "Measure": "measure"}
+        columns={
+            "Year": "year",
+            "OrgCode": "org_code",
+            "OrgName": "org_name",
+            "Procedure": "procedure",
+            "Measure": "measure",
+        }
     )
     columns = [
-        "year", "procedure", "measure", "org_code", "org_name", "modelled_records",
-        "modelled_records_data_pack", "adjusted_health_gain", "england_adjusted_health_gain",
-        "england_sd", "published_outlier",
+        "year",
+        "procedure",
+        "measure",
+        "org_code",
+        "org_name",
+        "modelled_records",
+        "modelled_records_data_pack",
+        "adjusted_health_gain",
+        "england_adjusted_health_gain",
+        "england_sd",
+        "published_outlier",
     ]
-    return out[columns].sort_values(["year", "procedure", "measure", "org_code"]).reset_index(drop=True)
+    return (
+        out[columns]
+        .sort_values(["year", "procedure", "measure", "org_code"])
+        .reset_index(drop=True)
+    )
 
 
 if __name__ == "__main__":

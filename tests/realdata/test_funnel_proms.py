@@ -17,7 +17,11 @@ import pytest
 
 from qualitas.spc import funnel
 
-DATA = Path(__file__).parents[2] / "data" / "proms_hip_knee_provider_outliers_2016_2019.csv"
+DATA = (
+    Path(__file__).parents[2]
+    / "data"
+    / "proms_hip_knee_provider_outliers_2016_2019.csv"
+)
 FUNNEL = ["year", "procedure", "measure"]
 
 # Verdicts where our funnel and NHS Digital's differ (docs/methods/funnel.md): all three
@@ -79,7 +83,10 @@ def test_proms_funnel_agrees_with_nhs_digital_on_8450_of_8453_verdicts(compared)
 
 def test_every_difference_is_a_known_total_at_the_95_percent_boundary(compared):
     differ = compared[compared["ours"] != compared["theirs"]]
-    assert set(differ[[*FUNNEL, "org_code"]].itertuples(index=False, name=None)) == KNOWN_DIFFERENCES
+    assert (
+        set(differ[[*FUNNEL, "org_code"]].itertuples(index=False, name=None))
+        == KNOWN_DIFFERENCES
+    )
     assert (differ["ours"] == "Not an outlier").all()
     assert differ["theirs"].str.endswith("(95%)").all()
     assert ((differ["z"].abs() > 1.94) & (differ["z"].abs() < 1.959964)).all()
