@@ -110,7 +110,7 @@ def forty_units() -> pd.DataFrame:
 def test_shmi_truncation_drops_four_lowest_and_four_highest_of_forty():
     units = funnel(forty_units(), numerator="o", denominator="e", group="unit").units
     order = units["z"].rank().astype(int)
-    assert units.loc[units["trimmed"], "z"].pipe(lambda z: z.rank()).size == 8
+    assert units["trimmed"].sum() == 8
     assert set(order[units["trimmed"]]) == {1, 2, 3, 4, 37, 38, 39, 40}
     assert units.loc[units["trimmed"], "z_trimmed"].isna().all()
 
