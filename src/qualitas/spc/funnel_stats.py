@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import special  # type: ignore[import-untyped]
+from scipy import special
 
 # FunnelPlotR writes the normal quantiles with six decimals; the limits must use the
 # same numbers to match it (the exact quantiles differ in the seventh digit).

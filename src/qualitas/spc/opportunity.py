@@ -32,7 +32,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy import special  # type: ignore[import-untyped]
+from scipy import special
 
 from qualitas.errors import QualitasError
 from qualitas.spc import funnel_stats as st
