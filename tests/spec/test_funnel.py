@@ -420,6 +420,11 @@ def with_value(column: str, row: int, value) -> pd.DataFrame:
         (GOOD, {"target": 1.2}, "target of 1 by definition"),
         (GOOD, {"data_type": "PR", "target": 1.5}, "between 0 and 1"),
         (with_value("n", 2, 0.004), {}, "rounds to 0"),
+        (
+            GOOD.rename(columns={"unit": "ratio"}),
+            {"group": "ratio"},
+            "may not be called 'ratio'",
+        ),
         (table(o=[0, 0, 0, 0, 3], n=[5.0, 6.0, 7.0, 8.0, 9.0]), {}, "no events"),
     ],
 )

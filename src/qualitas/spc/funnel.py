@@ -44,6 +44,30 @@ ADJUST = ("auto", "always", "never")
 OVERDISPERSION = ("additive", "multiplicative")
 LIMIT_NAMES = {95: "95", 99: "998"}
 LIMIT_COLUMNS = ("lower_95", "upper_95", "lower_998", "upper_998")
+RESULT_COLUMNS = frozenset(
+    [
+        *(
+            "numerator",
+            "denominator",
+            "ratio",
+            "target",
+            "transformed",
+            "target_transformed",
+        ),
+        *("se", "z", "z_trimmed", "trimmed", "rank", "slice", "z_adjusted", "limit_se"),
+        *LIMIT_COLUMNS,
+        *(f"od_{c}" for c in LIMIT_COLUMNS),
+        *(
+            "lower",
+            "upper",
+            "outlier_95",
+            "outlier_998",
+            "outlier",
+            "outlier_high",
+            "outlier_low",
+        ),
+    ]
+)
 
 
 @dataclass(frozen=True)
@@ -88,6 +112,11 @@ class FunnelRequest:
                 f"multiplier must be a positive number, not {self.multiplier!r}"
             )
         self._check_target()
+        if self.group in RESULT_COLUMNS:
+            raise QualitasError(
+                f"the unit column may not be called {self.group!r}, a name the results use "
+                "for another column; rename it"
+            )
         if self.data_type == st.MEAN:
             if self.sd is None or not _finite(self.sd) or self.sd <= 0:
                 raise QualitasError(
