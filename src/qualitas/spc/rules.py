@@ -6,8 +6,8 @@ two-of-three variant are settings because the NHS guidance lets users change the
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Literal, cast
 
 import numpy as np
