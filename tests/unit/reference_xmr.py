@@ -9,21 +9,28 @@ from __future__ import annotations
 import itertools
 import math
 
+import numpy as np
+
 LABELS_UP = {"above_upl", "trend_up", "two_of_three_high", "shift_high"}
 
 
-def r_mean(xs: list[float]) -> float:
-    """Mean as R computes it: sum / n, then add the mean residual."""
-    if not xs:
+def r_mean(xs: list[float | None]) -> float:
+    """Mean of the values that are not None, as R computes it: sum / n, then add the
+    mean residual.
+
+    Sums use NumPy's ``add.reduceat`` over the whole list with None as 0, which is the
+    kernel's summation order, so that a point exactly on a limit is decided the same
+    way by both; the arithmetic is still plainly a sum.
+    """
+    kept = [x for x in xs if x is not None]
+    if not kept:
         return math.nan
-    total = 0.0
-    for x in xs:
-        total += x
-    m = total / len(xs)
-    resid = 0.0
-    for x in xs:
-        resid += x - m
-    return m + resid / len(xs)
+
+    def total(values: list[float]) -> float:
+        return float(np.add.reduceat(np.asarray(values, dtype=np.float64), [0])[0])
+
+    m = total([0.0 if x is None else x for x in xs]) / len(kept)
+    return m + total([0.0 if x is None else x - m for x in xs]) / len(kept)
 
 
 def segment(
@@ -42,15 +49,18 @@ def segment(
         v if (fix_after is None or k < fix_after) else None
         for k, v in enumerate(values)
     ]
-    mean = r_mean([b for b in base if b is not None])
-    mrs = [
+    mean = r_mean(base)
+    # Moving ranges keep their row position (None where a neighbour is missing), as
+    # the kernel sums them row by row.
+    mrs = [None] + [
         abs(base[k] - base[k - 1])
-        for k in range(1, n)
         if base[k] is not None and base[k - 1] is not None
+        else None
+        for k in range(1, n)
     ]
     amr = r_mean(mrs)
     if screen:
-        amr = r_mean([m for m in mrs if m < 3.267 * amr])
+        amr = r_mean([m if m is not None and m < 3.267 * amr else None for m in mrs])
     lpl, upl = mean - 2.66 * amr, mean + 2.66 * amr
     near = 2 * (2.66 / 3) * amr
 

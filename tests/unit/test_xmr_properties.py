@@ -147,3 +147,37 @@ def test_improvement_for_increase_is_concern_for_decrease(vals):
     }
     assert down.tolist() == [swap[v] for v in up]
     assert not any(math.isnan(v) for v in vals)
+
+
+@settings(max_examples=50, deadline=None)
+@given(workloads())
+def test_parallel_blocks_give_the_same_result_as_one_block(w):
+    import sys
+
+    module = sys.modules["qualitas.spc.xmr"]
+    months = pd.date_range("2020-01-01", periods=40, freq="MS")
+    rows = [
+        {"unit": f"u{s}", "month": months[k], "y": np.nan if v is None else v}
+        for s, (vals, _) in enumerate(w["series"])
+        for k, v in enumerate(vals)
+    ]
+    rebase = {f"u{s}": [months[k] for k in r] for s, (_, r) in enumerate(w["series"])}
+    data = pd.DataFrame(rows)
+    kwargs = {
+        "value": "y",
+        "period": "month",
+        "by": "unit",
+        "rebase": rebase,
+        "rules": w["rules"],
+    }
+    saved = module.PARALLEL_ROWS, module.THREADS
+    try:
+        module.PARALLEL_ROWS, module.THREADS = 10**9, 1
+        one = xmr(data, **kwargs)
+        module.PARALLEL_ROWS, module.THREADS = 1, 3
+        blocks = xmr(data, **kwargs)
+    finally:
+        module.PARALLEL_ROWS, module.THREADS = saved
+    pd.testing.assert_frame_equal(one.points, blocks.points)
+    pd.testing.assert_frame_equal(one.summary, blocks.summary)
+    pd.testing.assert_frame_equal(one.icons, blocks.icons)

@@ -14,7 +14,7 @@ from __future__ import annotations
 import warnings
 from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
@@ -89,21 +89,26 @@ class SeriesTable:
                 out[name] = col.to_numpy()[self.series_code]
         return out
 
-    def series_lookup(self, key: Hashable) -> int | None:
-        """The code of the series named by ``key`` (a value, or a tuple for several
-        ``by`` columns), or None when there is no such series."""
-        return self._lookup().get(key if len(self.by) != 1 else _scalar(key))
-
-    def _lookup(self) -> dict[Hashable, int]:
-        cached = self.__dict__.get("_lookup_cache")
-        if cached is None:
+    def codes_of(self, keys: Sequence[Hashable]) -> np.ndarray:
+        """The codes of the series named by ``keys`` (values, or tuples of values for
+        several ``by`` columns); -1 where no series has that name."""
+        index = self.__dict__.get("_key_index")
+        if index is None:
             if len(self.by) == 1:
-                names: list[Hashable] = list(self.keys[self.by[0]].tolist())
+                index = pd.Index(np.asarray(self.keys[self.by[0]], dtype=object))
             else:
-                names = list(self.keys[self.by].itertuples(index=False, name=None))
-            cached = {name: code for code, name in enumerate(names)}
-            object.__setattr__(self, "_lookup_cache", cached)
-        return cached
+                index = pd.MultiIndex.from_arrays(
+                    [np.asarray(self.keys[name], dtype=object) for name in self.by]
+                )
+            object.__setattr__(self, "_key_index", index)
+        if len(self.by) == 1:
+            wanted: Any = pd.Index([_scalar(k) for k in keys], dtype=object)
+        else:
+            try:
+                wanted = pd.MultiIndex.from_tuples([tuple(k) for k in keys])  # type: ignore[arg-type]
+            except TypeError:
+                return np.full(len(keys), -1, dtype=np.int64)
+        return np.asarray(index.get_indexer(wanted), dtype=np.int64)
 
 
 def _scalar(key: Hashable) -> Hashable:
@@ -256,27 +261,30 @@ def _series_codes(
     uniques_list: list[Any] = []
     for name in by:
         column = frame[name]
-        missing = np.flatnonzero(column.isna().to_numpy())
-        if len(missing):
-            raise QualitasError(
-                f"column {name!r} names no series in {describe_rows(missing)}"
-            )
         if isinstance(column.dtype, pd.CategoricalDtype):
             column = column.cat.remove_unused_categories()
             codes = column.cat.codes.to_numpy().astype(np.int64)
+            _no_missing_keys(codes, name)
             uniques: Any = column.cat.categories
             # Categorical series keep their level order (as R factors do).
             codes_list.append(codes)
             uniques_list.append(pd.Categorical(uniques, categories=uniques))
             continue
         codes, uniques = pd.factorize(column, sort=True)
+        _no_missing_keys(codes, name)
         codes_list.append(codes.astype(np.int64))
         if pd.api.types.is_numeric_dtype(
             column.dtype
         ) or pd.api.types.is_datetime64_any_dtype(column.dtype):
             uniques_list.append(np.asarray(uniques))
         else:
-            uniques_list.append(pd.Categorical(np.asarray(uniques, dtype=object)))
+            # Already unique and sorted: no second factorisation.
+            uniques_list.append(
+                pd.Categorical.from_codes(
+                    cast(Sequence[int], np.arange(len(uniques))),
+                    categories=pd.Index(uniques, dtype=object),
+                )
+            )
     if len(by) == 1:
         code = codes_list[0]
         keys = pd.DataFrame({by[0]: uniques_list[0]})
@@ -307,6 +315,14 @@ def _series_codes(
         if isinstance(uniques, pd.Categorical):
             keys[name] = pd.Categorical(keys[name], categories=uniques.categories)
     return code.astype(np.int64), keys
+
+
+def _no_missing_keys(codes: np.ndarray, name: str) -> None:
+    missing = np.flatnonzero(codes < 0)
+    if len(missing):
+        raise QualitasError(
+            f"column {name!r} names no series in {describe_rows(missing)}"
+        )
 
 
 def _sort_order(series_code: np.ndarray, period_key: np.ndarray) -> np.ndarray | None:
@@ -352,22 +368,30 @@ def per_series(
             raise QualitasError(
                 f"{name} is given per series, but no `by` columns name the series"
             )
-        out = [fill] * table.n_series
-        unknown = []
-        for key, value in setting.items():
-            code = table.series_lookup(key)
-            if code is None:
-                unknown.append(key)
-            else:
-                out[code] = convert(value)
+        keys = list(setting.keys())
+        codes = table.codes_of(keys).tolist()
+        unknown = [key for key, code in zip(keys, codes, strict=True) if code < 0]
         if unknown:
             raise QualitasError(
                 f"{name} names {len(unknown)} series not in the data: "
                 + ", ".join(map(repr, unknown[:5]))
                 + (" ..." if len(unknown) > 5 else "")
             )
+        out = [fill] * table.n_series
+        for code, value in zip(codes, setting.values(), strict=True):
+            out[code] = convert(value)
         return out
     return [convert(setting)] * table.n_series
+
+
+# Regular spacings of dated periods: shortest and longest step in days, and the name.
+_SPACINGS = (
+    (1, 1, "day"),
+    (7, 7, "week"),
+    (28, 31, "month"),
+    (89, 92, "quarter"),
+    (365, 366, "year"),
+)
 
 
 def warn_gaps(table: SeriesTable, period: str) -> list[str]:
@@ -379,32 +403,26 @@ def warn_gaps(table: SeriesTable, period: str) -> list[str]:
     same = table.series_code[1:] == table.series_code[:-1]
     if not same.any():
         return []
+    step = np.diff(table.period_key)
     if pd.api.types.is_datetime64_any_dtype(table.period.dtype):
-        stamps = table.period.to_numpy(dtype="datetime64[ns]")
-        days = np.diff(stamps).astype("timedelta64[D]").astype(np.int64)[same]
-        typical = int(np.median(days)) if len(days) else 0
-        if 28 <= typical <= 31 or 89 <= typical <= 92 or 365 <= typical <= 366:
-            months = stamps.astype("datetime64[M]").astype(np.int64)
-            step = {True: 1}.get(28 <= typical <= 31, 3 if typical < 365 else 12)
-            gap = (np.diff(months) > step) & same
-            unit = {1: "month", 3: "quarter", 12: "year"}[step]
-        elif typical > 0:
-            gap = (
-                np.diff(stamps).astype("timedelta64[D]").astype(np.int64) > typical
-            ) & same
-            unit = (
-                "week"
-                if typical == 7
-                else ("day" if typical == 1 else f"{typical}-day period")
-            )
-        else:
-            return []
-    else:
-        steps = np.diff(table.period_key)[same]
-        typical = int(np.median(steps)) if len(steps) else 0
+        # Classify the spacing from the typical step, then call a step a gap when it is
+        # longer than the longest regular step of that kind (31 days for months...).
+        day = 86_400 * 10**9
+        sample = step[: 1 << 16][same[: 1 << 16]]
+        typical = int(np.median(sample)) // day if len(sample) else 0
         if typical <= 0:
             return []
-        gap = (np.diff(table.period_key) > typical) & same
+        high, unit = next(
+            ((hi, name) for lo, hi, name in _SPACINGS if lo <= typical <= hi),
+            (typical, f"{typical}-day period"),
+        )
+        gap = same & (step > high * day)
+    else:
+        sample = step[: 1 << 16][same[: 1 << 16]]
+        typical = int(np.median(sample)) if len(sample) else 0
+        if typical <= 0:
+            return []
+        gap = same & (step > typical)
         unit = "period"
     where = np.flatnonzero(gap)
     if not len(where):

@@ -19,8 +19,10 @@ operations over the sorted rows; there is no loop over series or points.
 
 from __future__ import annotations
 
+import os
 import warnings
 from collections.abc import Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -62,7 +64,7 @@ class XmrRequest:
 
     def __post_init__(self) -> None:
         if isinstance(self.direction, Mapping):
-            for d in self.direction.values():
+            for d in set(self.direction.values()):
                 mdc.check_direction(d)
         else:
             mdc.check_direction(self.direction)
@@ -155,8 +157,12 @@ def run(frame: pd.DataFrame, request: XmrRequest) -> XmrResult:
             ),
             dtype=np.int8,
         )
-        arrays = compute(
-            table.values[request.value], seg, request, direction[table.series_code]
+        arrays = compute_in_blocks(
+            table.values[request.value],
+            seg,
+            table,
+            request,
+            direction[table.series_code],
         )
         short = arrays["segment_length"] < SHORT_SEGMENT
         if short.any():
@@ -226,6 +232,39 @@ def _period_keys(values: list[Any], table: SeriesTable) -> np.ndarray:
         raise QualitasError(
             f"rebase periods must be like the data's periods, e.g. {table.period.iloc[0]!r}"
         ) from None
+
+
+# Inputs smaller than this run in one block: threads would cost more than they save.
+PARALLEL_ROWS = 50_000
+THREADS = min(2, os.cpu_count() or 1)
+
+
+def compute_in_blocks(
+    y: np.ndarray,
+    seg: segments.Segments,
+    table: SeriesTable,
+    request: XmrRequest,
+    direction: np.ndarray,
+) -> dict[str, np.ndarray]:
+    """Run :func:`compute` on blocks of whole series in parallel threads.
+
+    NumPy releases the GIL inside its array loops, so two threads on two cores nearly
+    halve the time of a large call; results are identical because no rule crosses a
+    series boundary.
+    """
+    blocks = segments.split(
+        seg, table.series_start, THREADS if len(y) >= PARALLEL_ROWS else 1
+    )
+    if len(blocks) == 1:
+        return compute(y, seg, request, direction)
+
+    def one(bounds: tuple[int, int]) -> dict[str, np.ndarray]:
+        part, rows = seg.block(*bounds)
+        return compute(y[rows], part, request, direction[rows])
+
+    with ThreadPoolExecutor(max_workers=len(blocks)) as pool:
+        parts = list(pool.map(one, blocks))
+    return {key: np.concatenate([p[key] for p in parts]) for key in parts[0]}
 
 
 def compute(
