@@ -4,6 +4,7 @@ Nothing here imports Django, Spark or does I/O; requests are frozen dataclasses 
 results are pandas DataFrames with documented columns (docs/methods/).
 """
 
+from qualitas.spc.chart import chart as chart
 from qualitas.spc.rules import Rules
 from qualitas.spc.xmr import XmrRequest, XmrResult, xmr
 
