@@ -39,14 +39,8 @@ class Rules:
     def __post_init__(self) -> None:
         for name in ("shift", "trend"):
             length = getattr(self, name)
-            if (
-                isinstance(length, bool)
-                or not isinstance(length, int | np.integer)
-                or length < 2
-            ):
-                raise QualitasError(
-                    f"rules.{name} must be a whole number of at least 2, not {length!r}"
-                )
+            if isinstance(length, bool) or not isinstance(length, int | np.integer) or length < 2:
+                raise QualitasError(f"rules.{name} must be a whole number of at least 2, not {length!r}")
 
     @classmethod
     def coerce(cls, rules: Rules | dict[str, object] | None) -> Rules:
@@ -55,20 +49,11 @@ class Rules:
         if isinstance(rules, Rules):
             return rules
         if isinstance(rules, dict):
-            unknown = set(rules) - {
-                "shift",
-                "trend",
-                "two_of_three",
-                "two_of_three_beyond_limits",
-            }
+            unknown = set(rules) - {"shift", "trend", "two_of_three", "two_of_three_beyond_limits"}
             if unknown:
-                raise QualitasError(
-                    f"unknown rule setting {sorted(unknown)[0]!r}; known: shift, trend, two_of_three, two_of_three_beyond_limits"
-                )
+                raise QualitasError(f"unknown rule setting {sorted(unknown)[0]!r}; known: shift, trend, two_of_three, two_of_three_beyond_limits")
             return cls(**rules)  # type: ignore[arg-type]
-        raise QualitasError(
-            f"rules must be a Rules or a dict, not {type(rules).__name__}"
-        )
+        raise QualitasError(f"rules must be a Rules or a dict, not {type(rules).__name__}")
 
 
 # Special-cause labels, in the contract's words. Codes are int8 in the kernels.
@@ -106,9 +91,7 @@ ASSURANCE_DTYPE = pd.CategoricalDtype(ASSURANCE_ICONS)
 
 def check_direction(direction: str) -> str:
     if direction not in DIRECTIONS:
-        raise QualitasError(
-            f"direction must be 'increase', 'decrease' or 'neutral', not {direction!r}"
-        )
+        raise QualitasError(f"direction must be 'increase', 'decrease' or 'neutral', not {direction!r}")
     return direction
 
 
