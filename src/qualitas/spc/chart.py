@@ -19,8 +19,9 @@ for every chart type.
 >>> result = chart(data, chart="c", value="harms", period="month")
 >>> round(float(result.points["cl"].iloc[0]), 3), bool(result.points["sigma_signal"].iloc[-1])
 (4.75, True)
->>> result.summary.loc[0, ["n_useful", "longest_run", "runs_signal"]].tolist()
-[12, 4, False]
+>>> phase = result.summary.iloc[0]
+>>> int(phase["n_useful"]), int(phase["longest_run"]), bool(phase["runs_signal"])
+(12, 3, False)
 """
 
 from __future__ import annotations
