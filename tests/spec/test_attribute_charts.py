@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import math
 import statistics
 
@@ -26,7 +27,7 @@ def table(events=EVENTS, patients=PATIENTS) -> pd.DataFrame:
 
 
 def moving_range_sigma(z) -> float:
-    ranges = [abs(b - a) for a, b in zip(z, z[1:])]
+    ranges = [abs(b - a) for a, b in itertools.pairwise(z)]
     amr = statistics.fmean(ranges)
     kept = [r for r in ranges if r < 3.267 * amr]
     return statistics.fmean(kept) / 1.128
@@ -38,7 +39,7 @@ def test_p_chart_pools_the_baseline_and_limits_vary_with_the_denominator():
     ).points
     p = sum(EVENTS) / sum(PATIENTS)
     assert points["value"].tolist() == pytest.approx(
-        [e / n for e, n in zip(EVENTS, PATIENTS)]
+        [e / n for e, n in zip(EVENTS, PATIENTS, strict=False)]
     )
     assert points["cl"].iloc[0] == pytest.approx(p)
     for i, n in enumerate(PATIENTS):
@@ -78,7 +79,7 @@ def test_laney_p_prime_widens_limits_by_sigma_z():
     ).points
     p = sum(EVENTS) / sum(PATIENTS)
     sigma = [math.sqrt(p * (1 - p) / n) for n in PATIENTS]
-    z = [(e / n - p) / s for e, n, s in zip(EVENTS, PATIENTS, sigma)]
+    z = [(e / n - p) / s for e, n, s in zip(EVENTS, PATIENTS, sigma, strict=False)]
     sigma_z = moving_range_sigma(z)
     for i in range(len(EVENTS)):
         assert points["ucl"].iloc[i] == pytest.approx(p + 3 * sigma[i] * sigma_z)
@@ -102,7 +103,7 @@ def test_laney_u_prime_widens_limits_by_sigma_z():
     ).points
     u = sum(EVENTS) / sum(PATIENTS)
     sigma = [math.sqrt(u / n) for n in PATIENTS]
-    z = [(e / n - u) / s for e, n, s in zip(EVENTS, PATIENTS, sigma)]
+    z = [(e / n - u) / s for e, n, s in zip(EVENTS, PATIENTS, sigma, strict=False)]
     sigma_z = moving_range_sigma(z)
     assert points["ucl"].iloc[3] == pytest.approx(u + 3 * sigma[3] * sigma_z)
 

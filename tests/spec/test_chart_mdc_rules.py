@@ -26,7 +26,7 @@ def test_by_default_there_are_no_special_cause_labels_or_icons():
 
 
 def test_a_shift_above_the_mean_is_an_improvement_when_higher_is_better():
-    values = STEADY + [14.0, 14.5, 14.2, 14.8, 14.1, 14.6, 14.3]
+    values = [*STEADY, 14.0, 14.5, 14.2, 14.8, 14.1, 14.6, 14.3]
     result = chart(
         table(values),
         chart="i",
@@ -65,7 +65,7 @@ def test_a_point_above_the_upper_limit_is_a_concern_when_lower_is_better():
 
 
 def test_rule_lengths_are_settings():
-    values = STEADY + [14.0, 14.5, 14.2, 14.8, 14.1, 14.6]
+    values = [*STEADY, 14.0, 14.5, 14.2, 14.8, 14.1, 14.6]
     six = chart(
         table(values),
         chart="i",
@@ -106,7 +106,7 @@ def test_run_charts_take_shift_and_trend_rules_around_the_median():
 
 
 def test_neutral_direction_gives_neutral_point_types():
-    values = STEADY + [30.0]
+    values = [*STEADY, 30.0]
     result = chart(
         table(values),
         chart="i",

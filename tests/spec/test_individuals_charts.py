@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import math
 import statistics
 
@@ -19,7 +20,7 @@ def table(values) -> pd.DataFrame:
 
 
 def mean_moving_range(values) -> float:
-    return statistics.fmean(abs(b - a) for a, b in zip(values, values[1:]))
+    return statistics.fmean(abs(b - a) for a, b in itertools.pairwise(values))
 
 
 def test_i_chart_limits_are_three_sigma_from_the_mean_moving_range():
@@ -39,7 +40,7 @@ def test_large_moving_ranges_are_screened_out_before_the_limits():
     raw = chart(
         table(values), chart="i", value="value", period="day", screen_outliers=False
     ).points
-    ranges = [abs(b - a) for a, b in zip(values, values[1:])]
+    ranges = [abs(b - a) for a, b in itertools.pairwise(values)]
     amr = statistics.fmean(ranges)
     kept = [r for r in ranges if r < 3.267 * amr]
     cl = statistics.fmean(values)
@@ -66,7 +67,7 @@ def test_an_excluded_point_is_removed_before_the_moving_ranges_but_still_judged(
 
 
 def test_a_frozen_baseline_gives_limits_to_later_points():
-    values = VALUES + [20.0, 21.0]
+    values = [*VALUES, 20.0, 21.0]
     points = chart(
         table(values), chart="i", value="value", period="day", freeze=10
     ).points
@@ -76,7 +77,7 @@ def test_a_frozen_baseline_gives_limits_to_later_points():
 
 def test_mr_chart_plots_moving_ranges_with_an_upper_limit_only():
     points = chart(table(VALUES), chart="mr", value="value", period="day").points
-    ranges = [abs(b - a) for a, b in zip(VALUES, VALUES[1:])]
+    ranges = [abs(b - a) for a, b in itertools.pairwise(VALUES)]
     assert np.isnan(points["value"].iloc[0])
     assert points["value"].iloc[1:].tolist() == ranges
     cl = statistics.fmean(ranges)
