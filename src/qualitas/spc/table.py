@@ -125,11 +125,14 @@ def prepare(
     values: Sequence[str],
     by: Sequence[str],
     required_values: Sequence[str] = (),
+    repeats: bool = False,
 ) -> SeriesTable:
     """Validate the columns, sort the rows and return a :class:`SeriesTable`.
 
     ``values`` are numeric columns (missing values allowed unless listed in
     ``required_values``). Errors name the column and the first offending rows.
+    ``repeats`` allows several rows per series and period (subgroups, which the
+    chart types that take them aggregate); rows of one period keep input order.
     """
     wanted = [*by, period, *values]
     missing = [c for c in dict.fromkeys(wanted) if c not in frame.columns]
@@ -161,7 +164,7 @@ def prepare(
         order = np.arange(n)
 
     same = (series_code[1:] == series_code[:-1]) & (period_key[1:] == period_key[:-1])
-    if same.any():
+    if not repeats and same.any():
         dup = np.sort(np.concatenate([order[1:][same], order[:-1][same]]))
         where = "within a series " if by else ""
         raise QualitasError(
