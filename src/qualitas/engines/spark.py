@@ -196,6 +196,8 @@ class SparkEngine(Engine):
         for column in frame.columns:
             if isinstance(frame[column].dtype, pd.DatetimeTZDtype):
                 frame[column] = frame[column].dt.tz_convert(tz).dt.tz_localize(None)
+            if pd.api.types.is_datetime64_dtype(frame[column].dtype):
+                frame[column] = frame[column].astype("datetime64[ns]")
         frame = arrow.pandas_types(frame, kernel.outputs[name], by)
         order = [*by, *kernel.order[name]]
         return (
