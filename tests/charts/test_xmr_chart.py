@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from qualitas.charts import render, style, xmr_chart
+from qualitas.charts import render, style, xmr_chart, xmr_charts
 from qualitas.charts.xmr import series_keys
 from qualitas.errors import QualitasError
 from qualitas.spc import Rules, xmr
@@ -254,3 +254,24 @@ def test_html_escapes_text_that_could_end_the_script():
     html = render(xmr_chart(result), "html")
     assert "<script>alert(1)" not in html
     assert "\\u003c/script\\u003e" in html
+
+
+def test_many_charts_at_once_equal_one_at_a_time():
+    months = pd.date_range("2023-01-01", periods=14, freq="MS")
+    data = pd.DataFrame(
+        {
+            "site": ["X"] * 28 + ["Y"] * 14,
+            "ward": ["1"] * 14 + ["2"] * 14 + ["1"] * 14,
+            "month": list(months) * 3,
+            "value": np.r_[
+                np.arange(14) % 4, np.arange(14) % 3, np.arange(14) % 5
+            ].astype(float),
+        }
+    )
+    result = xmr(data, value="value", period="month", by=["site", "ward"], target=2)
+    many = xmr_charts(result, titles={("Y", "1"): "Site Y"})
+    assert list(many) == [("X", "1"), ("X", "2"), ("Y", "1")]
+    for key, spec in many.items():
+        one = xmr_chart(result, key, title="Site Y" if key == ("Y", "1") else None)
+        assert spec == one
+    assert many[("X", "2")]["title"]["text"] == "X · 2"

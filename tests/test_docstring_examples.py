@@ -1,4 +1,4 @@
-"""The examples in the chart modules' docstrings run and give what they say."""
+"""The examples in the docstrings of charts, io and reports run and give what they say."""
 
 from __future__ import annotations
 
