@@ -395,3 +395,24 @@ def test_warnings_are_shown_in_plain_words(run, tmp_path, wards):
     )
     assert result.exit_code == 0
     assert "Warning: 2 segments have fewer than 13 points" in result.output
+
+
+def test_large_inputs_run_with_a_progress_bar(run, wards_csv, tmp_path, monkeypatch):
+    monkeypatch.setattr("qualitas.cli.spc.is_large", lambda path: True)
+    result = run(
+        "spc",
+        wards_csv,
+        "--value",
+        "falls",
+        "--period",
+        "month",
+        "--by",
+        "ward",
+        "--out",
+        tmp_path / "p.csv",
+        "--chart",
+        tmp_path / "c.html",
+    )
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "p.csv").exists()
+    assert (tmp_path / "c.html").exists()

@@ -41,7 +41,8 @@ def test_formulas_in_text_get_an_apostrophe(tmp_path):
         "Ward 7",
     ]
     # Negative numbers stay numbers.
-    assert [r[1] for r in rows[1:]] == ["-1.5", "2.0", "-3.0", "0.0", "1.0", "-0.25"]
+    assert [float(r[1]) for r in rows[1:]] == [-1.5, 2.0, -3.0, 0.0, 1.0, -0.25]
+    assert rows[1][1] == "-1.5"
 
 
 def test_numbers_held_as_text_are_left_alone():

@@ -55,19 +55,63 @@ def neutralise_formulas(frame: pd.DataFrame) -> pd.DataFrame:
 
 def write_csv(frame: pd.DataFrame, path: str | Path) -> Path:
     """Write ``frame`` to ``path`` as UTF-8 CSV (with a byte-order mark, so Excel reads
-    accents and £ correctly), dates as ISO dates, and formulas neutralised."""
+    accents and £ correctly), dates as ISO dates, missing values as empty cells and
+    formulas neutralised. Arrow's CSV writer does the writing: it is several times
+    faster than pandas on national outputs of millions of rows."""
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+
     path = Path(path)
     out = neutralise_formulas(frame)
+    columns = {}
     for name in out.columns:
         column = out[name]
         if pd.api.types.is_datetime64_any_dtype(column.dtype):
             stamps = pd.to_datetime(column)
-            midnight = (stamps.dropna() == stamps.dropna().dt.normalize()).all()
-            out[name] = stamps.dt.strftime(
-                "%Y-%m-%d" if midnight else "%Y-%m-%dT%H:%M:%S"
+            present = stamps.dropna()
+            if (present == present.dt.normalize()).all():
+                columns[name] = pa.array(
+                    stamps.dt.date, type=pa.date32(), from_pandas=True
+                )
+            else:
+                columns[name] = pa.array(
+                    stamps.dt.strftime("%Y-%m-%dT%H:%M:%S"),
+                    type=pa.string(),
+                    from_pandas=True,
+                )
+        elif isinstance(column.dtype, pd.CategoricalDtype):
+            columns[name] = (
+                pa.DictionaryArray.from_pandas(column).cast(
+                    pa.dictionary(pa.int32(), pa.string())
+                )
+                if _text_categories(column)
+                else pa.array(column.astype(object), from_pandas=True)
             )
-    out.to_csv(path, index=False, encoding="utf-8-sig")
+        elif column.dtype == object:
+            columns[name] = pa.array(
+                column.map(
+                    lambda v: (
+                        v if v is None or isinstance(v, str) or pd.isna(v) else str(v)
+                    )
+                ),
+                type=pa.string(),
+                from_pandas=True,
+            )
+        else:
+            columns[name] = pa.array(column.to_numpy(), from_pandas=True)
+    table = pa.table(columns)
+    with path.open("wb") as f:
+        f.write("\ufeff".encode())
+        pacsv.write_csv(
+            table, f, write_options=pacsv.WriteOptions(quoting_style="needed")
+        )
     return path
+
+
+def _text_categories(column: pd.Series) -> bool:
+    return bool(
+        pd.Series(column.cat.categories).map(lambda v: isinstance(v, str)).all()
+    )
 
 
 def _neutralise_text(text: pd.Series) -> pd.Series:
