@@ -171,14 +171,20 @@ def _chart(
             "grid": False,
             **({} if temporal else {"tickMinStep": 1}),
         },
-        "scale": {"nice": False} if temporal else {"zero": False, "nice": False},
+        "scale": {"nice": False, "padding": 8}
+        if temporal
+        else {"zero": False, "nice": False, "padding": 8},
     }
     if temporal:
         x["axis"]["tickCount"] = (
             {"interval": "month", "step": 3} if period_format == "%b %Y" else 8
         )
     y_axis = {"format": value_format, "title": y_title, "tickCount": 6}
-    y = {"type": "quantitative", "scale": {"zero": False}, "axis": y_axis}
+    y = {
+        "type": "quantitative",
+        "scale": {"zero": False, "padding": 10},
+        "axis": y_axis,
+    }
 
     target = float(icon_row["target"]) if not _missing(icon_row["target"]) else None
     layers = [
@@ -402,7 +408,7 @@ def _strftime(period_format: str) -> str:
 def _period_text(period: Any, temporal: bool, period_format: str) -> str:
     if temporal:
         return pd.Timestamp(period).strftime(_strftime(period_format))
-    return str(period)
+    return f"period {period}"
 
 
 def _check_format(value_format: str) -> None:
