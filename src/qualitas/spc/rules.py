@@ -7,7 +7,8 @@ two-of-three variant are settings because the NHS guidance lets users change the
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
+from collections.abc import Sequence
+from typing import Literal, cast
 
 import numpy as np
 import pandas as pd
@@ -39,8 +40,14 @@ class Rules:
     def __post_init__(self) -> None:
         for name in ("shift", "trend"):
             length = getattr(self, name)
-            if isinstance(length, bool) or not isinstance(length, int | np.integer) or length < 2:
-                raise QualitasError(f"rules.{name} must be a whole number of at least 2, not {length!r}")
+            if (
+                isinstance(length, bool)
+                or not isinstance(length, int | np.integer)
+                or length < 2
+            ):
+                raise QualitasError(
+                    f"rules.{name} must be a whole number of at least 2, not {length!r}"
+                )
 
     @classmethod
     def coerce(cls, rules: Rules | dict[str, object] | None) -> Rules:
@@ -49,11 +56,20 @@ class Rules:
         if isinstance(rules, Rules):
             return rules
         if isinstance(rules, dict):
-            unknown = set(rules) - {"shift", "trend", "two_of_three", "two_of_three_beyond_limits"}
+            unknown = set(rules) - {
+                "shift",
+                "trend",
+                "two_of_three",
+                "two_of_three_beyond_limits",
+            }
             if unknown:
-                raise QualitasError(f"unknown rule setting {sorted(unknown)[0]!r}; known: shift, trend, two_of_three, two_of_three_beyond_limits")
+                raise QualitasError(
+                    f"unknown rule setting {sorted(unknown)[0]!r}; known: shift, trend, two_of_three, two_of_three_beyond_limits"
+                )
             return cls(**rules)  # type: ignore[arg-type]
-        raise QualitasError(f"rules must be a Rules or a dict, not {type(rules).__name__}")
+        raise QualitasError(
+            f"rules must be a Rules or a dict, not {type(rules).__name__}"
+        )
 
 
 # Special-cause labels, in the contract's words. Codes are int8 in the kernels.
@@ -83,15 +99,18 @@ VARIATION_ICONS = (
 )
 ASSURANCE_ICONS = ("pass", "fail", "hit_and_miss")
 
-SPECIAL_CAUSE_DTYPE = pd.CategoricalDtype(SPECIAL_CAUSE)
-POINT_TYPE_DTYPE = pd.CategoricalDtype(POINT_TYPES)
-VARIATION_DTYPE = pd.CategoricalDtype(VARIATION_ICONS)
-ASSURANCE_DTYPE = pd.CategoricalDtype(ASSURANCE_ICONS)
+SPECIAL_CAUSE_DTYPE = pd.CategoricalDtype(list(SPECIAL_CAUSE))
+POINT_TYPE_DTYPE = pd.CategoricalDtype(list(POINT_TYPES))
+VARIATION_DTYPE = pd.CategoricalDtype(list(VARIATION_ICONS))
+ASSURANCE_DTYPE = pd.CategoricalDtype(list(ASSURANCE_ICONS))
+DIRECTION_DTYPE = pd.CategoricalDtype(list(DIRECTIONS))
 
 
 def check_direction(direction: str) -> str:
     if direction not in DIRECTIONS:
-        raise QualitasError(f"direction must be 'increase', 'decrease' or 'neutral', not {direction!r}")
+        raise QualitasError(
+            f"direction must be 'increase', 'decrease' or 'neutral', not {direction!r}"
+        )
     return direction
 
 
@@ -214,7 +233,7 @@ _VARIATION = np.array(
 
 def variation_icons(point_type: np.ndarray, direction: np.ndarray) -> np.ndarray:
     """Variation icon codes (index into VARIATION_ICONS) for latest points."""
-    return _VARIATION[point_type, direction]
+    return np.asarray(_VARIATION[point_type, direction])
 
 
 def assurance_icons(
@@ -240,4 +259,4 @@ def assurance_icons(
 
 def categorical(codes: np.ndarray, dtype: pd.CategoricalDtype) -> pd.Categorical:
     """Labels from int8 codes without building strings per row (-1 = missing)."""
-    return pd.Categorical.from_codes(codes, dtype=dtype)
+    return pd.Categorical.from_codes(cast(Sequence[int], codes), dtype=dtype)

@@ -31,9 +31,11 @@ def as_pandas(data: Any) -> pd.DataFrame:
     if hasattr(data, "__arrow_c_stream__") or hasattr(data, "__arrow_c_array__"):
         import pyarrow as pa
 
-        return pa.table(data).to_pandas()
+        frame: pd.DataFrame = pa.table(data).to_pandas()
+        return frame
     if hasattr(data, "to_pandas"):
-        return data.to_pandas()
+        converted: pd.DataFrame = data.to_pandas()
+        return converted
     raise QualitasError(
         "data must be a pandas DataFrame or a table with the Arrow interface "
         f"(pyarrow, Polars, DuckDB...), not {type(data).__name__}"
@@ -106,7 +108,8 @@ class SeriesTable:
 
 def _scalar(key: Hashable) -> Hashable:
     if isinstance(key, tuple) and len(key) == 1:
-        return key[0]
+        first: Hashable = key[0]
+        return first
     return key
 
 
@@ -136,7 +139,9 @@ def prepare(
     for name in required_values:
         bad = np.flatnonzero(np.isnan(numeric[name]))
         if len(bad):
-            raise QualitasError(f"column {name!r} has missing values in {describe_rows(bad)}")
+            raise QualitasError(
+                f"column {name!r} has missing values in {describe_rows(bad)}"
+            )
 
     period_values, period_key = _periods(frame[period], period)
     series_code, keys = _series_codes(frame, by, n)
@@ -160,7 +165,11 @@ def prepare(
             "each series needs one value per period"
         )
 
-    starts = np.flatnonzero(np.r_[True, series_code[1:] != series_code[:-1]]) if n else np.array([], dtype=np.int64)
+    starts = (
+        np.flatnonzero(np.r_[True, series_code[1:] != series_code[:-1]])
+        if n
+        else np.array([], dtype=np.int64)
+    )
     series_start = np.r_[starts, n].astype(np.int64)
     return SeriesTable(
         by=list(by),
@@ -199,14 +208,18 @@ def _periods(column: pd.Series, name: str) -> tuple[pd.Series, np.ndarray]:
     key that sorts them."""
     missing = np.flatnonzero(column.isna().to_numpy())
     if len(missing):
-        raise QualitasError(f"column {name!r} has no period in {describe_rows(missing)}")
+        raise QualitasError(
+            f"column {name!r} has no period in {describe_rows(missing)}"
+        )
     if pd.api.types.is_datetime64_any_dtype(column.dtype):
         values = column.dt.tz_localize(None) if column.dt.tz is not None else column
         return values, values.to_numpy(dtype="datetime64[ns]").view(np.int64)
     if pd.api.types.is_integer_dtype(column.dtype):
         return column, column.to_numpy(dtype=np.int64)
     if isinstance(column.dtype, pd.PeriodDtype):
-        return column.dt.to_timestamp(), column.dt.to_timestamp().to_numpy().view(np.int64)
+        return column.dt.to_timestamp(), column.dt.to_timestamp().to_numpy().view(
+            np.int64
+        )
     if pd.api.types.is_float_dtype(column.dtype):
         bad = np.flatnonzero(column.to_numpy() != np.floor(column.to_numpy()))
         if len(bad):
@@ -233,17 +246,21 @@ def _periods(column: pd.Series, name: str) -> tuple[pd.Series, np.ndarray]:
     return parsed, parsed.to_numpy().view(np.int64)
 
 
-def _series_codes(frame: pd.DataFrame, by: Sequence[str], n: int) -> tuple[np.ndarray, pd.DataFrame]:
+def _series_codes(
+    frame: pd.DataFrame, by: Sequence[str], n: int
+) -> tuple[np.ndarray, pd.DataFrame]:
     """Integer codes for the series, numbered in sorted key order."""
     if not by:
         return np.zeros(n, dtype=np.int64), pd.DataFrame(index=range(1 if n else 0))
-    codes_list = []
-    uniques_list = []
+    codes_list: list[np.ndarray] = []
+    uniques_list: list[Any] = []
     for name in by:
         column = frame[name]
         missing = np.flatnonzero(column.isna().to_numpy())
         if len(missing):
-            raise QualitasError(f"column {name!r} names no series in {describe_rows(missing)}")
+            raise QualitasError(
+                f"column {name!r} names no series in {describe_rows(missing)}"
+            )
         if isinstance(column.dtype, pd.CategoricalDtype):
             column = column.cat.remove_unused_categories()
             codes = column.cat.codes.to_numpy().astype(np.int64)
@@ -254,7 +271,9 @@ def _series_codes(frame: pd.DataFrame, by: Sequence[str], n: int) -> tuple[np.nd
             continue
         codes, uniques = pd.factorize(column, sort=True)
         codes_list.append(codes.astype(np.int64))
-        if pd.api.types.is_numeric_dtype(column.dtype) or pd.api.types.is_datetime64_any_dtype(column.dtype):
+        if pd.api.types.is_numeric_dtype(
+            column.dtype
+        ) or pd.api.types.is_datetime64_any_dtype(column.dtype):
             uniques_list.append(np.asarray(uniques))
         else:
             uniques_list.append(pd.Categorical(np.asarray(uniques, dtype=object)))
@@ -276,7 +295,11 @@ def _series_codes(frame: pd.DataFrame, by: Sequence[str], n: int) -> tuple[np.nd
     parts.reverse()
     keys = pd.DataFrame(
         {
-            name: (uniques.take(part) if isinstance(uniques, pd.Categorical) else uniques[part])
+            name: (
+                uniques.take(part)
+                if isinstance(uniques, pd.Categorical)
+                else uniques[part]
+            )
             for name, uniques, part in zip(by, uniques_list, parts, strict=True)
         }
     )
@@ -304,7 +327,11 @@ def _sort_order(series_code: np.ndarray, period_key: np.ndarray) -> np.ndarray |
     period_bits = max(int(period_rank.max()).bit_length(), 1)
     series_bits = max(int(series_code.max()).bit_length(), 1)
     if row_bits + period_bits + series_bits <= 63:
-        packed = (series_code << (period_bits + row_bits)) | (period_rank << row_bits) | np.arange(n, dtype=np.int64)
+        packed = (
+            (series_code << (period_bits + row_bits))
+            | (period_rank << row_bits)
+            | np.arange(n, dtype=np.int64)
+        )
         packed.sort()
         return packed & ((1 << row_bits) - 1)
     return np.lexsort((period_key, series_code))
@@ -322,7 +349,9 @@ def per_series(
     value per series, checking that every key names a series."""
     if isinstance(setting, Mapping):
         if not table.by:
-            raise QualitasError(f"{name} is given per series, but no `by` columns name the series")
+            raise QualitasError(
+                f"{name} is given per series, but no `by` columns name the series"
+            )
         out = [fill] * table.n_series
         unknown = []
         for key, value in setting.items():
@@ -360,8 +389,14 @@ def warn_gaps(table: SeriesTable, period: str) -> list[str]:
             gap = (np.diff(months) > step) & same
             unit = {1: "month", 3: "quarter", 12: "year"}[step]
         elif typical > 0:
-            gap = (np.diff(stamps).astype("timedelta64[D]").astype(np.int64) > typical) & same
-            unit = "week" if typical == 7 else ("day" if typical == 1 else f"{typical}-day period")
+            gap = (
+                np.diff(stamps).astype("timedelta64[D]").astype(np.int64) > typical
+            ) & same
+            unit = (
+                "week"
+                if typical == 7
+                else ("day" if typical == 1 else f"{typical}-day period")
+            )
         else:
             return []
     else:
