@@ -131,7 +131,7 @@ def series_starts(result: XmrResult) -> np.ndarray:
     for column in by:
         codes = pd.factorize(result.points[column], use_na_sentinel=False)[0]
         change[1:] |= codes[1:] != codes[:-1]
-    starts = np.r_[np.flatnonzero(change), n]
+    starts: np.ndarray = np.r_[np.flatnonzero(change), n]
     if len(starts) - 1 != len(result.icons):
         raise QualitasError(
             "the result's points and icons do not describe the same series"
@@ -161,7 +161,7 @@ def _chart(
     period_format = _period_format(points["period"]) if temporal else "d"
     rows = _rows(points, temporal, period_format, value_format, rules or Rules())
 
-    x = {
+    x: dict[str, Any] = {
         "field": "period",
         "type": "temporal" if temporal else "quantitative",
         "title": None,
@@ -316,7 +316,7 @@ def _one_series(
 
 
 def _equals(column: pd.Series, value: Any) -> np.ndarray:
-    direct = (column == value).to_numpy(dtype=bool, na_value=False)
+    direct: np.ndarray = (column == value).to_numpy(dtype=bool, na_value=False)
     if direct.any():
         return direct
     # Keys typed on a command line arrive as text: compare as text too.
@@ -612,7 +612,7 @@ def _annotation_layers(
     notes = _annotations(annotations)
     if not notes:
         return []
-    values = []
+    values: list[dict[str, Any]] = []
     for period, text in notes:
         if temporal:
             stamp = pd.Timestamp(period)

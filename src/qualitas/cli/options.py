@@ -171,7 +171,7 @@ def targets_from_column(
         & (frame[column].astype(str).str.strip() != "")
     )
     if bad.any():
-        rows = list(np.flatnonzero(bad.to_numpy()))
+        rows = [int(r) for r in np.flatnonzero(bad.to_numpy())]
         raise QualitasError(
             f"column {column!r} must hold numbers, but {describe_rows(rows)} hold text such as {str(frame[column][bad].iloc[0])!r}"
         )

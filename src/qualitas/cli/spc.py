@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Hashable
 from pathlib import Path
 from typing import Annotated
 
@@ -168,6 +169,7 @@ def _draw(
 ) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     keys = series_keys(result)
+    key: Hashable
     if series:
         key = series[0] if len(series) == 1 else tuple(series)
     elif len(keys) == 1:

@@ -123,13 +123,11 @@ def dashboard_html(
     charted = [keys[i] for i in positions[:limit]]
     starts = series_starts(result)
     formats = _formats(result, starts, value_format)
+    options: dict[str, Any] = {"y_title": y_title, **(chart_options or {})}
+    if value_format:
+        options["value_format"] = value_format
     specs = xmr_charts(
-        result,
-        charted,
-        titles={k: _name(k, names) for k in charted},
-        y_title=y_title,
-        **{**(chart_options or {})},
-        **({"value_format": value_format} if value_format else {}),
+        result, charted, titles={k: _name(k, names) for k in charted}, **options
     )
 
     rows_html = []
