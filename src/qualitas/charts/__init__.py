@@ -14,7 +14,7 @@ True
 
 from qualitas.charts.icons import assurance_icon, variation_icon
 from qualitas.charts.render import html_page, javascript_bundle, render, save
-from qualitas.charts.xmr import series_keys, series_label, xmr_chart
+from qualitas.charts.xmr import series_keys, series_label, xmr_chart, xmr_charts
 
 __all__ = [
     "assurance_icon",
@@ -26,4 +26,5 @@ __all__ = [
     "series_label",
     "variation_icon",
     "xmr_chart",
+    "xmr_charts",
 ]

@@ -75,7 +75,7 @@ def assurance_icon(assurance: str, size: int = 56, *, title: str | None = None) 
     # when the outcome is certain, through it when it is down to chance.
     band_top, band_bottom = (62, 78) if assurance != "hit_and_miss" else (63, 79)
     body.append(
-        f'<rect x="26" y="{band_top}" width="48" height="{band_bottom - band_top}" rx="2" fill="{colour}" fill-opacity="0.25"/>'
+        f'<rect x="26" y="{band_top}" width="48" height="{band_bottom - band_top}" rx="2" fill="{colour}" fill-opacity="{0.45 if assurance == "hit_and_miss" else 0.25}"/>'
     )
     target_y = 71 if assurance == "hit_and_miss" else 58
     body.append(

@@ -68,6 +68,10 @@ def save(spec: dict[str, Any], path: str | Path) -> Path:
     return path
 
 
+# What the bundle exposes to the page's other scripts.
+_GLOBALS = "window.vegaEmbed = vegaEmbed; window.vega = vega; window.vegaLite = vegaLite;"
+
+
 @functools.cache
 def javascript_bundle() -> str:
     """Vega, Vega-Lite and vega-embed in one script that sets ``window.vegaEmbed``.
@@ -77,7 +81,7 @@ def javascript_bundle() -> str:
     """
     import vl_convert
 
-    bundle = str(vl_convert.javascript_bundle())
+    bundle = str(vl_convert.javascript_bundle(_GLOBALS))
     # The bundle goes inside a <script> element; make sure nothing in it can end one.
     return bundle.replace("</script", "<\\/script")
 

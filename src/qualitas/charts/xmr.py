@@ -60,6 +60,99 @@ def xmr_chart(
     """
     by = _by_columns(result)
     points, icon_row = _one_series(result, by, series)
+    return _chart(
+        points,
+        icon_row,
+        by,
+        title=title,
+        y_title=y_title,
+        value_format=value_format,
+        annotations=annotations,
+        rules=rules,
+        width=width,
+        height=height,
+        show_icons=show_icons,
+    )
+
+
+def xmr_charts(
+    result: XmrResult,
+    series: Sequence[Hashable] | None = None,
+    *,
+    titles: Mapping[Hashable, str] | None = None,
+    annotations: Mapping[Hashable, Any] | None = None,
+    **options: Any,
+) -> dict[Hashable, dict[str, Any]]:
+    """Specs for many series of ``result`` at once: a dict from series key to spec.
+
+    ``series`` lists the keys wanted (default: every series, in the result's order);
+    ``titles`` and ``annotations`` map series keys to what :func:`xmr_chart` takes;
+    other options are passed to it for every series. The points are split once, so
+    this is much faster than calling :func:`xmr_chart` per series.
+
+    >>> import pandas as pd
+    >>> from qualitas.spc import xmr
+    >>> data = pd.DataFrame({"ward": ["A"] * 3 + ["B"] * 3, "week": [1, 2, 3] * 2, "falls": [2, 3, 2, 5, 4, 6]})
+    >>> list(xmr_charts(xmr(data, value="falls", period="week", by="ward"), titles={"B": "Ward B"}))
+    ['A', 'B']
+    """
+    by = _by_columns(result)
+    keys = series_keys(result)
+    starts = series_starts(result)
+    where = {key: i for i, key in enumerate(keys)}
+    wanted = keys if series is None else list(series)
+    out: dict[Hashable, dict[str, Any]] = {}
+    for key in wanted:
+        if key not in where:
+            raise QualitasError(f"there is no series {key!r} in the result")
+        i = where[key]
+        points = result.points.iloc[starts[i] : starts[i + 1]]
+        out[key] = _chart(
+            points,
+            result.icons.iloc[i],
+            by,
+            title=(titles or {}).get(key),
+            annotations=(annotations or {}).get(key),
+            **options,
+        )
+    return out
+
+
+def series_starts(result: XmrResult) -> np.ndarray:
+    """Where each series' block of points starts, plus the end: the points of series
+    ``i`` (in the order of ``result.icons``) are rows ``starts[i]:starts[i + 1]``."""
+    by = _by_columns(result)
+    n = len(result.points)
+    if not by:
+        return np.array([0, n])
+    change = np.zeros(n, dtype=bool)
+    if n:
+        change[0] = True
+    for column in by:
+        codes = pd.factorize(result.points[column], use_na_sentinel=False)[0]
+        change[1:] |= codes[1:] != codes[:-1]
+    starts: np.ndarray = np.r_[np.flatnonzero(change), n]
+    if len(starts) - 1 != len(result.icons):
+        raise QualitasError(
+            "the result's points and icons do not describe the same series"
+        )
+    return starts
+
+
+def _chart(
+    points: pd.DataFrame,
+    icon_row: pd.Series,
+    by: list[str],
+    *,
+    title: str | None = None,
+    y_title: str = "Value",
+    value_format: str | None = None,
+    annotations: Any = None,
+    rules: Rules | None = None,
+    width: int = 640,
+    height: int = 300,
+    show_icons: bool = True,
+) -> dict[str, Any]:
     if value_format is None:
         value_format = default_format(points["value"], points["mean"])
     else:
@@ -68,7 +161,7 @@ def xmr_chart(
     period_format = _period_format(points["period"]) if temporal else "d"
     rows = _rows(points, temporal, period_format, value_format, rules or Rules())
 
-    x = {
+    x: dict[str, Any] = {
         "field": "period",
         "type": "temporal" if temporal else "quantitative",
         "title": None,
@@ -78,14 +171,20 @@ def xmr_chart(
             "grid": False,
             **({} if temporal else {"tickMinStep": 1}),
         },
-        "scale": {"nice": False} if temporal else {"zero": False, "nice": False},
+        "scale": {"nice": False, "padding": 8}
+        if temporal
+        else {"zero": False, "nice": False, "padding": 8},
     }
     if temporal:
         x["axis"]["tickCount"] = (
             {"interval": "month", "step": 3} if period_format == "%b %Y" else 8
         )
     y_axis = {"format": value_format, "title": y_title, "tickCount": 6}
-    y = {"type": "quantitative", "scale": {"zero": False}, "axis": y_axis}
+    y = {
+        "type": "quantitative",
+        "scale": {"zero": False, "padding": 10},
+        "axis": y_axis,
+    }
 
     target = float(icon_row["target"]) if not _missing(icon_row["target"]) else None
     layers = [
@@ -217,7 +316,7 @@ def _one_series(
 
 
 def _equals(column: pd.Series, value: Any) -> np.ndarray:
-    direct = (column == value).to_numpy(dtype=bool, na_value=False)
+    direct: np.ndarray = (column == value).to_numpy(dtype=bool, na_value=False)
     if direct.any():
         return direct
     # Keys typed on a command line arrive as text: compare as text too.
@@ -255,21 +354,25 @@ def _rows(
         labels = [str(int(p)) for p in periods]
     causes = points["special_cause"].astype(str).tolist()
     types = points["point_type"].astype(str).tolist()
-    short = points["short_segment"].to_numpy(dtype=bool)
+    short = points["short_segment"].to_numpy(dtype=bool).tolist()
+    segments = points["segment"].to_numpy(dtype=np.int64).tolist()
+    numbers = {
+        c: [_number(v) for v in points[c].to_numpy(dtype=np.float64)]
+        for c in ("value", "mean", "lpl", "upl")
+    }
     rows = []
     for i, (cause, kind) in enumerate(zip(causes, types, strict=True)):
-        signal = words.signal_text(cause, kind, rules)
         rows.append(
             {
                 "period": period_values[i],
                 "period_label": labels[i],
-                "segment": int(points["segment"].iloc[i]),
-                "value": _number(points["value"].iloc[i]),
-                "mean": _number(points["mean"].iloc[i]),
-                "lpl": _number(points["lpl"].iloc[i]),
-                "upl": _number(points["upl"].iloc[i]),
+                "segment": segments[i],
+                "value": numbers["value"][i],
+                "mean": numbers["mean"][i],
+                "lpl": numbers["lpl"][i],
+                "upl": numbers["upl"][i],
                 "point": style.POINT_LABEL[kind],
-                "signal": signal,
+                "signal": words.signal_text(cause, kind, rules),
                 "limits_note": words.TRIAL_LIMITS_TEXT
                 if short[i]
                 else "Limits from this segment's data",
@@ -305,7 +408,7 @@ def _strftime(period_format: str) -> str:
 def _period_text(period: Any, temporal: bool, period_format: str) -> str:
     if temporal:
         return pd.Timestamp(period).strftime(_strftime(period_format))
-    return str(period)
+    return f"period {period}"
 
 
 def _check_format(value_format: str) -> None:
@@ -509,7 +612,7 @@ def _annotation_layers(
     notes = _annotations(annotations)
     if not notes:
         return []
-    values = []
+    values: list[dict[str, Any]] = []
     for period, text in notes:
         if temporal:
             stamp = pd.Timestamp(period)
