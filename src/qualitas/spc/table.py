@@ -168,7 +168,7 @@ def prepare(
         dup = np.sort(np.concatenate([order[1:][same], order[:-1][same]]))
         where = "within a series " if by else ""
         raise QualitasError(
-            f"period {str(period_values.iloc[int(np.flatnonzero(same)[0])])!r} appears "
+            f"period {show_period(period_values.iloc[int(np.flatnonzero(same)[0])])!r} appears "
             f"more than once {where}(column {period!r}, {describe_rows(np.unique(dup))}); "
             "each series needs one value per period"
         )
@@ -397,6 +397,14 @@ _SPACINGS = (
 )
 
 
+def show_period(value: Any) -> str:
+    """A period as people write it: 2024-04-01 rather than 2024-04-01 00:00:00."""
+    if isinstance(value, pd.Timestamp | np.datetime64):
+        stamp = pd.Timestamp(value)
+        return stamp.strftime("%Y-%m-%d") if stamp == stamp.normalize() else str(stamp)
+    return str(value)
+
+
 def warn_gaps(table: SeriesTable, period: str) -> list[str]:
     """Warn about missing periods inside a series (e.g. a month with no row), which
     would otherwise be treated as consecutive points. Returns the messages."""
@@ -439,7 +447,8 @@ def warn_gaps(table: SeriesTable, period: str) -> list[str]:
     message = (
         f"{len(where)} gap{'s' if len(where) > 1 else ''} in the periods of "
         f"{n_series} series: at least one {unit} is missing{owner} between "
-        f"{table.period.iloc[first]} and {table.period.iloc[first + 1]}. "
+        f"{show_period(table.period.iloc[first])} and "
+        f"{show_period(table.period.iloc[first + 1])}. "
         "Points either side of a gap are treated as consecutive; add the missing "
         "periods with an empty value if they should be shown as missing."
     )
