@@ -15,7 +15,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from qualitas.errors import QualitasError
-from qualitas.spc.reductions import grouped_mean, grouped_sum
+from qualitas.spc.reductions import grouped_mean, grouped_sum, grouped_variance
 from qualitas.spc.table import SeriesTable
 
 AGGREGATES = ("mean", "median", "sum", "sd")
@@ -77,9 +77,8 @@ def aggregate(
     # A lone missing value keeps its subgroup's total missing (qicharts2 issue #35).
     total[(size == 1) & (observations == 0)] = np.nan
     mean = grouped_mean(y, gid, count)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        squares = grouped_sum((y - mean[gid]) ** 2, gid, count)
-        sd = np.where(observations > 1, np.sqrt(squares / (observations - 1)), np.nan)
+    with np.errstate(invalid="ignore"):
+        sd = np.sqrt(grouped_variance(y, mean[gid], gid, count))
     if n is not None:
         denominators = grouped_sum(n, gid, count)
         with np.errstate(invalid="ignore", divide="ignore"):
