@@ -48,7 +48,8 @@ def grouped_sum(values: np.ndarray, groups: np.ndarray, count: int) -> np.ndarra
     0.6
     """
     exact, rest = _split_sum(values, groups, count)
-    return exact + rest
+    total: np.ndarray = exact + rest
+    return total
 
 
 def grouped_mean(values: np.ndarray, groups: np.ndarray, count: int) -> np.ndarray:
