@@ -12,9 +12,10 @@ A spec is a plain dict: the web application embeds it with vega-embed, and
 True
 """
 
+from qualitas.charts.common import series_label
 from qualitas.charts.icons import assurance_icon, variation_icon
 from qualitas.charts.render import html_page, javascript_bundle, render, save
-from qualitas.charts.xmr import series_keys, series_label, xmr_chart, xmr_charts
+from qualitas.charts.xmr import series_keys, xmr_chart, xmr_charts
 
 __all__ = [
     "assurance_icon",
