@@ -278,3 +278,125 @@ def icon_view(
             }
         )
     return {"width": ICON_SIZE, "height": height, "layer": layers}
+
+
+def period_axis(temporal: bool, period_format: str) -> dict[str, Any]:
+    """The x encoding of a chart over time: dates, or whole-number periods."""
+    x: dict[str, Any] = {
+        "field": "period",
+        "type": "temporal" if temporal else "quantitative",
+        "title": None,
+        "axis": {
+            "format": period_format,
+            "labelAngle": 0,
+            "grid": False,
+            **({} if temporal else {"tickMinStep": 1}),
+        },
+        # Padding keeps the first and last points clear of the axes.
+        "scale": {"nice": False, "padding": 8}
+        if temporal
+        else {"zero": False, "nice": False, "padding": 8},
+    }
+    if temporal:
+        x["axis"]["tickCount"] = (
+            {"interval": "month", "step": 3} if period_format == "%b %Y" else 8
+        )
+    return x
+
+
+def value_axis(value_format: str, title: str) -> dict[str, Any]:
+    """The y encoding shared by the lines and points of a chart (field set per layer)."""
+    return {
+        "type": "quantitative",
+        "scale": {"zero": False, "padding": 10},
+        "axis": {"format": value_format, "title": title, "tickCount": 6},
+    }
+
+
+def period_strings(
+    periods: pd.Series, temporal: bool, period_format: str
+) -> tuple[list[Any], list[str]]:
+    """Periods as Vega-Lite reads them and as readers see them.
+
+    Dates become local-time ISO strings with no zone, so a month never shows as the
+    last day of the month before in a browser west of Greenwich.
+    """
+    if temporal:
+        stamps = pd.to_datetime(periods)
+        return list(stamps.dt.strftime("%Y-%m-%dT%H:%M:%S")), list(
+            stamps.dt.strftime(python_time_format(period_format))
+        )
+    values = [int(p) for p in periods]
+    return values, [str(v) for v in values]
+
+
+def block_starts(points: pd.DataFrame, by: list[str]) -> np.ndarray:
+    """Where each series' block of rows starts in ``points`` (sorted by series), plus
+    the end."""
+    n = len(points)
+    if not by:
+        return np.array([0, n])
+    change = np.zeros(n, dtype=bool)
+    if n:
+        change[0] = True
+    for column in by:
+        codes = pd.factorize(points[column], use_na_sentinel=False)[0]
+        change[1:] |= codes[1:] != codes[:-1]
+    starts: np.ndarray = np.r_[np.flatnonzero(change), n]
+    return starts
+
+
+def block_keys(
+    points: pd.DataFrame, by: list[str], starts: np.ndarray
+) -> list[Hashable]:
+    """The key of each series block: a value, a tuple for several ``by`` columns, or
+    None when there are no ``by`` columns."""
+    if not by:
+        return [None]
+    first = points.iloc[starts[:-1]]
+    if len(by) == 1:
+        return list(first[by[0]].tolist())
+    return list(first[by].itertuples(index=False, name=None))
+
+
+def find_series(keys: list[Hashable], by: list[str], series: Hashable | None) -> int:
+    """The position of ``series`` in ``keys`` (text matches too, as typed on a command
+    line); with one series it may be left out."""
+    if series is None:
+        if len(keys) == 1:
+            return 0
+        shown = ", ".join(repr(k) for k in keys[:5]) + (" ..." if len(keys) > 5 else "")
+        raise QualitasError(
+            f"the result has {len(keys)} series; choose one with series=, e.g. {shown}"
+        )
+    wanted = series if isinstance(series, tuple) else (series,)
+    if len(wanted) != len(by):
+        raise QualitasError(
+            f"series must give {len(by)} values, one for each of {', '.join(by)}; got {series!r}"
+        )
+    for i, key in enumerate(keys):
+        parts = key if isinstance(key, tuple) else (key,)
+        if all(a == b for a, b in zip(parts, wanted, strict=True)):
+            return i
+    text = tuple(str(w) for w in wanted)
+    for i, key in enumerate(keys):
+        parts = key if isinstance(key, tuple) else (key,)
+        if tuple(str(p) for p in parts) == text:
+            return i
+    shown = ", ".join(repr(k) for k in keys[:5]) + (" ..." if len(keys) > 5 else "")
+    raise QualitasError(f"there is no series {series!r} in the result; it has {shown}")
+
+
+def wrap_lines(lines: Iterable[str], width: int = 100) -> list[str]:
+    """Subtitle lines wrapped to about the width of a chart, so a long sentence does
+    not make the whole chart wider.
+
+    >>> wrap_lines(["short", "a " * 60], width=40)[:2]
+    ['short', 'a a a a a a a a a a a a a a a a a a a a']
+    """
+    import textwrap
+
+    out: list[str] = []
+    for line in lines:
+        out.extend(textwrap.wrap(line, width) or [""])
+    return out

@@ -35,11 +35,13 @@ from qualitas.charts.common import (
     infer_period_format,
     is_missing,
     matches,
+    period_axis,
     period_text,
     python_time_format,
     series_label,
     target_layer,
     to_number,
+    value_axis,
 )
 from qualitas.errors import QualitasError
 from qualitas.spc import Rules, XmrResult
@@ -172,30 +174,8 @@ def _chart(
     period_format = infer_period_format(points["period"]) if temporal else "d"
     rows = _rows(points, temporal, period_format, value_format, rules or Rules())
 
-    x: dict[str, Any] = {
-        "field": "period",
-        "type": "temporal" if temporal else "quantitative",
-        "title": None,
-        "axis": {
-            "format": period_format,
-            "labelAngle": 0,
-            "grid": False,
-            **({} if temporal else {"tickMinStep": 1}),
-        },
-        "scale": {"nice": False, "padding": 8}
-        if temporal
-        else {"zero": False, "nice": False, "padding": 8},
-    }
-    if temporal:
-        x["axis"]["tickCount"] = (
-            {"interval": "month", "step": 3} if period_format == "%b %Y" else 8
-        )
-    y_axis = {"format": value_format, "title": y_title, "tickCount": 6}
-    y = {
-        "type": "quantitative",
-        "scale": {"zero": False, "padding": 10},
-        "axis": y_axis,
-    }
+    x = period_axis(temporal, period_format)
+    y = value_axis(value_format, y_title)
 
     target = float(icon_row["target"]) if not is_missing(icon_row["target"]) else None
     layers = [
