@@ -38,7 +38,7 @@ def test_sign_in_report_measure_and_annotate(page, demo):
     point.hover()
     tooltip = page.locator("#vg-tooltip-element")
     tooltip.wait_for(state="visible")
-    assert "Rule" in tooltip.inner_text()
+    assert "What it shows" in tooltip.inner_text()
 
     page.get_by_label("Month").fill("2025-08")
     page.get_by_label("What happened").fill("Falls champion started on Ward 21")

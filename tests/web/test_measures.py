@@ -34,6 +34,19 @@ def _spec(response) -> dict:
     return json.loads(html[start : html.index("</script>", start)])
 
 
+def _points(spec: dict) -> list[dict]:
+    return spec["hconcat"][0]["data"]["values"]
+
+
+def _layer_values(spec: dict, field: str) -> list[dict]:
+    """The data of the layer that draws ``field`` (targets, notes)."""
+    for layer in spec["hconcat"][0]["layer"]:
+        values = layer.get("data", {}).get("values") or []
+        if values and field in values[0]:
+            return values
+    return []
+
+
 # --- register ----------------------------------------------------------------------
 
 
@@ -139,7 +152,7 @@ def test_targets_make_a_trajectory(world, client_for):
         .values_list("value", flat=True)
     ) == [4.0, 3.5]
     spec = _spec(_chart(client_for(world["users"]["member"])))
-    targets = {r["period"]: r["target"] for r in spec["data"]["values"]}
+    targets = {r["period"][:10]: r["target"] for r in _layer_values(spec, "target")}
     assert targets["2023-12-01"] == 4.0
     assert targets["2024-01-01"] == 3.5
 
@@ -176,21 +189,14 @@ def test_every_point_tooltip_names_the_rule(world, client_for):
         breakdown="",
     ).update(value=50.0)
     spec = _spec(_chart(client_for(world["users"]["member"])))
-    rows = spec["data"]["values"]
+    rows = _points(spec)
     assert len(rows) == 24
-    assert rows[-1]["rule"] == "Above the upper process limit"
-    assert rows[-1]["point_label"] == "Special cause concern"
-    assert {r["rule"] for r in rows[:-1]} <= {
-        "No rule fired (common cause)",
-        "Part of a run of points below the mean (shift)",
-        "Part of a run of points above the mean (shift)",
-        "Two of three points close to the upper limit",
-        "Two of three points close to the lower limit",
-        "Part of a run of points each higher than the one before (trend)",
-        "Part of a run of points each lower than the one before (trend)",
-        "Below the lower process limit",
-    }
-    assert any(f["field"] == "rule" for f in spec["layer"][-1]["encoding"]["tooltip"])
+    assert rows[-1]["signal"].startswith("Special cause concern")
+    assert "above the upper process limit" in rows[-1]["signal"]
+    assert rows[-1]["point"] == "Special cause concern"
+    assert all(r["signal"] for r in rows)
+    tooltip = spec["hconcat"][0]["layer"][-1]["encoding"]["tooltip"]
+    assert any(f["field"] == "signal" for f in tooltip)
 
 
 def test_annotating_adds_a_note_to_the_chart(world, client_for):
@@ -211,7 +217,11 @@ def test_annotating_adds_a_note_to_the_chart(world, client_for):
     assert note.period == dt.date(2023, 6, 1)
     spec = _spec(_chart(client))
     assert (
-        next(r for r in spec["data"]["values"] if r["period"] == "2023-06-01")["note"]
+        next(
+            r
+            for r in _layer_values(spec, "text")
+            if r["period"].startswith("2023-06-01")
+        )["text"]
         == "New falls lead started"
     )
     assert AuditEvent.objects.filter(action="annotation.added").exists()
@@ -267,7 +277,7 @@ def test_rebasing_starts_new_limits_from_that_period(world, client_for):
     reason = "Falls bundle adopted on every ward in January"
     assert client.post(url, {"period": "2024-01", "reason": reason}).status_code == 302
     spec = _spec(_chart(client))
-    segments = {r["period"][:7]: r["segment"] for r in spec["data"]["values"]}
+    segments = {r["period"][:7]: r["segment"] for r in _points(spec)}
     assert segments["2023-12"] == 0
     assert segments["2024-01"] == 1
     html = _chart(client).content.decode()
@@ -324,9 +334,7 @@ def test_unit_chart_shows_the_ward(world, client_for):
     response = _chart(client, unit=world["ward"].pk)
     assert response.status_code == 200
     assert "Ward 5" in response.content.decode()
-    assert _spec(response)["data"]["values"][0]["value"] == pytest.approx(
-        3 / 900 * 1000
-    )
+    assert _points(_spec(response))[0]["value"] == pytest.approx(3 / 900 * 1000)
     # A unit of another organisation is not found.
     from tests.web.factories import UnitFactory
 
@@ -443,7 +451,7 @@ def test_breakdown_shows_spc_per_group_and_the_gap(world, client_for):
     html = response.content.decode()
     assert "Asian" in html
     assert "White" in html
-    assert "Gap to the best group" in html
+    assert "Gap to the best mean" in html
     assert html.count('data-chart-spec="spec-g') == 2
 
 

@@ -253,14 +253,12 @@ def _chart_context(
     assert result is not None
     icons = result.icons.iloc[0]
     points = result.points
-    spec = chart.spc_spec(
-        points,
-        title=measure.name,
-        unit=measure.unit,
-        decimals=measure.decimals,
-        frequency=measure.frequency,
+    spec = chart.measure_chart(
+        result,
+        measure.pk,
+        measure,
         steps=steps[steps["measure_id"] == measure.pk] if not steps.empty else None,
-        annotations=[{"period": n.period, "text": n.text} for n in notes],
+        notes=[(pd.Timestamp(n.period), n.text) for n in notes],
     )
     assurance = None if pd.isna(icons["assurance"]) else str(icons["assurance"])
     variation = str(icons["variation"])
@@ -514,16 +512,9 @@ def breakdown(request: HttpRequest, code: str, ods: str, name: str) -> HttpRespo
             result.points.rename(columns={"stratum": "measure_id"})
         )
         icons = result.icons
+        specs = chart.group_charts(result, measure)
         for i, row in enumerate(icons.itertuples(index=False)):
-            pts = result.points[result.points["stratum"] == row.stratum]
-            spec = chart.spc_spec(
-                pts,
-                title=f"{measure.name}: {row.stratum}",
-                unit=measure.unit,
-                decimals=measure.decimals,
-                frequency=measure.frequency,
-                height=180,
-            )
+            spec = specs[row.stratum]
             groups.append(
                 {
                     "stratum": row.stratum,
