@@ -68,6 +68,8 @@ INSTALLED_APPS = [
     "qualitas.web.audit",
     "qualitas.web.measures",
     "qualitas.web.board",
+    # Board governance and value (issue 6)
+    "qualitas.web.meetings",
     "qualitas.web.api",
     "qualitas.web.demo",
 ]

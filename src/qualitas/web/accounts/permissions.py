@@ -21,6 +21,13 @@ class Permission(StrEnum):
     REBASE_CHART = "rebase_chart"
     VIEW_AUDIT_LOG = "view_audit_log"
     ADMINISTER = "administer"
+    # Board governance and value (issue 6)
+    PREPARE_MEETINGS = "prepare_meetings"
+    ASSESS_GOVERNANCE = "assess_governance"
+    RECORD_TRAINING = "record_training"
+    CLAIM_BENEFITS = "claim_benefits"
+    SIGN_OFF_SAVINGS = "sign_off_savings"
+    TAG_EVIDENCE = "tag_evidence"
 
     @property
     def description(self) -> str:
@@ -29,7 +36,7 @@ class Permission(StrEnum):
 
 DESCRIPTIONS = {
     Permission.VIEW_MEASURES: "See the measures register, SPC charts and the integrated quality report",
-    Permission.EXPORT_REPORT: "Download the integrated quality report as CSV",
+    Permission.EXPORT_REPORT: "Download the integrated quality report as CSV, board packs as PDF and PowerPoint, and the well-led evidence list",
     Permission.ANNOTATE_CHART: "Add notes to points on a chart",
     Permission.ENTER_DATA: "Enter a month's value for a measure",
     Permission.IMPORT_DATA: "Upload data files and use the JSON API",
@@ -37,6 +44,12 @@ DESCRIPTIONS = {
     Permission.REBASE_CHART: "Recalculate a chart's limits from a point, with a recorded reason",
     Permission.VIEW_AUDIT_LOG: "Read the audit log of every change",
     Permission.ADMINISTER: "Manage organisations, people and roles (the admin site)",
+    Permission.PREPARE_MEETINGS: "Set up boards and committees, freeze a meeting's quality report, write its narrative and record decisions and actions",
+    Permission.ASSESS_GOVERNANCE: "Answer the QI-governance maturity and improvement capability self-assessments",
+    Permission.RECORD_TRAINING: "Record how many people have been trained in quality improvement, and at what level",
+    Permission.CLAIM_BENEFITS: "Record benefit claims: the light green estimate, its method and the action that would make it real",
+    Permission.SIGN_OFF_SAVINGS: "Sign off the realised (dark green) amount of a benefit claim",
+    Permission.TAG_EVIDENCE: "Tag records as evidence for the CQC well-led framework",
 }
 
 
@@ -58,13 +71,18 @@ ROLES: dict[str, Role] = {
             "board_member",
             "Board member",
             "Reads the integrated quality report and asks for assurance.",
-            frozenset(_READ | {P.EXPORT_REPORT}),
+            frozenset(_READ | {P.EXPORT_REPORT, P.ASSESS_GOVERNANCE}),
         ),
         Role(
             "executive",
             "Executive",
             "Answers for measures at board and explains what the charts show.",
-            frozenset(_READ | {P.EXPORT_REPORT, P.ANNOTATE_CHART}),
+            frozenset(
+                _READ
+                | {P.EXPORT_REPORT, P.ANNOTATE_CHART}
+                | {P.PREPARE_MEETINGS, P.ASSESS_GOVERNANCE, P.CLAIM_BENEFITS}
+                | {P.TAG_EVIDENCE}
+            ),
         ),
         Role(
             "qi_lead",
@@ -79,6 +97,8 @@ ROLES: dict[str, Role] = {
                     P.MANAGE_MEASURES,
                     P.REBASE_CHART,
                 }
+                | {P.PREPARE_MEETINGS, P.ASSESS_GOVERNANCE, P.RECORD_TRAINING}
+                | {P.CLAIM_BENEFITS, P.TAG_EVIDENCE}
             ),
         ),
         Role(
@@ -101,6 +121,7 @@ ROLES: dict[str, Role] = {
                     P.MANAGE_MEASURES,
                     P.REBASE_CHART,
                 }
+                | {P.PREPARE_MEETINGS, P.CLAIM_BENEFITS}
             ),
         ),
         Role(
@@ -112,14 +133,15 @@ ROLES: dict[str, Role] = {
         Role(
             "finance",
             "Finance",
-            "Reads the report, especially efficiency measures, and exports it.",
-            frozenset(_READ | {P.EXPORT_REPORT}),
+            "Reads the report, especially efficiency measures, and signs off realised savings.",
+            frozenset(_READ | {P.EXPORT_REPORT, P.CLAIM_BENEFITS, P.SIGN_OFF_SAVINGS}),
         ),
         Role(
             "administrator",
             "Administrator",
             "Manages organisations, people and roles, and reads the audit log.",
-            frozenset(Permission),
+            # Everything but signing off savings: only finance confirms money is real.
+            frozenset(Permission) - {P.SIGN_OFF_SAVINGS},
         ),
     )
 }
