@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "qualitas.web.board",
     # Board governance and value (issue 6)
     "qualitas.web.meetings",
+    "qualitas.web.value",
     "qualitas.web.api",
     "qualitas.web.demo",
 ]

@@ -15,6 +15,7 @@ urlpatterns = [
     path("data/", include("qualitas.web.measures.data_urls")),
     path("board/", include("qualitas.web.board.urls")),
     path("meetings/", include("qualitas.web.meetings.urls")),
+    path("value/", include("qualitas.web.value.urls")),
     path("audit/", include("qualitas.web.audit.urls")),
     path("api/", include("qualitas.web.api.urls")),
     path("admin/", admin.site.urls),
