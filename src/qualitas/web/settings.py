@@ -71,6 +71,8 @@ INSTALLED_APPS = [
     # Board governance and value (issue 6)
     "qualitas.web.meetings",
     "qualitas.web.value",
+    "qualitas.web.assessments",
+    "qualitas.web.evidence",
     "qualitas.web.api",
     "qualitas.web.demo",
 ]

@@ -16,6 +16,8 @@ urlpatterns = [
     path("board/", include("qualitas.web.board.urls")),
     path("meetings/", include("qualitas.web.meetings.urls")),
     path("value/", include("qualitas.web.value.urls")),
+    path("governance/", include("qualitas.web.assessments.urls")),
+    path("evidence/", include("qualitas.web.evidence.urls")),
     path("audit/", include("qualitas.web.audit.urls")),
     path("api/", include("qualitas.web.api.urls")),
     path("admin/", admin.site.urls),
