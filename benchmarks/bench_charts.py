@@ -71,30 +71,43 @@ def _time(data: pd.DataFrame, kind: str, **columns: str) -> float:
 def main() -> None:
     rng = np.random.default_rng(20240401)
     points = SERIES * POINTS
-    print(f"{SERIES:,} series x {POINTS} points = {points:,} points per call (target <= {TARGET_US} µs/point)")
+    print(
+        f"{SERIES:,} series x {POINTS} points = {points:,} points per call (target <= {TARGET_US} µs/point)"
+    )
     print(f"{'chart':<8}{'rows':>12}{'seconds':>10}{'µs/point':>10}")
     figures = {}
     data = _frame(rng)
     for kind, columns in CASES:
         seconds = _time(data, kind, **columns)
         figures[kind] = seconds / points * 1e6
-        print(f"{kind:<8}{len(data):>12,}{seconds:>10.2f}{figures[kind]:>10.2f}", flush=True)
+        print(
+            f"{kind:<8}{len(data):>12,}{seconds:>10.2f}{figures[kind]:>10.2f}",
+            flush=True,
+        )
     shuffled = data.sample(frac=1.0, random_state=1).reset_index(drop=True)
     del data
     seconds = _time(shuffled, "i", value="value")
-    print(f"{'i, shuffled rows':<8}{len(shuffled):>4,}{seconds:>10.2f}{seconds / points * 1e6:>10.2f}", flush=True)
+    print(
+        f"{'i, shuffled rows':<8}{len(shuffled):>4,}{seconds:>10.2f}{seconds / points * 1e6:>10.2f}",
+        flush=True,
+    )
     del shuffled
 
     subgroups = _frame(rng, SUBGROUP)[["unit", "month", "value"]]
     for kind in ("xbar", "s"):
         seconds = _time(subgroups, kind, value="value")
         figures[kind] = seconds / points * 1e6
-        print(f"{kind:<8}{len(subgroups):>12,}{seconds:>10.2f}{figures[kind]:>10.2f}", flush=True)
+        print(
+            f"{kind:<8}{len(subgroups):>12,}{seconds:>10.2f}{figures[kind]:>10.2f}",
+            flush=True,
+        )
     del subgroups
 
     worst = max(figures, key=figures.__getitem__)
     verdict = "meets" if figures[worst] <= TARGET_US else "MISSES"
-    print(f"slowest: {worst} at {figures[worst]:.2f} µs/point: {verdict} the {TARGET_US} µs target")
+    print(
+        f"slowest: {worst} at {figures[worst]:.2f} µs/point: {verdict} the {TARGET_US} µs target"
+    )
 
 
 if __name__ == "__main__":

@@ -132,24 +132,37 @@ def segment_mean(values: np.ndarray, keep: np.ndarray, seg: Segments) -> np.ndar
 def segment_median(values: np.ndarray, keep: np.ndarray, seg: Segments) -> np.ndarray:
     """Median of ``values[keep]`` per segment, ignoring missing values (NaN if none).
 
-    One sort of the kept values by (segment, value); the middle one or two of each
-    block are then read off by position.
+    The kept values are sorted within segments (as rows of a padded matrix when
+    that is compact, which is much faster than one sort by segment and value), and
+    the middle one or two of each segment are read off by position.
     """
     keep = keep & ~np.isnan(values)
     rows = np.flatnonzero(keep)
-    v = values[rows]
     sid = seg.id[rows]
-    if not _sorted_within(v, sid):
-        order = np.lexsort((v, sid))
-        v = v[order]
     count = np.bincount(sid, minlength=seg.count)
+    has = count > 0
+    lo = np.maximum(count - 1, 0) // 2
+    hi = count // 2
+    out = np.full(seg.count, np.nan)
+    if not len(rows):
+        return out
+    width = int(count.max())
+    if seg.count * width <= 2 * len(rows) + 1024:
+        # Padded matrix: one row per segment, padded with +inf (sorted last).
+        first = np.zeros(seg.count, dtype=np.int64)
+        np.cumsum(count[:-1], out=first[1:])
+        matrix = np.full((seg.count, width), np.inf)
+        matrix[sid, np.arange(len(rows)) - first[sid]] = values[rows]
+        matrix.sort(axis=1)
+        idx = np.flatnonzero(has)
+        out[has] = (matrix[idx, lo[has]] + matrix[idx, hi[has]]) / 2.0
+        return out
+    v = values[rows]
+    if not _sorted_within(v, sid):
+        v = v[np.lexsort((v, sid))]
     first = np.zeros(seg.count, dtype=np.int64)
     np.cumsum(count[:-1], out=first[1:])
-    has = count > 0
-    lo = first + np.maximum(count - 1, 0) // 2
-    hi = first + count // 2
-    out = np.full(seg.count, np.nan)
-    out[has] = (v[lo[has]] + v[hi[has]]) / 2.0
+    out[has] = (v[(first + lo)[has]] + v[(first + hi)[has]]) / 2.0
     return out
 
 
