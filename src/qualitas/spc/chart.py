@@ -472,10 +472,8 @@ def _phase_mean(values: np.ndarray, seg: segments.Segments) -> np.ndarray:
     """
     first = values[seg.start[:-1]]
     spread = first[seg.id]
-    if ((values == spread) | np.isnan(spread)).all():
-        return np.where(
-            np.isnan(first), segment_mean(values, np.isnan(spread), seg), first
-        )
+    if ((values == spread) | (np.isnan(values) & np.isnan(spread))).all():
+        return first
     return segment_mean(values, np.ones(len(values), dtype=bool), seg)
 
 

@@ -29,7 +29,8 @@ def exact_sums(
     exactly; the low parts are tiny, so their rounding errors are far below the
     last place of the sum.
     """
-    x = np.where(np.isnan(values), 0.0, values)
+    missing = np.isnan(values)
+    x = np.where(missing, 0.0, values) if missing.any() else values.copy()
     size = np.bincount(groups, weights=np.abs(x), minlength=count)
     scale = np.ldexp(1.0, np.frexp(size)[1] + 1)[groups]
     high = scale + x
@@ -88,19 +89,35 @@ def grouped_variance(
     >>> float(v[0]) == 7 / 3
     True
     """
-    x = np.where(np.isnan(values), 0.0, values)
-    m = np.where(np.isnan(values), 0.0, mean)
+    missing = np.isnan(values)
+    if missing.any():
+        x, m = np.where(missing, 0.0, values), np.where(missing, 0.0, mean)
+    else:
+        x, m = values, mean
+    # Knuth's two-sum: x - m == d + error exactly. (In place: these arrays are
+    # the size of the data.)
     d = x - m
     back = d - x
-    error = (x - (d - back)) - (m + back)  # x - m == d + error exactly
-    c = _SPLITTER * d
-    upper = c - (c - d)
-    lower = d - upper
+    error = d - back
+    np.subtract(x, error, out=error)
+    back += m
+    error -= back
+    # Dekker's halves of d: upper has 26 bits, so upper**2 is exact.
+    upper = d * _SPLITTER
+    np.subtract(upper, np.subtract(upper, d, out=back), out=upper)
+    lower = np.subtract(d, upper, out=back)
     # (d + error)**2 = upper**2 + 2 upper lower + lower**2 + 2 d error + error**2:
-    # the first term is exact and carries all but the last 26 bits; the others
-    # are small enough for an ordinary sum.
-    small = 2 * upper * lower + lower * lower + 2 * d * error
-    exact, rest = exact_sums(upper * upper, groups, count)
+    # the first term carries all but the last 26 bits and is summed exactly; the
+    # others are small enough for an ordinary sum.
+    error *= d
+    error *= 2
+    small = upper * lower
+    small *= 2
+    error += small
+    np.multiply(lower, lower, out=small)
+    small += error
+    np.multiply(upper, upper, out=upper)
+    exact, rest = exact_sums(upper, groups, count)
     rest += np.bincount(groups, weights=small, minlength=count)
     with np.errstate(invalid="ignore", divide="ignore"):
         return np.where(n > 1, quotient(exact, rest, n - 1), np.nan)
