@@ -20,7 +20,9 @@ from qualitas.spc.segments import build
 
 numbers = st.one_of(
     st.integers(-50, 50).map(float),
-    st.floats(-1e6, 1e6, allow_nan=False, allow_subnormal=False),
+    # Data with a dynamic range below 2**80 or so: a value 10**-260 beside 10**6 could
+    # tip an exact tie between two doubles, and it is lost in the low parts.
+    st.floats(-1e6, 1e6, allow_nan=False).filter(lambda v: v == 0 or abs(v) > 1e-6),
     st.just(math.nan),
 )
 blocks = st.lists(st.lists(numbers, min_size=1, max_size=12), min_size=1, max_size=8)

@@ -27,7 +27,8 @@ def exact_sums(
     value is split at a power of two above its group's total size (Rump's
     extraction): the high parts are multiples of that power's unit and add up
     exactly; the low parts are tiny, so their rounding errors are far below the
-    last place of the sum.
+    last place of the sum. (Only values some 2**80 times smaller than the sum,
+    tipping an exact tie between two doubles, could be lost.)
     """
     missing = np.isnan(values)
     x = np.where(missing, 0.0, values) if missing.any() else values.copy()
