@@ -69,7 +69,9 @@ def save(spec: dict[str, Any], path: str | Path) -> Path:
 
 
 # What the bundle exposes to the page's other scripts.
-_GLOBALS = "window.vegaEmbed = vegaEmbed; window.vega = vega; window.vegaLite = vegaLite;"
+_GLOBALS = (
+    "window.vegaEmbed = vegaEmbed; window.vega = vega; window.vegaLite = vegaLite;"
+)
 
 
 @functools.cache

@@ -19,19 +19,32 @@ All data are inline, so a spec needs nothing but Vega-Lite to draw.
 
 from __future__ import annotations
 
-import math
-from collections.abc import Hashable, Iterable, Mapping, Sequence
+from collections.abc import Hashable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from qualitas.charts import icons, style, words
+from qualitas.charts import style, words
+from qualitas.charts.common import (
+    SCHEMA,
+    annotation_layers,
+    check_format,
+    default_format,
+    icon_view,
+    infer_period_format,
+    is_missing,
+    matches,
+    period_axis,
+    period_text,
+    python_time_format,
+    series_label,
+    target_layer,
+    to_number,
+    value_axis,
+)
 from qualitas.errors import QualitasError
 from qualitas.spc import Rules, XmrResult
-
-SCHEMA = "https://vega.github.io/schema/vega-lite/v6.json"
-ICON_SIZE = 56
 
 
 def xmr_chart(
@@ -156,44 +169,22 @@ def _chart(
     if value_format is None:
         value_format = default_format(points["value"], points["mean"])
     else:
-        _check_format(value_format)
+        check_format(value_format)
     temporal = pd.api.types.is_datetime64_any_dtype(points["period"].dtype)
-    period_format = _period_format(points["period"]) if temporal else "d"
+    period_format = infer_period_format(points["period"]) if temporal else "d"
     rows = _rows(points, temporal, period_format, value_format, rules or Rules())
 
-    x: dict[str, Any] = {
-        "field": "period",
-        "type": "temporal" if temporal else "quantitative",
-        "title": None,
-        "axis": {
-            "format": period_format,
-            "labelAngle": 0,
-            "grid": False,
-            **({} if temporal else {"tickMinStep": 1}),
-        },
-        "scale": {"nice": False, "padding": 8}
-        if temporal
-        else {"zero": False, "nice": False, "padding": 8},
-    }
-    if temporal:
-        x["axis"]["tickCount"] = (
-            {"interval": "month", "step": 3} if period_format == "%b %Y" else 8
-        )
-    y_axis = {"format": value_format, "title": y_title, "tickCount": 6}
-    y = {
-        "type": "quantitative",
-        "scale": {"zero": False, "padding": 10},
-        "axis": y_axis,
-    }
+    x = period_axis(temporal, period_format)
+    y = value_axis(value_format, y_title)
 
-    target = float(icon_row["target"]) if not _missing(icon_row["target"]) else None
+    target = float(icon_row["target"]) if not is_missing(icon_row["target"]) else None
     layers = [
         _limit_layer("upl", "Upper process limit", x, y, value_format),
         _limit_layer("lpl", "Lower process limit", x, y, value_format),
         _mean_layer(x, y, value_format),
         *_rebase_layers(points, rows, x),
-        *([_target_layer(target, value_format)] if target is not None else []),
-        *_annotation_layers(annotations, points, temporal, period_format, x),
+        *([target_layer(target, value_format)] if target is not None else []),
+        *annotation_layers(annotations, points, temporal, period_format, x),
         _value_line(x, y),
         _point_layer(rows, x, y, value_format),
     ]
@@ -205,11 +196,13 @@ def _chart(
     }
     direction = str(icon_row["direction"])
     variation = str(icon_row["variation"])
-    assurance = None if _missing(icon_row["assurance"]) else str(icon_row["assurance"])
+    assurance = (
+        None if is_missing(icon_row["assurance"]) else str(icon_row["assurance"])
+    )
     name = title if title is not None else _series_name(icon_row, by)
     latest = (
         f"Latest: {words.format_value(icon_row['value'], value_format)} "
-        f"({_period_text(icon_row['period'], temporal, period_format)})"
+        f"({period_text(icon_row['period'], temporal, period_format)})"
     )
     if target is not None:
         latest += f"; target {words.format_value(target, value_format)}"
@@ -224,31 +217,10 @@ def _chart(
         "spacing": 12,
     }
     if show_icons:
-        spec["hconcat"] = [chart, _icon_view(variation, assurance, direction, height)]
+        spec["hconcat"] = [chart, icon_view(variation, assurance, direction, height)]
     else:
         spec["hconcat"] = [chart]
     return spec
-
-
-def default_format(values: Iterable[Any], means: Iterable[Any] | None = None) -> str:
-    """A format with three significant figures for typical values of the data.
-
-    >>> default_format([0.81, 0.83, 0.9])
-    ',.3f'
-    >>> default_format([1200, 1340])
-    ',.0f'
-    >>> default_format([12, 13])
-    ',.1f'
-    """
-    arr = np.asarray(list(values), dtype=np.float64)
-    if means is not None:
-        arr = np.concatenate([arr, np.asarray(list(means), dtype=np.float64)])
-    arr = np.abs(arr[np.isfinite(arr)])
-    typical = float(np.median(arr)) if len(arr) else 0.0
-    if typical == 0:
-        return ",.2f"
-    decimals = int(min(max(2 - math.floor(math.log10(typical)), 0), 6))
-    return f",.{decimals}f"
 
 
 def series_keys(result: XmrResult) -> list[Hashable]:
@@ -260,15 +232,6 @@ def series_keys(result: XmrResult) -> list[Hashable]:
     if len(by) == 1:
         return list(result.icons[by[0]].tolist())
     return list(result.icons[by].itertuples(index=False, name=None))
-
-
-def series_label(key: Hashable) -> str:
-    """A series key as readers see it: ``('RF4', '1')`` becomes ``'RF4 · 1'``."""
-    if key is None:
-        return "All data"
-    if isinstance(key, tuple):
-        return " · ".join(str(k) for k in key)
-    return str(key)
 
 
 # ---------------------------------------------------------------------------------
@@ -305,22 +268,14 @@ def _one_series(
     mask_points = np.ones(len(result.points), dtype=bool)
     mask_icons = np.ones(len(icons_table), dtype=bool)
     for column, value in zip(by, wanted, strict=True):
-        mask_points &= _equals(result.points[column], value)
-        mask_icons &= _equals(icons_table[column], value)
+        mask_points &= matches(result.points[column], value)
+        mask_icons &= matches(icons_table[column], value)
     if not mask_icons.any():
         shown = ", ".join(repr(k) for k in keys[:5]) + (" ..." if len(keys) > 5 else "")
         raise QualitasError(
             f"there is no series {series!r} in the result; it has {shown}"
         )
     return result.points[mask_points], icons_table[mask_icons].iloc[0]
-
-
-def _equals(column: pd.Series, value: Any) -> np.ndarray:
-    direct: np.ndarray = (column == value).to_numpy(dtype=bool, na_value=False)
-    if direct.any():
-        return direct
-    # Keys typed on a command line arrive as text: compare as text too.
-    return (column.astype(str) == str(value)).to_numpy(dtype=bool)
 
 
 def _series_name(icon_row: pd.Series, by: list[str]) -> str:
@@ -348,7 +303,7 @@ def _rows(
         # Local-time ISO strings (no zone), so a month never shows as the day before.
         stamps = pd.to_datetime(periods)
         period_values: list[Any] = list(stamps.dt.strftime("%Y-%m-%dT%H:%M:%S"))
-        labels = list(stamps.dt.strftime(_strftime(period_format)))
+        labels = list(stamps.dt.strftime(python_time_format(period_format)))
     else:
         period_values = [int(p) for p in periods]
         labels = [str(int(p)) for p in periods]
@@ -357,7 +312,7 @@ def _rows(
     short = points["short_segment"].to_numpy(dtype=bool).tolist()
     segments = points["segment"].to_numpy(dtype=np.int64).tolist()
     numbers = {
-        c: [_number(v) for v in points[c].to_numpy(dtype=np.float64)]
+        c: [to_number(v) for v in points[c].to_numpy(dtype=np.float64)]
         for c in ("value", "mean", "lpl", "upl")
     }
     rows = []
@@ -379,45 +334,6 @@ def _rows(
             }
         )
     return rows
-
-
-def _number(value: Any) -> float | None:
-    v = float(value)
-    return None if math.isnan(v) else v
-
-
-def _missing(value: Any) -> bool:
-    return (
-        value is None
-        or (isinstance(value, float) and math.isnan(value))
-        or bool(pd.isna(value))
-    )
-
-
-def _period_format(periods: pd.Series) -> str:
-    stamps = pd.to_datetime(periods).dropna()
-    if len(stamps) and (stamps.dt.day == 1).all() and (stamps.dt.hour == 0).all():
-        return "%b %Y"
-    return "%d %b %Y"
-
-
-def _strftime(period_format: str) -> str:
-    return period_format  # d3 and Python read these directives alike
-
-
-def _period_text(period: Any, temporal: bool, period_format: str) -> str:
-    if temporal:
-        return pd.Timestamp(period).strftime(_strftime(period_format))
-    return f"period {period}"
-
-
-def _check_format(value_format: str) -> None:
-    try:
-        format(1.5, value_format)
-    except (ValueError, TypeError):
-        raise QualitasError(
-            f"value_format {value_format!r} is not a number format such as '.1%' or ',.0f'"
-        ) from None
 
 
 # ---------------------------------------------------------------------------------
@@ -543,37 +459,6 @@ def _point_layer(
     }
 
 
-def _target_layer(target: float, value_format: str) -> dict[str, Any]:
-    label = f"Target {words.format_value(target, value_format)}"
-    return {
-        "data": {"values": [{"target": target, "label": label}]},
-        "layer": [
-            {
-                "mark": {"type": "rule", "color": style.TARGET, "strokeWidth": 1.5},
-                "encoding": {
-                    "y": {"field": "target", "type": "quantitative"},
-                    "tooltip": {"field": "label", "type": "nominal"},
-                },
-            },
-            {
-                "mark": {
-                    "type": "text",
-                    "color": style.TARGET,
-                    "align": "right",
-                    "baseline": "bottom",
-                    "dy": -3,
-                    "fontSize": 11,
-                },
-                "encoding": {
-                    "x": {"value": "width"},
-                    "y": {"field": "target", "type": "quantitative"},
-                    "text": {"field": "label"},
-                },
-            },
-        ],
-    }
-
-
 def _rebase_layers(
     points: pd.DataFrame, rows: list[dict[str, Any]], x: dict
 ) -> list[dict[str, Any]]:
@@ -604,155 +489,3 @@ def _rebase_layers(
             },
         }
     ]
-
-
-def _annotation_layers(
-    annotations: Any, points: pd.DataFrame, temporal: bool, period_format: str, x: dict
-) -> list[dict[str, Any]]:
-    notes = _annotations(annotations)
-    if not notes:
-        return []
-    values: list[dict[str, Any]] = []
-    for period, text in notes:
-        if temporal:
-            stamp = pd.Timestamp(period)
-            values.append(
-                {
-                    "period": stamp.strftime("%Y-%m-%dT%H:%M:%S"),
-                    "text": str(text),
-                    "when": stamp.strftime(_strftime(period_format)),
-                }
-            )
-        else:
-            values.append(
-                {"period": int(period), "text": str(text), "when": str(period)}
-            )
-    short = [
-        {**v, "short": v["text"] if len(v["text"]) <= 28 else v["text"][:27] + "…"}
-        for v in values
-    ]
-    return [
-        {
-            "data": {"values": short},
-            "layer": [
-                {
-                    "mark": {
-                        "type": "rule",
-                        "color": style.ANNOTATION,
-                        "strokeWidth": 1,
-                    },
-                    "encoding": {
-                        "x": x,
-                        "tooltip": [
-                            {"field": "when", "type": "nominal", "title": "Period"},
-                            {"field": "text", "type": "nominal", "title": "Note"},
-                        ],
-                    },
-                },
-                {
-                    "mark": {
-                        "type": "text",
-                        "color": style.ANNOTATION,
-                        "align": "left",
-                        "baseline": "top",
-                        "dx": 3,
-                        "fontSize": 10,
-                    },
-                    "encoding": {
-                        "x": x,
-                        "y": {"value": 2},
-                        "text": {"field": "short"},
-                        "tooltip": {
-                            "field": "text",
-                            "type": "nominal",
-                            "title": "Note",
-                        },
-                    },
-                },
-            ],
-        }
-    ]
-
-
-def _annotations(annotations: Any) -> list[tuple[Any, str]]:
-    if annotations is None:
-        return []
-    if isinstance(annotations, pd.DataFrame):
-        missing = {"period", "text"} - set(annotations.columns)
-        if missing:
-            raise QualitasError(
-                f"annotations need columns 'period' and 'text'; missing {sorted(missing)}"
-            )
-        return list(
-            zip(annotations["period"], annotations["text"].astype(str), strict=True)
-        )
-    out = []
-    for item in annotations:
-        if isinstance(item, Mapping):
-            if "period" not in item or "text" not in item:
-                raise QualitasError(
-                    f"each annotation needs a period and a text, not {dict(item)!r}"
-                )
-            out.append((item["period"], str(item["text"])))
-        elif (
-            isinstance(item, Sequence) and not isinstance(item, str) and len(item) == 2
-        ):
-            out.append((item[0], str(item[1])))
-        else:
-            raise QualitasError(
-                f"an annotation is a (period, text) pair or a mapping, not {item!r}"
-            )
-    for period, _ in out:
-        try:
-            pd.Timestamp(period)
-        except (TypeError, ValueError):
-            if not isinstance(period, int | np.integer):
-                raise QualitasError(
-                    f"annotation period {period!r} is not a date or a whole number"
-                ) from None
-    return out
-
-
-def _icon_view(
-    variation: str, assurance: str | None, direction: str, height: int
-) -> dict[str, Any]:
-    """The icons beside the chart: variation on top, assurance (if any) below."""
-    entries = [
-        (
-            icons.variation_icon(variation, ICON_SIZE),
-            words.variation_text(variation),
-            "Variation",
-        )
-    ]
-    if assurance is not None:
-        entries.append(
-            (
-                icons.assurance_icon(assurance, ICON_SIZE),
-                words.assurance_text(assurance, direction),
-                "Assurance",
-            )
-        )
-    layers = []
-    for i, (svg, meaning, kind) in enumerate(entries):
-        y = ICON_SIZE / 2 + i * (ICON_SIZE + 14)
-        layers.append(
-            {
-                "data": {"values": [{"icon": kind, "meaning": meaning}]},
-                "mark": {
-                    "type": "image",
-                    "width": ICON_SIZE,
-                    "height": ICON_SIZE,
-                    "url": icons.data_uri(svg),
-                    "aria": False,
-                },
-                "encoding": {
-                    "x": {"value": ICON_SIZE / 2},
-                    "y": {"value": y},
-                    "tooltip": [
-                        {"field": "icon", "type": "nominal", "title": "Icon"},
-                        {"field": "meaning", "type": "nominal", "title": "Meaning"},
-                    ],
-                },
-            }
-        )
-    return {"width": ICON_SIZE, "height": height, "layer": layers}

@@ -175,7 +175,17 @@ def _as_arrow(data: Any) -> pa.Table:
     if isinstance(data, pa.Table):
         return data
     if isinstance(data, pd.DataFrame):
-        return pa.Table.from_pandas(data, preserve_index=False)
+        arrays = {}
+        for name in data.columns:
+            try:
+                arrays[str(name)] = pa.array(data[name], from_pandas=True)
+            except (pa.ArrowInvalid, pa.ArrowTypeError):
+                # Mixed cells (numbers and text): pass them on as text, so the
+                # kernel can say which rows are wrong.
+                arrays[str(name)] = pa.array(
+                    data[name].map(lambda v: None if pd.isna(v) else str(v))
+                )
+        return pa.table(arrays)
     return pa.table(data)
 
 

@@ -66,6 +66,21 @@ def local_session(
     return session
 
 
+def spark_session(master: str | None = None) -> SparkSession:
+    """The session for a command-line run: the one spark-submit (or Databricks)
+    provides, a local one when ``master`` is ``local[...]``, or a new one at
+    ``master``. Workers use this Python unless PYSPARK_PYTHON says otherwise."""
+    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
+    if master is not None and master.startswith("local"):
+        return local_session(master, shuffle_partitions=4)
+    builder = SparkSession.builder.config(
+        "spark.sql.execution.arrow.pyspark.enabled", "true"
+    )
+    if master is not None:
+        builder = builder.master(master)
+    return SparkSession.getActiveSession() or builder.appName("qualitas").getOrCreate()
+
+
 @dataclass(frozen=True)
 class SparkTables(Tables[DataFrame]):
     """Spark results. They read from one cached table; ``release()`` frees it."""

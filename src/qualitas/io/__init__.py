@@ -1,4 +1,8 @@
-"""Reading measure data from files and writing results that are safe to open.
+"""Reading measure data and writing results that are safe to open.
+
+`read_table` reads one file a person points at (CSV, Parquet, Excel) into pandas;
+`sources` reads what a batch run points at (files and globs through DuckDB, SQL tables
+through SQLAlchemy) into Arrow for the engines.
 
 >>> from qualitas.io import read_table, write_csv
 """

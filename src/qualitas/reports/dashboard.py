@@ -29,14 +29,9 @@ import pandas as pd
 
 from qualitas.charts import icons as icon_svg
 from qualitas.charts import words
+from qualitas.charts.common import default_format, series_label
 from qualitas.charts.render import EMBED_SCRIPT, javascript_bundle, json_for_script
-from qualitas.charts.xmr import (
-    default_format,
-    series_keys,
-    series_label,
-    series_starts,
-    xmr_charts,
-)
+from qualitas.charts.xmr import series_keys, series_starts, xmr_charts
 from qualitas.spc import XmrResult
 
 # Board order: what needs attention first. A series showing special cause concern that

@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 
 from qualitas.spc.lines import KernelInput, Lines, around, floored
-from qualitas.spc.reductions import D2, average_moving_range, grouped_sum
+from qualitas.spc.reductions import D2, average_moving_range, grouped_sum, segment_mean
 
 
 def _pooled(inp: KernelInput) -> np.ndarray:
@@ -58,7 +58,8 @@ def p_chart(inp: KernelInput) -> Lines:
 def pp_chart(inp: KernelInput) -> Lines:
     cl = _pooled(inp)[inp.seg.id]
     sigma = _binomial_sigma(cl, inp.sub.denominator)
-    sigma = sigma * sigma_z(inp, cl, sigma)[inp.seg.id]
+    with np.errstate(invalid="ignore"):  # a missing period: infinite sigma times 0
+        sigma = sigma * sigma_z(inp, cl, sigma)[inp.seg.id]
     return floored(around(inp.value, cl, sigma), cap_at_one=True)
 
 
@@ -71,7 +72,8 @@ def u_chart(inp: KernelInput) -> Lines:
 def up_chart(inp: KernelInput) -> Lines:
     cl = _pooled(inp)[inp.seg.id]
     sigma = _poisson_sigma(cl, inp.sub.denominator)
-    sigma = sigma * sigma_z(inp, cl, sigma)[inp.seg.id]
+    with np.errstate(invalid="ignore"):  # a missing period: infinite sigma times 0
+        sigma = sigma * sigma_z(inp, cl, sigma)[inp.seg.id]
     return floored(around(inp.value, cl, sigma))
 
 
@@ -79,7 +81,7 @@ def c_chart(inp: KernelInput) -> Lines:
     """Counts per subgroup (the sum when a period has several rows)."""
     y = inp.sub.total
     seg = inp.seg
-    cl = inp.centre(seg.mean(y, inp.base & ~np.isnan(y)))[seg.id]
+    cl = inp.centre(segment_mean(y, inp.base, seg))[seg.id]
     with np.errstate(invalid="ignore"):
         sigma = np.sqrt(cl)
     return floored(around(y, cl, sigma))

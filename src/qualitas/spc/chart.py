@@ -41,6 +41,7 @@ from qualitas.spc.attribute import c_chart, p_chart, pp_chart, u_chart, up_chart
 from qualitas.spc.individuals import i_chart, mr_chart, run_chart
 from qualitas.spc.lines import KernelInput, Lines
 from qualitas.spc.rare_events import g_chart, t_chart
+from qualitas.spc.reductions import segment_mean
 from qualitas.spc.rules import Rules
 from qualitas.spc.subgroup_charts import s_chart, xbar_chart
 from qualitas.spc.subgroups import Subgroups, aggregate
@@ -463,7 +464,7 @@ def _icons(
 
 def _phase_mean(values: np.ndarray, seg: segments.Segments) -> np.ndarray:
     """Mean over a phase's points, ignoring missing values (limits may vary)."""
-    return seg.mean(values, ~np.isnan(values))
+    return segment_mean(values, np.ones(len(values), dtype=bool), seg)
 
 
 def _take(column: Any, index: np.ndarray) -> Any:

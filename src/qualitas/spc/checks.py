@@ -7,6 +7,7 @@ rows of the user's table, with what to do about it.
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 
 from qualitas.errors import QualitasError, describe_rows
 from qualitas.spc.segments import Segments
@@ -133,6 +134,14 @@ def check_enough(
     more = f" ({len(short)} phases in all)" if len(short) > 1 else ""
     raise QualitasError(
         f"{NAMES[chart]} needs at least {need} baseline {what} in each phase; {where} "
-        f"(from {table.period.iloc[first]}) has {int(have[short[0]])}{more}. Add data, or "
+        f"(from {_period(table.period.iloc[first])}) has {int(have[short[0]])}{more}. "
+        "Add data, leave such series out, or "
         "move the phase start, freeze or exclusions"
     )
+
+
+def _period(value: object) -> str:
+    """A period as people write it: 2024-04-01 rather than 2024-04-01 00:00:00."""
+    if isinstance(value, pd.Timestamp) and value == value.normalize():
+        return str(value.date())
+    return str(value)

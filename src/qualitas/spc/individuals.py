@@ -13,6 +13,7 @@ from qualitas.spc.reductions import (
     D2,
     SCREEN_FACTOR,
     average_moving_range,
+    segment_mean,
     segment_median,
 )
 
@@ -30,7 +31,7 @@ def i_chart(inp: KernelInput) -> Lines:
     baseline rows, taken in order with excluded and later rows removed first."""
     y = inp.value
     seg = inp.seg
-    cl = inp.centre(seg.mean(y, inp.base & ~np.isnan(y)))[seg.id]
+    cl = inp.centre(segment_mean(y, inp.base, seg))[seg.id]
     with np.errstate(invalid="ignore"):
         amr = average_moving_range(y - cl, inp.base, seg, screen=inp.screen)
     return around(y, cl, (amr / D2)[seg.id])
@@ -44,7 +45,7 @@ def mr_chart(inp: KernelInput) -> Lines:
     mr = np.full(len(y), np.nan)
     mr[1:] = np.abs(y[1:] - y[:-1])
     mr[seg.pos == 0] = np.nan
-    cl = inp.centre(seg.mean(mr, inp.base & ~np.isnan(mr)))[seg.id]
+    cl = inp.centre(segment_mean(mr, inp.base, seg))[seg.id]
     zero = np.zeros(len(y))
     return Lines(
         value=mr,

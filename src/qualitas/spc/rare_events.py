@@ -13,7 +13,7 @@ import numpy as np
 
 from qualitas.spc.individuals import i_chart
 from qualitas.spc.lines import KernelInput, Lines
-from qualitas.spc.reductions import segment_median
+from qualitas.spc.reductions import segment_mean, segment_median
 
 T_POWER = 3.6  # y ** (1 / 3.6) makes exponential waiting times nearly normal
 GEOMETRIC_MEDIAN = (
@@ -27,7 +27,7 @@ def g_chart(inp: KernelInput) -> Lines:
     centre line the user fixed."""
     y = inp.value
     seg = inp.seg
-    mean = inp.centre(seg.mean(y, inp.base & ~np.isnan(y)))
+    mean = inp.centre(segment_mean(y, inp.base, seg))
     with np.errstate(invalid="ignore"):
         sigma = np.sqrt(mean * (mean + 1))
     median = segment_median(y, inp.base, seg)

@@ -11,36 +11,122 @@ import numpy as np
 
 from qualitas.spc.segments import Segments
 
-SCREEN_FACTOR = (
-    3.267  # Nelson (1982): moving ranges at or above 3.267 x mean are dropped
-)
+# Nelson (1982): moving ranges at or above 3.267 x their mean are dropped.
+SCREEN_FACTOR = 3.267
 D2 = 1.128  # mean moving range of two normal values, in standard deviations
 
 
-def grouped_mean(values: np.ndarray, groups: np.ndarray, count: int) -> np.ndarray:
-    """Mean of the non-missing ``values`` in each of ``count`` groups (NaN if none).
+def exact_sums(
+    values: np.ndarray, groups: np.ndarray, count: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """The sum of the non-missing ``values`` of each group, as an exact part and a
+    tiny remainder: together they are the sum to far beyond double precision.
 
-    A second pass adds the mean residual, as R's ``mean()`` does, so results agree
-    with the reference packages to the last bits.
-
-    >>> grouped_mean(np.array([1.0, 2.0, np.nan, 5.0]), np.array([0, 0, 0, 2]), 3)
-    array([1.5, nan, 5. ])
+    R sums in extended precision; plain double sums can be one unit in the last
+    place off, which decides whether a point lies exactly on the centre line. Each
+    value is split at a power of two above its group's total size (Rump's
+    extraction): the high parts are multiples of that power's unit and add up
+    exactly; the low parts are tiny, so their rounding errors are far below the
+    last place of the sum.
     """
-    keep = ~np.isnan(values)
-    kept = np.where(keep, values, 0.0)
-    n = np.bincount(groups, weights=keep.astype(np.float64), minlength=count)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        mean = np.bincount(groups, weights=kept, minlength=count) / n
-        residual = np.where(keep, values - mean[groups], 0.0)
-        return mean + np.bincount(groups, weights=residual, minlength=count) / n
+    x = np.where(np.isnan(values), 0.0, values)
+    size = np.bincount(groups, weights=np.abs(x), minlength=count)
+    scale = np.ldexp(1.0, np.frexp(size)[1] + 1)[groups]
+    high = scale + x
+    high -= scale
+    x -= high  # now the low parts
+    return (
+        np.bincount(groups, weights=high, minlength=count),
+        np.bincount(groups, weights=x, minlength=count),
+    )
 
 
 def grouped_sum(values: np.ndarray, groups: np.ndarray, count: int) -> np.ndarray:
     """Sum of the non-missing ``values`` in each group (0 if none), like R's
-    ``sum(na.rm = TRUE)``."""
-    return np.bincount(
-        groups, weights=np.where(np.isnan(values), 0.0, values), minlength=count
-    )
+    ``sum(na.rm = TRUE)``, correctly rounded.
+
+    >>> groups = np.zeros(4, dtype=np.int64)
+    >>> float(grouped_sum(np.array([0.1, 0.2, 0.3, np.nan]), groups, 1)[0])
+    0.6
+    """
+    exact, rest = exact_sums(values, groups, count)
+    total: np.ndarray = exact + rest
+    return total
+
+
+def grouped_mean(values: np.ndarray, groups: np.ndarray, count: int) -> np.ndarray:
+    """Mean of the non-missing ``values`` in each of ``count`` groups (NaN if none),
+    correctly rounded as R's extended-precision ``mean()`` is, so that a point lying
+    exactly on the centre line in R lies exactly on it here too.
+
+    >>> grouped_mean(np.array([1.0, 2.0, np.nan, 5.0]), np.array([0, 0, 0, 2]), 3)
+    array([1.5, nan, 5. ])
+    >>> groups = np.zeros(3, dtype=np.int64)
+    >>> float(grouped_mean(np.array([0.0, -1.0, 11.0]), groups, 1)[0]) == 10 / 3
+    True
+    """
+    n = np.bincount(groups, weights=~np.isnan(values), minlength=count)
+    return quotient(*exact_sums(values, groups, count), n)
+
+
+def grouped_variance(
+    values: np.ndarray,
+    mean: np.ndarray,
+    groups: np.ndarray,
+    count: int,
+    n: np.ndarray,
+) -> np.ndarray:
+    """Sample variance of the non-missing ``values`` per group, given each row's
+    group ``mean`` and each group's count ``n``; NaN with fewer than two values.
+
+    Each squared deviation is split without rounding (the deviation by Knuth's
+    two-sum, its square from Dekker's halves), so the variance is correctly
+    rounded as R's extended-precision ``var()`` is in practice.
+
+    >>> x, groups = np.array([1.0, 2.0, 4.0]), np.zeros(3, dtype=np.int64)
+    >>> v = grouped_variance(x, np.full(3, 7 / 3), groups, 1, np.array([3.0]))
+    >>> float(v[0]) == 7 / 3
+    True
+    """
+    x = np.where(np.isnan(values), 0.0, values)
+    m = np.where(np.isnan(values), 0.0, mean)
+    d = x - m
+    back = d - x
+    error = (x - (d - back)) - (m + back)  # x - m == d + error exactly
+    c = _SPLITTER * d
+    upper = c - (c - d)
+    lower = d - upper
+    # (d + error)**2 = upper**2 + 2 upper lower + lower**2 + 2 d error + error**2:
+    # the first term is exact and carries all but the last 26 bits; the others
+    # are small enough for an ordinary sum.
+    small = 2 * upper * lower + lower * lower + 2 * d * error
+    exact, rest = exact_sums(upper * upper, groups, count)
+    rest += np.bincount(groups, weights=small, minlength=count)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(n > 1, quotient(exact, rest, n - 1), np.nan)
+
+
+_SPLITTER = 134217729.0  # 2**27 + 1: splits a double into two halves of 26 bits
+
+
+def quotient(exact: np.ndarray, rest: np.ndarray, n: np.ndarray) -> np.ndarray:
+    """(exact + rest) / n rounded once: the quotient of the exact part, corrected
+    by the remainder. ``exact - quotient * n`` is formed without rounding by
+    splitting the quotient into two halves of 26 bits (Dekker), whose products with
+    a count below 2**26 are exact."""
+    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+        q = exact / n
+        c = _SPLITTER * q
+        upper = c - (c - q)
+        lower = q - upper
+        remainder = ((exact - upper * n) - lower * n) + rest
+        out: np.ndarray = q + remainder / n
+    return out
+
+
+def segment_mean(values: np.ndarray, keep: np.ndarray, seg: Segments) -> np.ndarray:
+    """Mean of ``values[keep]`` per segment, ignoring missing values (NaN if none)."""
+    return grouped_mean(np.where(keep, values, np.nan), seg.id, seg.count)
 
 
 def segment_median(values: np.ndarray, keep: np.ndarray, seg: Segments) -> np.ndarray:

@@ -13,7 +13,7 @@ import numpy as np
 from scipy.special import gammaln
 
 from qualitas.spc.lines import KernelInput, Lines
-from qualitas.spc.reductions import grouped_sum
+from qualitas.spc.reductions import grouped_sum, segment_mean
 
 
 def c4(n: np.ndarray) -> np.ndarray:
@@ -64,7 +64,7 @@ def _sigma(inp: KernelInput) -> np.ndarray:
     variable = (smallest != largest) & (largest > 0)
 
     use = inp.base & ~np.isnan(sd)
-    mean_sd = seg.mean(sd, use)
+    mean_sd = segment_mean(sd, use, seg)
     weight = np.where(inp.base & counted, size - 1.0, np.nan)
     with np.errstate(invalid="ignore", divide="ignore"):
         pooled = np.sqrt(

@@ -15,7 +15,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from qualitas.errors import QualitasError
-from qualitas.spc.reductions import grouped_mean, grouped_sum
+from qualitas.spc.reductions import exact_sums, grouped_sum, grouped_variance, quotient
 from qualitas.spc.table import SeriesTable
 
 AGGREGATES = ("mean", "median", "sum", "sd")
@@ -70,24 +70,32 @@ def aggregate(
     first = np.flatnonzero(new)
     gid = np.cumsum(new, dtype=np.int64) - 1
     count = len(first)
-    present = ~np.isnan(y)
-    observations = np.bincount(gid, weights=present, minlength=count).astype(np.int64)
+    counted = np.bincount(gid, weights=~np.isnan(y), minlength=count)
+    observations = counted.astype(np.int64)
     size = np.diff(np.r_[first, rows])
-    total = grouped_sum(y, gid, count)
+    exact, rest = exact_sums(y, gid, count)
+    summed = exact + rest  # missing values left out
+    total = summed.copy()
     # A lone missing value keeps its subgroup's total missing (qicharts2 issue #35).
     total[(size == 1) & (observations == 0)] = np.nan
-    mean = grouped_mean(y, gid, count)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        squares = grouped_sum((y - mean[gid]) ** 2, gid, count)
-        sd = np.where(observations > 1, np.sqrt(squares / (observations - 1)), np.nan)
+    mean = quotient(exact, rest, counted)
+    with np.errstate(invalid="ignore"):
+        sd = np.sqrt(grouped_variance(y, mean[gid], gid, count, counted))
     if n is not None:
         denominators = grouped_sum(n, gid, count)
         with np.errstate(invalid="ignore", divide="ignore"):
-            plotted = grouped_sum(y, gid, count) / denominators
+            plotted = summed / denominators
     else:
         denominators = np.full(count, np.nan)
         plotted = _aggregate(
-            aggregate, y, gid, count, mean=mean, sd=sd, observations=observations
+            aggregate,
+            y,
+            gid,
+            count,
+            mean=mean,
+            sd=sd,
+            summed=summed,
+            observations=observations,
         )
 
     sub_table = _subgroup_table(table, first, plotted)
@@ -136,6 +144,7 @@ def _aggregate(
     *,
     mean: np.ndarray,
     sd: np.ndarray,
+    summed: np.ndarray,
     observations: np.ndarray,
 ) -> np.ndarray:
     if how == "mean":
@@ -143,7 +152,7 @@ def _aggregate(
     if how == "sd":
         return sd
     if how == "sum":
-        return grouped_sum(y, gid, count)
+        return summed
     # Median: sort values within subgroups, read off the middle one or two.
     keep = ~np.isnan(y)
     rows = np.flatnonzero(keep)
