@@ -17,7 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.stats import binom  # type: ignore[import-untyped]
+from scipy.stats import binom
 
 from qualitas.spc.segments import Segments
 

@@ -10,7 +10,7 @@ with each subgroup's size; a subgroup of one has no limits.
 from __future__ import annotations
 
 import numpy as np
-from scipy.special import gammaln  # type: ignore[import-untyped]
+from scipy.special import gammaln
 
 from qualitas.spc.lines import KernelInput, Lines
 from qualitas.spc.reductions import grouped_sum, segment_mean

@@ -1,0 +1,240 @@
+"""`qualitas batch`: charts for every series in a file, a folder or a SQL table.
+
+    qualitas batch --input 'extracts/ae_*.parquet' --value attendances \\
+        --period period --by org_code --by type --output out/ae
+
+reads the rows (CSV or Parquet through DuckDB, a SQL table through SQLAlchemy, or a
+Spark table), computes the chart for every series on the chosen engine and writes
+``points.parquet``, ``summary.parquet`` and ``icons.parquet`` into the output folder.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    Progress,
+    TaskProgressColumn,
+    TextColumn,
+    TimeElapsedColumn,
+)
+
+from qualitas.engines import ENGINES, get_engine
+from qualitas.engines.base import Written
+from qualitas.engines.kernels import kernel_for
+from qualitas.errors import QualitasError
+from qualitas.io.sources import parse_source, read_arrow
+from qualitas.spc import XmrRequest
+from qualitas.spc.rules import DIRECTIONS
+
+CHARTS = {"xmr": "XmR"}  # --chart name: title
+SHOWN_WARNINGS = 5
+
+
+def register(app: typer.Typer) -> None:
+    app.command("batch")(batch)
+
+
+def batch(
+    output: Annotated[
+        str,
+        typer.Option(
+            "--output", "-o", help="Folder for points, summary and icons (Parquet)."
+        ),
+    ],
+    input: Annotated[
+        str | None,
+        typer.Option(
+            "--input",
+            "-i",
+            help="CSV or Parquet file, folder or glob ('data/*.parquet'), or a database URL "
+            "(postgresql://user@host/db?table=NAME).",
+        ),
+    ] = None,
+    engine: Annotated[
+        str, typer.Option("--engine", "-e", help="Where to compute: local or spark.")
+    ] = "local",
+    chart: Annotated[str, typer.Option("--chart", help="Chart type: xmr.")] = "xmr",
+    value: Annotated[str, typer.Option("--value", help="Column of values.")] = "value",
+    period: Annotated[
+        str,
+        typer.Option("--period", help="Column of periods (dates or whole numbers)."),
+    ] = "period",
+    by: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--by", help="Column(s) naming a series; repeat or separate with commas."
+        ),
+    ] = None,
+    direction: Annotated[
+        str,
+        typer.Option(
+            "--direction", help="Which way is better: increase, decrease or neutral."
+        ),
+    ] = "increase",
+    target: Annotated[
+        float | None, typer.Option("--target", help="Target for every series.")
+    ] = None,
+    sql_table: Annotated[
+        str | None,
+        typer.Option("--sql-table", help="Table to read from the --input database."),
+    ] = None,
+    spark_table: Annotated[
+        str | None,
+        typer.Option(
+            "--spark-table", help="Spark catalog table to read (with --engine spark)."
+        ),
+    ] = None,
+    spark_master: Annotated[
+        str | None,
+        typer.Option(
+            "--spark-master",
+            help="Spark master, e.g. local[2] (default: spark-submit's).",
+        ),
+    ] = None,
+    partitions: Annotated[
+        int | None,
+        typer.Option(
+            "--partitions", help="Spark: groups of series computed in one piece each."
+        ),
+    ] = None,
+    block_rows: Annotated[
+        int, typer.Option("--block-rows", help="Local: rows per block of whole series.")
+    ] = 1_000_000,
+    threads: Annotated[
+        int, typer.Option("--threads", help="Local: 2 writes Parquet while computing.")
+    ] = 2,
+) -> None:
+    """Compute a chart for every series and write Parquet points, summary and icons."""
+    console = Console(stderr=True)
+    started = time.perf_counter()
+    try:
+        request = _request(
+            chart,
+            value=value,
+            period=period,
+            by=by or [],
+            direction=direction,
+            target=target,
+        )
+        written = _run(
+            request,
+            engine_name=engine,
+            input=input,
+            output=output,
+            sql_table=sql_table,
+            spark_table=spark_table,
+            spark_master=spark_master,
+            partitions=partitions,
+            block_rows=block_rows,
+            threads=threads,
+            console=console,
+        )
+    except QualitasError as error:
+        console.print(f"[bold red]Error:[/] {error}", highlight=False)
+        raise typer.Exit(1) from None
+    seconds = time.perf_counter() - started
+    for message in written.warnings[:SHOWN_WARNINGS]:
+        console.print(f"[yellow]Warning:[/] {message}", highlight=False)
+    if len(written.warnings) > SHOWN_WARNINGS:
+        console.print(
+            f"[yellow]... and {len(written.warnings) - SHOWN_WARNINGS} more warnings[/]"
+        )
+    per_point = seconds / written.points * 1e6 if written.points else 0.0
+    typer.echo(
+        f"{written.icons:,} series, {written.points:,} points, {written.summary:,} segments "
+        f"written to {output} in {seconds:.1f} s ({per_point:.2f} µs per point, {engine} engine)"
+    )
+
+
+def _request(
+    chart: str,
+    *,
+    value: str,
+    period: str,
+    by: list[str],
+    direction: str,
+    target: float | None,
+) -> Any:
+    if chart not in CHARTS:
+        raise QualitasError(
+            f"unknown chart {chart!r}; choose one of {', '.join(CHARTS)}"
+        )
+    if direction not in DIRECTIONS:
+        raise QualitasError(
+            f"direction must be one of {', '.join(DIRECTIONS)}, not {direction!r}"
+        )
+    keys = tuple(
+        dict.fromkeys(k.strip() for item in by for k in item.split(",") if k.strip())
+    )
+    return XmrRequest(
+        value=value, period=period, by=keys, direction=direction, target=target
+    )
+
+
+def _run(
+    request: Any,
+    *,
+    engine_name: str,
+    input: str | None,
+    output: str,
+    sql_table: str | None,
+    spark_table: str | None,
+    spark_master: str | None,
+    partitions: int | None,
+    block_rows: int,
+    threads: int,
+    console: Console,
+) -> Written:
+    if engine_name not in ENGINES:
+        raise QualitasError(
+            f"unknown engine {engine_name!r}; choose one of {', '.join(ENGINES)}"
+        )
+    if (input is None) == (spark_table is None):
+        raise QualitasError("give either --input or --spark-table")
+    columns = kernel_for(request).columns(request)
+    source = parse_source(input, sql_table=sql_table) if input is not None else None
+
+    if engine_name == "local":
+        if spark_table is not None:
+            raise QualitasError("--spark-table needs --engine spark")
+        engine = get_engine("local", block_rows=block_rows, threads=threads)
+        with console.status(f"Reading {source.text if source else ''}"):
+            data: Any = read_arrow(source, columns) if source else None
+        label = f"{data.num_rows:,} rows"
+    else:
+        from qualitas.engines.spark import spark_session
+
+        with console.status("Starting Spark"):
+            engine = get_engine(
+                "spark", session=spark_session(spark_master), partitions=partitions
+            )
+        if source is None:
+            data = spark_table
+        elif source.kind == "files":
+            data = engine.read_files(list(source.paths), source.file_format)  # type: ignore[attr-defined]
+        else:
+            data = read_arrow(source, columns)
+        label = "Spark"
+
+    with Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        TaskProgressColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        transient=False,
+    ) as bar:
+        task = bar.add_task(
+            f"Computing {CHARTS[kernel_for(request).name]} charts ({label})",
+            total=None,
+        )
+
+        def progress(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total)
+
+        return engine.write(data, request, output, progress=progress)

@@ -1,0 +1,217 @@
+"""`qualitas batch` on the real A&E attendances data, from CSV, Parquet and PostgreSQL."""
+
+from __future__ import annotations
+
+import os
+import re
+import uuid
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from qualitas.cli.main import app
+from qualitas.spc import xmr
+
+AE = Path(__file__).resolve().parents[2] / "data" / "ae_attendances.csv"
+ARGS = [
+    "--value",
+    "attendances",
+    "--period",
+    "period",
+    "--by",
+    "org_code",
+    "--by",
+    "type",
+]
+N_SERIES = 428  # org_code x type combinations in the file
+
+
+def batch(*args: str) -> tuple[int, str]:
+    result = CliRunner().invoke(app, ["batch", *args])
+    return result.exit_code, result.output
+
+
+def read(folder: Path, name: str) -> pd.DataFrame:
+    frame = pd.read_parquet(folder / f"{name}.parquet")
+    order = ["org_code", "type", "period" if "period" in frame else "segment"]
+    return frame.sort_values(order, ignore_index=True)
+
+
+@pytest.fixture(scope="module")
+def expected() -> dict[str, pd.DataFrame]:
+    """The in-memory result on the same rows, as the batch files should hold it."""
+    data = pd.read_csv(AE, dtype={"type": str})
+    result = xmr(data, value="attendances", period="period", by=["org_code", "type"])
+    return {"points": result.points, "summary": result.summary, "icons": result.icons}
+
+
+def assert_files_hold(folder: Path, expected: dict[str, pd.DataFrame]) -> None:
+    for name, want in expected.items():
+        got = read(folder, name)
+        assert got.columns.tolist() == want.columns.tolist()
+        assert len(got) == len(want), name
+        for column in got.columns:
+            if pd.api.types.is_float_dtype(want[column]):
+                assert got[column].to_numpy() == pytest.approx(
+                    want[column].to_numpy(), rel=1e-12, nan_ok=True
+                )
+            else:
+                mine = [
+                    None if pd.isna(v) else str(v)[:10]
+                    for v in got[column].astype(object)
+                ]
+                theirs = [
+                    None if pd.isna(v) else str(v)[:10]
+                    for v in want[column].astype(object)
+                ]
+                assert mine == theirs, (name, column)
+
+
+def test_batch_on_the_ae_csv(tmp_path, expected):
+    code, output = batch(
+        "--input", str(AE), *ARGS, "--output", str(tmp_path), "--block-rows", "2000"
+    )
+    assert code == 0, output
+    assert re.search(
+        r"428 series, 12,765 points, \d+ segments written to .* in [\d.]+ s", output
+    )
+    assert "Warning: " in output
+    assert "fewer than 13 points" in output
+    assert_files_hold(tmp_path, expected)
+    # Periods keep their type: the CSV's ISO dates are dates in the output.
+    assert str(
+        pd.read_parquet(tmp_path / "points.parquet").dtypes["period"]
+    ).startswith(("object", "date"))
+
+
+def test_batch_on_a_glob_of_parquet_files(tmp_path, expected):
+    data = pd.read_csv(AE, dtype={"type": str}, parse_dates=["period"])
+    folder = tmp_path / "in"
+    folder.mkdir()
+    for year, part in data.groupby(data["period"].dt.year):
+        part.to_parquet(folder / f"ae_{year}.parquet", index=False)
+    code, output = batch(
+        "--input",
+        str(folder / "ae_*.parquet"),
+        *ARGS,
+        "--output",
+        str(tmp_path / "out"),
+    )
+    assert code == 0, output
+    assert_files_hold(tmp_path / "out", expected)
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--input", "nowhere/*.csv"], "no files match 'nowhere/*.csv'"),
+        (["--input", str(AE), "--value", "beds"], "column 'beds' not found"),
+        (["--input", str(AE), "--engine", "dask"], "unknown engine 'dask'"),
+        (["--input", str(AE), "--direction", "up"], "direction must be one of"),
+        (
+            ["--input", str(AE), "--sql-table", "ae"],
+            "--sql-table needs --input to be a database URL",
+        ),
+        (["--input", "postgresql://localhost/test"], "which table?"),
+        ([], "give either --input or --spark-table"),
+    ],
+)
+def test_batch_explains_what_is_wrong(tmp_path, args, message):
+    code, output = batch(*args, "--output", str(tmp_path))
+    assert code == 1
+    assert message in " ".join(output.split())
+
+
+def postgres_url() -> str:
+    return os.environ.get(
+        "DATABASE_URL_POSTGRES", "postgres://postgres@127.0.0.1:5432/test"
+    )
+
+
+@pytest.fixture
+def ae_in_postgres():
+    """The A&E data in a table of its own, dropped afterwards."""
+    import sqlalchemy as sa
+
+    url = postgres_url().replace("postgres://", "postgresql+psycopg://", 1)
+    engine = sa.create_engine(url)
+    try:
+        engine.connect().close()
+    except sa.exc.OperationalError as error:
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(
+                f"PostgreSQL is not reachable at {postgres_url()}: {error.orig}"
+            )
+        pytest.skip(
+            f"PostgreSQL is not reachable at {postgres_url()}; set DATABASE_URL_POSTGRES"
+        )
+    table = f"ae_{uuid.uuid4().hex[:8]}"
+    data = pd.read_csv(AE, dtype={"type": str}, parse_dates=["period"])
+    data["period"] = data["period"].dt.date
+    data.to_sql(table, engine, index=False, dtype={"period": sa.Date()})
+    yield table
+    with engine.begin() as conn:
+        conn.execute(sa.text(f'DROP TABLE "{table}"'))
+    engine.dispose()
+
+
+@pytest.mark.postgres
+def test_batch_on_a_postgresql_table(tmp_path, expected, ae_in_postgres):
+    url = postgres_url()
+    code, output = batch(
+        "--input",
+        f"{url}?table={ae_in_postgres}",
+        *ARGS,
+        "--output",
+        str(tmp_path / "a"),
+    )
+    assert code == 0, output
+    assert_files_hold(tmp_path / "a", expected)
+    code, output = batch(
+        "--input",
+        url,
+        "--sql-table",
+        ae_in_postgres,
+        *ARGS,
+        "--output",
+        str(tmp_path / "b"),
+    )
+    assert code == 0, output
+    assert "428 series, 12,765 points" in output
+
+
+@pytest.mark.postgres
+def test_a_missing_table_is_named(tmp_path, ae_in_postgres):
+    code, output = batch(
+        "--input",
+        postgres_url(),
+        "--sql-table",
+        "no_such_table",
+        *ARGS,
+        "--output",
+        str(tmp_path),
+    )
+    assert code == 1
+    assert "no table 'no_such_table'" in output
+
+
+@pytest.mark.spark
+def test_batch_on_spark_writes_what_the_local_engine_writes(
+    tmp_path, expected, spark_session
+):
+    code, output = batch(
+        "--input",
+        str(AE),
+        *ARGS,
+        "--engine",
+        "spark",
+        "--partitions",
+        "3",
+        "--output",
+        str(tmp_path),
+    )
+    assert code == 0, output
+    assert "428 series, 12,765 points" in output
+    assert_files_hold(tmp_path, expected)

@@ -1,0 +1,185 @@
+"""The Spark engine gives exactly the local engine's results, whatever the grouping.
+
+Spark runs the same kernels on groups of whole series, so every number must be equal
+to the last bit, not merely close; these tests compare whole tables.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pytest
+
+from qualitas.engines.local import LocalEngine
+from qualitas.errors import QualitasError
+from qualitas.spc import Rules, XmrRequest
+
+pytestmark = pytest.mark.spark
+
+
+@pytest.fixture
+def spark_engine(spark_session):
+    from qualitas.engines.spark import SparkEngine
+
+    return SparkEngine(spark_session, partitions=5)
+
+
+def many_series(seed: int, n_series: int = 120) -> pd.DataFrame:
+    """Monthly series of different lengths, levels and shifts, some values missing."""
+    rng = np.random.default_rng(seed)
+    lengths = rng.integers(2, 40, n_series)
+    org = np.repeat([f"R{i:03d}" for i in range(n_series)], lengths)
+    month = np.concatenate(
+        [pd.date_range("2021-01-01", periods=n, freq="MS") for n in lengths]
+    )
+    level = np.repeat(rng.uniform(10, 1000, n_series), lengths)
+    value = rng.normal(level, level * 0.1)
+    step = np.concatenate([np.arange(n) >= n // 2 for n in lengths])
+    value = np.where(
+        step & np.repeat(rng.random(n_series) < 0.3, lengths), value * 1.4, value
+    )
+    value[rng.random(len(value)) < 0.03] = np.nan
+    frame = pd.DataFrame({"org": org, "month": month, "value": value.round(2)})
+    return frame.sample(frac=1.0, random_state=seed).reset_index(drop=True)
+
+
+def assert_same(ours, theirs):
+    for name in ("points", "summary", "icons"):
+        pd.testing.assert_frame_equal(
+            getattr(ours, name), getattr(theirs, name), check_exact=True
+        )
+
+
+@pytest.mark.parametrize(
+    "settings",
+    [
+        {},
+        {"direction": "decrease", "fix_after": 12, "screen_outliers": False},
+        {"rules": Rules(shift=6, trend=6, two_of_three_beyond_limits=True)},
+    ],
+    ids=["defaults", "decrease-fixed-unscreened", "rules"],
+)
+def test_spark_equals_local_exactly(spark_engine, settings):
+    data = many_series(seed=7)
+    orgs = sorted(data["org"].unique())
+    request = XmrRequest(
+        value="value",
+        period="month",
+        by=("org",),
+        target=dict.fromkeys(orgs[::3], 500.0),
+        rebase={org: ["2022-01-01"] for org in orgs[::4]},
+        **settings,
+    )
+    assert_same(
+        spark_engine.compute(data, request), LocalEngine().compute(data, request)
+    )
+
+
+def test_results_do_not_depend_on_the_number_of_partitions(spark_session):
+    from qualitas.engines.spark import SparkEngine
+
+    data = many_series(seed=11, n_series=40)
+    request = XmrRequest(value="value", period="month", by=("org",))
+    one = SparkEngine(spark_session, partitions=1).compute(data, request)
+    many = SparkEngine(spark_session, partitions=16).compute(data, request)
+    assert_same(one, many)
+
+
+def test_run_returns_spark_tables_that_collect_to_the_same_result(
+    spark_engine, spark_session
+):
+    data = many_series(seed=3, n_series=30)
+    spark_session.createDataFrame(data).createOrReplaceTempView("measures")
+    request = XmrRequest(
+        value="value", period="month", by=("org",), direction={"R001": "neutral"}
+    )
+    tables = spark_engine.run("measures", request)
+    try:
+        assert tables.points.count() == len(data)
+        assert tables.icons.columns[:2] == ["org", "period"]
+        assert tables.icons.where("direction = 'neutral'").count() == 1
+        assert_same(
+            spark_engine.to_pandas(tables), LocalEngine().compute(data, request)
+        )
+    finally:
+        tables.release()
+
+
+def test_dates_and_time_zones_come_back_as_they_went_in(spark_engine, spark_session):
+    data = many_series(seed=5, n_series=10)
+    spark_session.conf.set("spark.sql.session.timeZone", "Europe/London")
+    try:
+        frame = spark_session.createDataFrame(data)  # timestamps, read in London time
+        dated = frame.withColumn("month", frame["month"].cast("date"))
+        request = XmrRequest(value="value", period="month", by=("org",))
+        expected = LocalEngine().compute(data, request)
+        for source in (frame, dated):
+            tables = spark_engine.run(source, request)
+            try:
+                points = spark_engine.to_pandas(tables).points
+            finally:
+                tables.release()
+            assert points["period"].tolist() == expected.points["period"].tolist()
+            assert points["mean"].tolist() == expected.points["mean"].tolist()
+        assert dict(spark_engine.run(dated, request).points.dtypes)["period"] == "date"
+    finally:
+        spark_session.conf.set("spark.sql.session.timeZone", "UTC")
+
+
+def test_series_keys_of_several_types(spark_engine):
+    data = many_series(seed=9, n_series=20)
+    data["trust"] = data["org"].str[1:].astype(int) % 4
+    data["site"] = data["org"]
+    request = XmrRequest(
+        value="value", period="month", by=("trust", "site"), target={(1, "R001"): 1.0}
+    )
+    assert_same(
+        spark_engine.compute(data, request), LocalEngine().compute(data, request)
+    )
+
+
+def test_an_error_in_a_worker_names_the_problem_and_the_partition(spark_engine):
+    data = many_series(seed=1, n_series=20)
+    data = pd.concat([data, data.iloc[[0]]], ignore_index=True)
+    request = XmrRequest(value="value", period="month", by=("org",))
+    with pytest.raises(
+        QualitasError,
+        match=r"appears more than once within a series .*in the Spark partition whose first series is org=R\d+",
+    ):
+        spark_engine.compute(data, request)
+
+
+def test_warnings_come_back_from_the_workers(spark_engine):
+    data = many_series(seed=2, n_series=30)
+    data = data[data["month"] != pd.Timestamp("2021-03-01")]  # a missing month
+    result = spark_engine.compute(
+        data, XmrRequest(value="value", period="month", by=("org",))
+    )
+    assert any("at least one month is missing" in w for w in result.warnings)
+    assert any("trial limits" in w for w in result.warnings)
+
+
+def test_write_gives_the_same_files_as_the_local_engine(spark_engine, tmp_path):
+    data = many_series(seed=4, n_series=25)
+    request = XmrRequest(value="value", period="month", by=("org",))
+    done = {}
+    for engine in (LocalEngine(block_rows=100), spark_engine):
+        steps: list[tuple[int, int]] = []
+        written = engine.write(
+            pa.Table.from_pandas(data),
+            request,
+            str(tmp_path / engine.name),
+            progress=lambda d, t, steps=steps: steps.append((d, t)),
+        )
+        assert steps[-1][0] == steps[-1][1]
+        done[engine.name] = written
+    assert done["local"].points == done["spark"].points == len(data)
+    assert done["local"].icons == done["spark"].icons == 25
+    for name in ("points", "summary", "icons"):
+        local = pd.read_parquet(tmp_path / "local" / f"{name}.parquet")
+        spark = pd.read_parquet(tmp_path / "spark" / f"{name}.parquet")
+        order = ["org", "period"] if "period" in local else ["org", "segment"]
+        local = local.sort_values(order, ignore_index=True)
+        spark = spark.sort_values(order, ignore_index=True)
+        pd.testing.assert_frame_equal(spark, local, check_exact=True)

@@ -1,0 +1,190 @@
+"""The local engine's block-wise writing gives the in-memory result, in any input order."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from qualitas.engines import capabilities, get_engine
+from qualitas.engines.kernels import XMR
+from qualitas.engines.local import LocalEngine, blocks, renumber
+from qualitas.errors import QualitasError
+from qualitas.spc import XmrRequest
+from tests.parity.oracle import oracle_dir
+
+
+def monthly(n_series: int, seed: int, shuffle: bool = True) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    lengths = rng.integers(1, 30, n_series)
+    frame = pd.DataFrame(
+        {
+            "trust": np.repeat([f"T{i % 7}" for i in range(n_series)], lengths),
+            "ward": np.repeat([f"W{i:03d}" for i in range(n_series)], lengths),
+            "month": np.concatenate(
+                [pd.date_range("2022-04-01", periods=n, freq="MS") for n in lengths]
+            ),
+            "beds": rng.normal(50, 5, lengths.sum()).round(1),
+        }
+    )
+    return (
+        frame.sample(frac=1.0, random_state=seed).reset_index(drop=True)
+        if shuffle
+        else frame
+    )
+
+
+@given(
+    sizes=st.lists(st.integers(1, 6), min_size=1, max_size=25),
+    block_rows=st.integers(1, 20),
+    shuffle=st.booleans(),
+    seed=st.integers(0, 2**32 - 1),
+)
+@settings(max_examples=60, deadline=None)
+def test_blocks_hold_whole_series_and_every_row_once(sizes, block_rows, shuffle, seed):
+    keys = np.repeat([f"s{i}" for i in range(len(sizes))], sizes)
+    rows = np.arange(len(keys))
+    if shuffle:
+        order = np.random.default_rng(seed).permutation(len(keys))
+        keys, rows = keys[order], rows[order]
+    table = pa.table({"k": keys, "row": rows})
+    seen_rows: list[int] = []
+    seen_keys: set[str] = set()
+    for block, origin in blocks(table, ["k"], block_rows):
+        block_keys = set(block["k"].to_pylist())
+        assert not block_keys & seen_keys, "a series was split between blocks"
+        seen_keys |= block_keys
+        seen_rows += block["row"].to_pylist()
+        # `origin` says which input rows the block holds.
+        where = (
+            np.arange(block.num_rows) + origin if isinstance(origin, int) else origin
+        )
+        assert table["row"].to_numpy()[where].tolist() == block["row"].to_pylist()
+    assert sorted(seen_rows) == list(range(len(keys)))
+
+
+def test_sorted_input_is_cut_into_blocks_of_about_the_requested_size():
+    table = pa.Table.from_pandas(monthly(200, seed=1, shuffle=False))
+    sizes = [b.num_rows for b, _ in blocks(table, ["trust", "ward"], 500)]
+    assert sum(sizes) == table.num_rows
+    assert len(sizes) >= table.num_rows // 500
+    assert max(sizes) < 500 + 30  # at most one series past the target
+
+
+def plain(column: pd.Series) -> list:
+    return [None if pd.isna(v) else str(v) for v in column.astype(object)]
+
+
+@pytest.mark.parametrize("shuffle", [False, True], ids=["sorted", "shuffled"])
+def test_writing_in_blocks_gives_the_in_memory_result(tmp_path, shuffle):
+    data = monthly(150, seed=2, shuffle=shuffle)
+    request = XmrRequest(
+        value="beds",
+        period="month",
+        by=("trust", "ward"),
+        target={("T1", "W001"): 45.0, ("T3", "W010"): 60.0},
+        direction={("T2", "W002"): "decrease"},
+        rebase={("T1", "W008"): ["2023-01-01"]},
+    )
+    expected = LocalEngine().run(data, request)
+    for threads in (1, 2):
+        written = LocalEngine(block_rows=97, threads=threads).write(
+            data, request, str(tmp_path), progress=None
+        )
+        assert (written.points, written.summary, written.icons) == (
+            len(expected.points),
+            len(expected.summary),
+            len(expected.icons),
+        )
+        for name in ("points", "summary", "icons"):
+            got = pd.read_parquet(written.paths[name])
+            order = ["trust", "ward", "period" if "period" in got else "segment"]
+            got = got.sort_values(order, ignore_index=True)
+            want = getattr(expected, name)
+            assert got.columns.tolist() == want.columns.tolist()
+            for column in got.columns:
+                assert plain(got[column]) == plain(want[column]), column
+
+
+def test_a_setting_for_a_missing_series_fails_and_leaves_no_files(tmp_path):
+    data = monthly(20, seed=3)
+    request = XmrRequest(
+        value="beds",
+        period="month",
+        by=("trust", "ward"),
+        target={("T0", "nowhere"): 1.0},
+    )
+    with pytest.raises(
+        QualitasError,
+        match=r"target names 1 series not in the data: \('T0', 'nowhere'\)",
+    ):
+        LocalEngine(block_rows=50).write(data, request, str(tmp_path))
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("shuffle", [False, True], ids=["sorted", "shuffled"])
+def test_errors_from_a_block_name_rows_of_the_whole_input(tmp_path, shuffle):
+    data = monthly(60, seed=4, shuffle=shuffle).astype({"beds": object})
+    bad = [len(data) - 3, len(data) - 1]
+    data.loc[bad, "beds"] = "closed"
+    request = XmrRequest(value="beds", period="month", by=("trust", "ward"))
+    with pytest.raises(
+        QualitasError, match=r"column 'beds' must hold numbers"
+    ) as caught:
+        LocalEngine(block_rows=40).write(data, request, str(tmp_path))
+    listed = re.search(r"rows? ([\d, ]+) holds?", str(caught.value)).group(1)
+    rows = [int(r) - 2 for r in listed.split(", ")]
+    assert set(rows) <= set(bad)
+
+
+def test_renumber_maps_rows_through_the_block_origin():
+    assert (
+        renumber("column 'x' has missing values in rows 2, 5", 10)
+        == "column 'x' has missing values in rows 12, 15"
+    )
+    assert (
+        renumber("bad value in row 3 and 4 more", np.array([40, 7, 9]))
+        == "bad value in row 9 and 4 more"
+    )
+    assert renumber("period '2' appears twice", 99) == "period '2' appears twice"
+
+
+def test_the_declared_result_columns_are_what_the_kernel_returns():
+    folder = oracle_dir() / "mdc"
+    for case in json.loads((folder / "cases.json").read_text())["cases"]:
+        s = case["settings"]
+        data = pd.read_csv(folder / case["files"]["input"])
+        by = (s["facet_field"],) if s["facet_field"] else ()
+        result = LocalEngine().run(
+            data, XmrRequest(value=s["value_field"], period=s["date_field"], by=by)
+        )
+        for name, columns in XMR.outputs.items():
+            assert getattr(result, name).columns.tolist() == [*by, *columns], (
+                case["id"],
+                name,
+            )
+            for column, dtype in columns.items():
+                if isinstance(dtype, pd.CategoricalDtype):
+                    assert getattr(result, name)[column].dtype == dtype
+
+
+def test_an_unknown_engine_is_named():
+    with pytest.raises(
+        QualitasError, match="unknown engine 'dask'; choose one of local, spark"
+    ):
+        get_engine("dask")
+    with pytest.raises(QualitasError, match="unknown engine feature"):
+        capabilities.gap("local", "teleportation")
+
+
+def test_the_capability_page_shows_the_capability_table():
+    from pathlib import Path
+
+    page = (Path(__file__).resolve().parents[2] / "docs" / "engines.md").read_text()
+    assert capabilities.markdown_table() in page
