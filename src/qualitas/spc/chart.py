@@ -470,7 +470,7 @@ def _phase_mean(values: np.ndarray, seg: segments.Segments) -> np.ndarray:
 
     Most lines are constant within a phase; then the mean is the first value.
     """
-    first = values[seg.start[:-1]]
+    first: np.ndarray = values[seg.start[:-1]]
     spread = first[seg.id]
     if ((values == spread) | (np.isnan(values) & np.isnan(spread))).all():
         return first
