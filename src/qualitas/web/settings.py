@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "qualitas.web.audit",
     "qualitas.web.measures",
     "qualitas.web.board",
+    "qualitas.web.projects",
     "qualitas.web.api",
     "qualitas.web.demo",
 ]
