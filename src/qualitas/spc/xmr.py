@@ -106,16 +106,16 @@ def xmr(
 ) -> XmrResult:
     """Making Data Count XmR charts for every series in ``data``.
 
-        ``data`` is long: one row per series and period. ``by`` names the columns that
-        identify a series (none: the whole table is one series). ``direction`` says which
-    way is better: ``"increase"``, ``"decrease"`` or ``"neutral"``, for every series or as
-    a mapping from series key to direction (unnamed series: increase). ``target`` is a number for
-        every series or a mapping from series key to number; ``rebase`` a list of periods at
-        which every series starts a new segment, or a mapping from series key to such a
-        list. ``fix_after`` computes each segment's limits from its first N points only.
-        ``rules`` sets the shift and trend lengths and the two-of-three rule (see
-        :class:`Rules`). Series keys in mappings are the ``by`` value, or a tuple of values
-        when there are several ``by`` columns.
+    ``data`` is long: one row per series and period. ``by`` names the columns that
+    identify a series (none: the whole table is one series). ``direction`` says which
+    way is better: ``"increase"``, ``"decrease"`` or ``"neutral"``, for every series or
+    as a mapping from series key to direction (series not named: increase). ``target``
+    is a number for every series or a mapping from series key to number; ``rebase`` a
+    list of periods at which every series starts a new segment, or a mapping from
+    series key to such a list. ``fix_after`` computes each segment's limits from its
+    first N points only. ``rules`` sets the shift and trend lengths and the
+    two-of-three rule (see :class:`Rules`). Series keys in mappings are the ``by``
+    value, or a tuple of values when there are several ``by`` columns.
     """
     request = XmrRequest(
         value=value,
