@@ -184,6 +184,7 @@ def VIEWS():  # noqa: N802 - a table, read like a constant
             "team_member",
         ),
         ("data:upload", none, "get", None, [*login, ("team_member", 403)], "analyst"),
+        ("data:entry", lambda w, o: {}, "get", None, login, "team_member"),
         ("data:template", none, "get", None, [*login, ("team_member", 403)], "analyst"),
         ("data:history", none, "get", None, [*login, ("team_member", 403)], "analyst"),
         (
@@ -286,6 +287,7 @@ def VIEWS():  # noqa: N802 - a table, read like a constant
 # Views that anyone may use, with the reason.
 PUBLIC = {
     "healthz": "load balancers check it without signing in",
+    "favicon": "browsers ask for it on every page",
     "accounts:login": "the sign-in page",
     "accounts:logout": "signing out needs no permission",
     "api:schema": "the API description holds no data",

@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "qualitas.web.audit",
     "qualitas.web.measures",
     "qualitas.web.board",
+    "qualitas.web.projects",
     # Board governance and value (issue 6)
     "qualitas.web.meetings",
     "qualitas.web.value",

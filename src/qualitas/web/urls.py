@@ -1,13 +1,20 @@
 """Top-level URLs: one include per app, plus the health check and the home page."""
 
 from django.contrib import admin
+from django.templatetags.static import static
 from django.urls import include, path
+from django.views.generic import RedirectView
 
 from qualitas.web import home
 
 urlpatterns = [
     path("", home.home, name="home"),
     path("healthz", home.healthz, name="healthz"),
+    path(
+        "favicon.ico",
+        RedirectView.as_view(url=static("qualitas/favicon.svg")),
+        name="favicon",
+    ),
     path("components/", home.components, name="components"),
     path("accounts/", include("qualitas.web.accounts.urls")),
     path("organisations/", include("qualitas.web.organisations.urls")),

@@ -115,6 +115,9 @@ def has_permission(user: Any, permission: Permission, obj: Any = None) -> bool:
         if permission != Permission.VIEW_MEASURES:
             return False
         return obj.organisation_id in visible_owner_ids(user)
+    allows = getattr(obj, "allows", None)
+    if callable(allows):  # objects with their own rules, e.g. a project and its team
+        return bool(allows(user, permission))
     org_id = getattr(obj, "organisation_id", None)
     if org_id is None:
         raise TypeError(f"has_permission cannot check a {type(obj).__name__}")

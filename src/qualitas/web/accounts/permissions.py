@@ -21,6 +21,11 @@ class Permission(StrEnum):
     REBASE_CHART = "rebase_chart"
     VIEW_AUDIT_LOG = "view_audit_log"
     ADMINISTER = "administer"
+    VIEW_PROJECTS = "view_projects"
+    VIEW_PROJECT_WORK = "view_project_work"
+    START_PROJECTS = "start_projects"
+    EDIT_PROJECTS = "edit_projects"
+    LOG_INVOLVEMENT = "log_involvement"
     # Board governance and value (issue 6)
     PREPARE_MEETINGS = "prepare_meetings"
     ASSESS_GOVERNANCE = "assess_governance"
@@ -44,6 +49,13 @@ DESCRIPTIONS = {
     Permission.REBASE_CHART: "Recalculate a chart's limits from a point, with a recorded reason",
     Permission.VIEW_AUDIT_LOG: "Read the audit log of every change",
     Permission.ADMINISTER: "Manage organisations, people and roles (the admin site)",
+    # A project's team and patient partners hold the project ones on that project only
+    # (see qualitas.web.projects.access).
+    Permission.VIEW_PROJECTS: "See improvement projects and their aims, driver diagrams and learning",
+    Permission.VIEW_PROJECT_WORK: "See a project's tests of change, measures and charts",
+    Permission.START_PROJECTS: "Start an improvement project",
+    Permission.EDIT_PROJECTS: "Change improvement projects (a project's own team may change it)",
+    Permission.LOG_INVOLVEMENT: "Add to a project's 'you said, we did' involvement log",
     Permission.PREPARE_MEETINGS: "Set up boards and committees, freeze a meeting's quality report, write its narrative and record decisions and actions",
     Permission.ASSESS_GOVERNANCE: "Answer the QI-governance maturity and improvement capability self-assessments",
     Permission.RECORD_TRAINING: "Record how many people have been trained in quality improvement, and at what level",
@@ -62,7 +74,7 @@ class Role:
 
 
 P = Permission
-_READ = {P.VIEW_MEASURES}
+_READ = {P.VIEW_MEASURES, P.VIEW_PROJECTS, P.VIEW_PROJECT_WORK}
 
 ROLES: dict[str, Role] = {
     r.key: r
@@ -79,7 +91,7 @@ ROLES: dict[str, Role] = {
             "Answers for measures at board and explains what the charts show.",
             frozenset(
                 _READ
-                | {P.EXPORT_REPORT, P.ANNOTATE_CHART}
+                | {P.EXPORT_REPORT, P.ANNOTATE_CHART, P.START_PROJECTS}
                 | {P.PREPARE_MEETINGS, P.ASSESS_GOVERNANCE, P.CLAIM_BENEFITS}
                 | {P.TAG_EVIDENCE}
             ),
@@ -96,6 +108,9 @@ ROLES: dict[str, Role] = {
                     P.ENTER_DATA,
                     P.MANAGE_MEASURES,
                     P.REBASE_CHART,
+                    P.START_PROJECTS,
+                    P.EDIT_PROJECTS,
+                    P.LOG_INVOLVEMENT,
                 }
                 | {P.PREPARE_MEETINGS, P.ASSESS_GOVERNANCE, P.RECORD_TRAINING}
                 | {P.CLAIM_BENEFITS, P.TAG_EVIDENCE}
@@ -105,7 +120,7 @@ ROLES: dict[str, Role] = {
             "team_member",
             "Team member",
             "Enters this month's value and notes what happened on the ward.",
-            frozenset(_READ | {P.ANNOTATE_CHART, P.ENTER_DATA}),
+            frozenset(_READ | {P.ANNOTATE_CHART, P.ENTER_DATA, P.START_PROJECTS}),
         ),
         Role(
             "analyst",
@@ -127,8 +142,8 @@ ROLES: dict[str, Role] = {
         Role(
             "patient_partner",
             "Patient partner",
-            "Reads the measures and reports as a member of an improvement team.",
-            frozenset(_READ),
+            "Reads the measures and reports; sees the projects they are a partner on, as their agreed role allows.",
+            frozenset({P.VIEW_MEASURES}),
         ),
         Role(
             "finance",
