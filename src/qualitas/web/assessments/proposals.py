@@ -90,6 +90,7 @@ class Evidence:
             [self.organisation.pk],
             unit_id=self.unit.pk if self.unit else None,
             since=self.year_ago,
+            until=self.as_of,
         )
 
     @cached_property

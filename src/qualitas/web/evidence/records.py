@@ -18,6 +18,8 @@ from django.apps import apps
 from django.db import models
 from django.urls import reverse
 
+from qualitas.web.meetings.project_links import project_url
+
 
 @dataclass(frozen=True)
 class Item:
@@ -178,7 +180,7 @@ def _cycle(c) -> Item:
         f"{project.title}, {c}: {c.get_decision_display().lower()}. Learning: {c.learning}"[
             :500
         ],
-        reverse("projects:detail", args=[project.pk]),
+        project_url(project.pk),
     )
 
 
@@ -199,7 +201,7 @@ def _involved(e) -> Item:
         e.project.organisation_id,
         e.on,
         f"{e.project.title}. You said: {e.you_said}{did}"[:500],
-        reverse("projects:detail", args=[e.project_id]),
+        project_url(e.project_id),
     )
 
 

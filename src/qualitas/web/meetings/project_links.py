@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.apps import apps
-from django.urls import reverse
+from django.urls import NoReverseMatch, reverse
 
 
 @dataclass(frozen=True)
@@ -32,6 +32,14 @@ class LinkedProject:
 
 def installed() -> bool:
     return apps.is_installed("qualitas.web.projects")
+
+
+def project_url(pk: int) -> str:
+    """The project's page, or "" while the projects app has no pages yet."""
+    try:
+        return reverse("projects:detail", args=[pk])
+    except NoReverseMatch:
+        return ""
 
 
 def _progress(project) -> str:
@@ -63,7 +71,7 @@ def _linked(project) -> LinkedProject:
         aim=project.aim_sentence(),
         progress=_progress(project),
         latest_learning=_learning(project),
-        url=reverse("projects:detail", args=[project.pk]),
+        url=project_url(project.pk),
     )
 
 
@@ -132,9 +140,14 @@ class Activity:
 
 
 def activity(
-    organisation_ids: Iterable[int], *, unit_id: int | None = None, since: dt.date
+    organisation_ids: Iterable[int],
+    *,
+    unit_id: int | None = None,
+    since: dt.date,
+    until: dt.date | None = None,
 ) -> Activity:
-    """Counts of what improvement teams did, for capability and maturity evidence."""
+    """Counts of what improvement teams did between ``since`` and ``until`` (today by
+    default), for capability and maturity evidence."""
     if not installed():
         return Activity()
     from qualitas.web.projects.models import (
@@ -149,13 +162,15 @@ def activity(
     projects = Project.objects.filter(organisation_id__in=set(organisation_ids))
     if unit_id is not None:
         projects = projects.filter(unit_id=unit_id)
-    started = projects.filter(started_on__lte=dt.date.today())
+    until = until or dt.date.today()
+    projects = projects.filter(started_on__lte=until)
+    started = projects
     cycles = PDSACycle.objects.filter(
-        change_idea__project__in=projects, started_on__gte=since
+        change_idea__project__in=projects, started_on__gte=since, started_on__lte=until
     )
     latest_scores = {}
     for project_id, score in (
-        ProgressScore.objects.filter(project__in=projects)
+        ProgressScore.objects.filter(project__in=projects, assessed_on__lte=until)
         .order_by("project_id", "assessed_on", "created_at", "id")
         .values_list("project_id", "score")
     ):
@@ -170,9 +185,11 @@ def activity(
         .distinct()
         .count(),
         involvement_entries=InvolvementEntry.objects.filter(
-            project__in=projects, on__gte=since
+            project__in=projects, on__gte=since, on__lte=until
         ).count(),
         system_projects=projects.exclude(sharing=Project.Sharing.ORGANISATION).count(),
-        spread_out=Spread.objects.filter(change_idea__project__in=projects).count(),
+        spread_out=Spread.objects.filter(
+            change_idea__project__in=projects, offered_on__lte=until
+        ).count(),
         sustained=sum(1 for s in latest_scores.values() if s >= 4),
     )

@@ -19,6 +19,7 @@ class ClaimForm(forms.ModelForm):
     class Meta:
         model = BenefitClaim
         fields = [
+            "project",
             "title",
             "kind",
             "lands_in",
@@ -43,8 +44,13 @@ class ClaimForm(forms.ModelForm):
         }
         labels = {"status": "Stage"}
 
-    def __init__(self, *args, organisations=None, measures=None, **kwargs):
+    def __init__(
+        self, *args, organisations=None, measures=None, projects=None, **kwargs
+    ):
         super().__init__(*args, **kwargs)
+        self.fields["project"].queryset = projects
+        self.fields["project"].required = False
+        self.fields["project"].empty_label = "No project in particular"
         self.fields["lands_in"].queryset = organisations
         self.fields["evidence_measure"].queryset = measures
         self.fields["evidence_measure"].required = False

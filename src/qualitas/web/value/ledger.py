@@ -57,14 +57,23 @@ class Totals:
 class Ledger:
     organisations: list[tuple[Organisation, Totals]]
     total: Totals
+    projects: list[tuple[object, Totals]] = field(default_factory=list)
 
 
 def ledger(claims: list[BenefitClaim], organisations: list[Organisation]) -> Ledger:
     """Totals for each of ``organisations`` (by where benefits land) and overall."""
     per: dict[int, Totals] = defaultdict(Totals)
+    by_project: dict[int, Totals] = defaultdict(Totals)
+    projects = {}
     total = Totals()
     for claim in claims:
         per[claim.lands_in_id].add(claim)
         total.add(claim)
+        if claim.project_id is not None:
+            by_project[claim.project_id].add(claim)
+            projects[claim.project_id] = claim.project
     rows = [(o, per[o.pk]) for o in organisations if per[o.pk].claims]
-    return Ledger(rows, total)
+    project_rows = sorted(
+        ((projects[k], t) for k, t in by_project.items()), key=lambda r: str(r[0])
+    )
+    return Ledger(rows, total, project_rows)

@@ -56,6 +56,14 @@ class BenefitClaim(models.Model):
         help_text="The organisation in the system whose budget would see it: a "
         "hospital's work may save money for the ICB or a community trust.",
     )
+    project = models.ForeignKey(
+        "projects.Project",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="benefit_claims",
+        help_text="The improvement project whose work makes the benefit.",
+    )
     title = models.CharField(max_length=200)
     kind = models.CharField(max_length=10, choices=Kind.choices)
     description = models.TextField(blank=True)

@@ -23,6 +23,7 @@ from qualitas.web.value.models import BenefitClaim
 
 P = Permission
 EDITABLE = (
+    "project",
     "lands_in",
     "title",
     "kind",
@@ -55,7 +56,15 @@ def _check_lands_in(organisation: Organisation, lands_in: Organisation) -> None:
         )
 
 
+def _check_project(claim: BenefitClaim) -> None:
+    if claim.project_id and claim.project.organisation_id != claim.organisation_id:
+        raise ValidationError(
+            {"project": "Choose a project of the organisation making the claim."}
+        )
+
+
 def _clean(claim: BenefitClaim) -> None:
+    _check_project(claim)
     if claim.kind == BenefitClaim.Kind.QUALITY and claim.estimate_amount is not None:
         raise ValidationError(
             {

@@ -108,10 +108,13 @@ def ledger_page(request: HttpRequest, ods: str) -> HttpResponse:
     claims = list({c.pk: c for c in claims}.values())
     status = request.GET.get("status", "")
     kind = request.GET.get("kind", "")
+    project = request.GET.get("project", "")
     shown = [
         c
         for c in claims
-        if (not status or c.status == status) and (not kind or c.kind == kind)
+        if (not status or c.status == status)
+        and (not kind or c.kind == kind)
+        and (not project or str(c.project_id) == project)
     ]
     shown.sort(key=lambda c: (c.is_decided, -c.pk))
     # Totals by where the benefit lands, for every organisation in the scope and for
@@ -134,6 +137,7 @@ def ledger_page(request: HttpRequest, ods: str) -> HttpResponse:
             "kinds": BenefitClaim.Kind.choices,
             "status": status,
             "kind": kind,
+            "project": project,
             "can_claim": has_permission(request.user, P.CLAIM_BENEFITS, org),
             "can_compare": org.is_system or org.parent_id is not None,
         },
@@ -142,8 +146,11 @@ def ledger_page(request: HttpRequest, ods: str) -> HttpResponse:
 
 def _claim_form(request: HttpRequest, org: Organisation, **kwargs: Any) -> ClaimForm:
     measures = live_report.measures_for(org, Measure.objects.visible_to(request.user))
+    from qualitas.web.projects.models import Project
+
     return ClaimForm(
         request.POST or None,
+        projects=Project.objects.visible_to(request.user).filter(organisation=org),
         organisations=Organisation.objects.filter(
             pk__in=[o.pk for o in _same_system(org)]
         ),
