@@ -116,6 +116,14 @@ class Evidence:
 Rule = Callable[[Evidence], Proposal | None]
 
 
+def _count(n: int, one: str, many: str) -> str:
+    """
+    >>> _count(1, "committee reports", "committees report")
+    '1 committee reports'
+    """
+    return f"{n} {one if n == 1 else many}"
+
+
 def _share(part: float, whole: float) -> float:
     return part / whole if whole else 0.0
 
@@ -209,8 +217,8 @@ def m_committees(e: Evidence) -> Proposal | None:
         )
     return Proposal(
         "medium",
-        f"{committees.count()} committee(s) report to the board; {len(met)} met in the last "
-        "year, none four times.",
+        f"{_count(committees.count(), 'committee reports', 'committees report')} to the "
+        f"board; {len(met)} met in the last year, none four times.",
     )
 
 

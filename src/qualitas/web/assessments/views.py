@@ -7,10 +7,12 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+import pandas as pd
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.db.models import Sum
+from django.db.models import Max, Sum
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -28,6 +30,7 @@ from qualitas.web.assessments.forms import HeadcountForm, TrainingForm
 from qualitas.web.assessments.frameworks import CAPABILITY, FRAMEWORKS, MATURITY
 from qualitas.web.assessments.models import Assessment, Headcount, TrainingRecord
 from qualitas.web.assessments.radar import radar_spec
+from qualitas.web.measures.models import Observation
 from qualitas.web.organisations.models import Organisation, Unit
 
 P = Permission
@@ -51,7 +54,7 @@ def _levels(spec) -> list[tuple[int, str]]:
     return [(lv.score, lv.label) for lv in spec.levels]
 
 
-def history_radar(assessments: list[Assessment], spec, *, size: int = 420):
+def history_radar(assessments: list[Assessment], spec, *, size: int = 460):
     """A radar of the most recent completed assessments (newest first, up to four)."""
     done = [a for a in assessments if a.is_completed][:4]
     if not done:
@@ -225,11 +228,31 @@ def assessment_page(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
+def _as_of(org: Organisation) -> dt.date:
+    """Today, or the end of the organisation's latest month of data if that is earlier:
+    the records are read as of the newest data there are."""
+    today = timezone.localdate()
+    latest = Observation.objects.filter(organisation=org).aggregate(p=Max("period"))[
+        "p"
+    ]
+    if latest is None:
+        return today
+    month_end = (pd.Timestamp(latest) + pd.offsets.MonthEnd(0)).date()
+    return min(today, month_end)
+
+
+def _label(score: float | None) -> str:
+    """The capability level nearest a (mean) score."""
+    if score is None:
+        return ""
+    return min(CAPABILITY.levels, key=lambda lv: abs(lv.score - score)).label
+
+
 @login_required
 def capability_map(request: HttpRequest, ods: str) -> HttpResponse:
     org = get_organisation_for_user(request.user, ods)
     units = list(Unit.objects.filter(organisation=org))
-    today = timezone.localdate()
+    today = _as_of(org)
     done = {}
     for a in (
         Assessment.objects.filter(
@@ -257,13 +280,15 @@ def capability_map(request: HttpRequest, ods: str) -> HttpResponse:
                     {
                         "dimension": d,
                         "rated": rated.get(d.key),
+                        "rated_label": _label(rated.get(d.key)),
                         "proposed": proposed.get(d.key),
-                        "proposed_score": CAPABILITY.level(proposed[d.key].level).score
+                        "proposed_label": CAPABILITY.level(proposed[d.key].level).label
                         if d.key in proposed
-                        else None,
+                        else "",
                     }
                     for d in CAPABILITY.dimensions
                 ],
+                "skilled": sum(e.training.get(k, 0) for k in proposals.SKILLED),
                 "training": e.training,
                 "headcount": e.headcount,
                 "activity": e.activity,
@@ -274,6 +299,7 @@ def capability_map(request: HttpRequest, ods: str) -> HttpResponse:
         "assessments/capability.html",
         {
             "organisation": org,
+            "as_of": today,
             "rows": rows,
             "dimensions": CAPABILITY.dimensions,
             "levels": CAPABILITY.levels,
