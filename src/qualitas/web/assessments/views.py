@@ -8,7 +8,6 @@ import datetime as dt
 from typing import Any
 
 import pandas as pd
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
