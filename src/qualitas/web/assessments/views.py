@@ -7,11 +7,10 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-import pandas as pd
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.db.models import Max, Sum
+from django.db.models import Sum
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -29,7 +28,6 @@ from qualitas.web.assessments.forms import HeadcountForm, TrainingForm
 from qualitas.web.assessments.frameworks import CAPABILITY, FRAMEWORKS, MATURITY
 from qualitas.web.assessments.models import Assessment, Headcount, TrainingRecord
 from qualitas.web.assessments.radar import radar_spec
-from qualitas.web.measures.models import Observation
 from qualitas.web.organisations.models import Organisation, Unit
 
 P = Permission
@@ -227,19 +225,6 @@ def assessment_page(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-def _as_of(org: Organisation) -> dt.date:
-    """Today, or the end of the organisation's latest month of data if that is earlier:
-    the records are read as of the newest data there are."""
-    today = timezone.localdate()
-    latest = Observation.objects.filter(organisation=org).aggregate(p=Max("period"))[
-        "p"
-    ]
-    if latest is None:
-        return today
-    month_end = (pd.Timestamp(latest) + pd.offsets.MonthEnd(0)).date()
-    return min(today, month_end)
-
-
 def _label(score: float | None) -> str:
     """The capability level nearest a (mean) score."""
     if score is None:
@@ -251,7 +236,7 @@ def _label(score: float | None) -> str:
 def capability_map(request: HttpRequest, ods: str) -> HttpResponse:
     org = get_organisation_for_user(request.user, ods)
     units = list(Unit.objects.filter(organisation=org))
-    today = _as_of(org)
+    today = timezone.localdate()
     done = {}
     for a in (
         Assessment.objects.filter(
