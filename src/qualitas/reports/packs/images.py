@@ -56,10 +56,6 @@ def _render_one(spec: dict[str, Any], scale: float = SCALE) -> bytes:
     return bytes(vl_convert.vegalite_to_png(spec, scale=scale))
 
 
-def _render_many(specs: list[dict[str, Any]], scale: float) -> list[bytes]:
-    return [_render_one(s, scale) for s in specs]
-
-
 def render_charts(
     specs: Sequence[dict[str, Any] | None],
     *,
@@ -82,18 +78,21 @@ def render_charts(
             out[i] = _render_one(spec, scale)
         return out
     # This process draws one share while the others draw theirs. "spawn" starts clean
-    # processes: forking a process that already runs vl-convert's threads can hang.
+    # processes (forking a process that already runs vl-convert's threads can hang),
+    # and they are given vl-convert's own function, so they import nothing else.
+    import vl_convert
+
+    draw = functools.partial(vl_convert.vegalite_to_png, scale=scale)
     shares = [todo[k::workers] for k in range(workers)]
     with ProcessPoolExecutor(workers - 1, mp_context=get_context("spawn")) as pool:
         futures = [
-            pool.submit(_render_many, [s for _, s in share], scale)
-            for share in shares[1:]
+            [pool.submit(draw, spec) for _, spec in share] for share in shares[1:]
         ]
         for i, spec in shares[0]:
             out[i] = _render_one(spec, scale)
-        for share, future in zip(shares[1:], futures, strict=True):
-            for (i, _), png in zip(share, future.result(), strict=True):
-                out[i] = png
+        for share, pending in zip(shares[1:], futures, strict=True):
+            for (i, _), future in zip(share, pending, strict=True):
+                out[i] = bytes(future.result())
     return out
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import io
 from collections.abc import Sequence
 from html import escape
+from typing import Any
 from importlib import resources
 
 from qualitas.reports.packs.images import icon_png, render_charts
@@ -229,12 +230,13 @@ def as_jpeg(png: bytes, quality: int = 90) -> bytes:
     from PIL import Image
 
     image = Image.open(io.BytesIO(png))
+    flat = Image.new("RGB", image.size, "white")
     if image.mode in ("RGBA", "LA", "P"):
-        flat = Image.new("RGB", image.size, "white")
         flat.paste(image, mask=image.convert("RGBA").getchannel("A"))
-        image = flat
+    else:
+        flat.paste(image)
     out = io.BytesIO()
-    image.save(out, format="JPEG", quality=quality, subsampling=0)
+    flat.save(out, format="JPEG", quality=quality, subsampling=0)
     return out.getvalue()
 
 
@@ -262,15 +264,18 @@ def pack_html(
 def pack_pdf(pack: Pack, charts: Sequence[bytes | None] | None = None) -> bytes:
     """The pack as PDF. ``charts``: PNG images in the order of ``pack.measures``, if
     already drawn (see :func:`render_charts`); otherwise they are drawn here."""
-    import weasyprint
-    from weasyprint.urls import URLFetcher, URLFetcherResponse
+    import weasyprint  # type: ignore[import-untyped]
+    from weasyprint.urls import (  # type: ignore[import-untyped]
+        URLFetcher,
+        URLFetcherResponse,
+    )
 
     if charts is None:
         charts = render_charts([m.chart for m in pack.measures])
     html, images = pack_html(pack, charts)
 
-    class _FromMemory(URLFetcher):
-        def fetch(self, url, headers=None):
+    class _FromMemory(URLFetcher):  # type: ignore[misc]
+        def fetch(self, url: str, headers: dict[str, str] | None = None) -> Any:
             name = url.removeprefix("pack:")
             if not url.startswith("pack:") or name not in images:
                 raise ValueError(f"a pack loads only its own images, not {url!r}")

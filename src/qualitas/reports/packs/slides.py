@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Sequence
+from typing import Any
 
 from qualitas.reports.packs.images import icon_png, render_charts
 from qualitas.reports.packs.model import Pack, PackMeasure, long_date
@@ -39,6 +40,14 @@ def _shorten(text: str, limit: int = SHORT) -> tuple[str, bool]:
     return text[:limit].rsplit(" ", 1)[0] + "…", True
 
 
+def _rgb(hex_colour: str) -> Any:
+    """A python-pptx colour from six hex digits."""
+    from pptx.dml.color import RGBColor
+
+    red, green, blue = (int(hex_colour[i : i + 2], 16) for i in (0, 2, 4))
+    return RGBColor(red, green, blue)  # type: ignore[no-untyped-call]
+
+
 def png_size(png: bytes) -> tuple[int, int]:
     """Width and height of a PNG, from its header."""
     return int.from_bytes(png[16:20], "big"), int.from_bytes(png[20:24], "big")
@@ -61,7 +70,7 @@ class _Deck:
         self.prs.slide_height = Inches(7.5)
         self.blank = self.prs.slide_layouts[6]
 
-    def slide(self, footer: str):
+    def slide(self, footer: str) -> Any:
         s = self.prs.slides.add_slide(self.blank)
         if footer:
             self.text(s, footer, 0.4, 7.05, 10, 0.3, size=9, colour=GREY)
@@ -69,7 +78,7 @@ class _Deck:
 
     def text(
         self,
-        slide,
+        slide: Any,
         text: str,
         left: float,
         top: float,
@@ -81,8 +90,7 @@ class _Deck:
         colour: str = DARK,
         fill: str | None = None,
         align: str = "left",
-    ):
-        from pptx.dml.color import RGBColor
+    ) -> Any:
         from pptx.enum.text import PP_ALIGN
         from pptx.util import Inches, Pt
 
@@ -91,7 +99,7 @@ class _Deck:
         )
         if fill:
             box.fill.solid()
-            box.fill.fore_color.rgb = RGBColor.from_string(fill)
+            box.fill.fore_color.rgb = _rgb(fill)
         frame = box.text_frame
         frame.word_wrap = True
         for i, line in enumerate(text.split("\n")):
@@ -102,11 +110,18 @@ class _Deck:
             run.font.size = Pt(size)
             run.font.bold = bold
             run.font.name = "Arial"
-            run.font.color.rgb = RGBColor.from_string(colour)
+            run.font.color.rgb = _rgb(colour)
         return box
 
-    def rect(self, slide, left, top, width, height, colour: str):
-        from pptx.dml.color import RGBColor
+    def rect(
+        self,
+        slide: Any,
+        left: float,
+        top: float,
+        width: float,
+        height: float,
+        colour: str,
+    ) -> Any:
         from pptx.enum.shapes import MSO_SHAPE
         from pptx.util import Inches
 
@@ -118,11 +133,20 @@ class _Deck:
             Inches(height),
         )
         shape.fill.solid()
-        shape.fill.fore_color.rgb = RGBColor.from_string(colour)
+        shape.fill.fore_color.rgb = _rgb(colour)
         shape.line.fill.background()
         return shape
 
-    def picture(self, slide, png: bytes, left, top, *, width=None, height=None):
+    def picture(
+        self,
+        slide: Any,
+        png: bytes,
+        left: float,
+        top: float,
+        *,
+        width: float | None = None,
+        height: float | None = None,
+    ) -> Any:
         from pptx.util import Inches
 
         return slide.shapes.add_picture(
@@ -133,8 +157,16 @@ class _Deck:
             height=Inches(height) if height else None,
         )
 
-    def table(self, slide, header, rows, left, top, widths, row_height=0.5):
-        from pptx.dml.color import RGBColor
+    def table(
+        self,
+        slide: Any,
+        header: list[str],
+        rows: list[list[str]],
+        left: float,
+        top: float,
+        widths: list[float],
+        row_height: float = 0.5,
+    ) -> Any:
         from pptx.util import Inches, Pt
 
         shape = slide.shapes.add_table(
@@ -154,7 +186,7 @@ class _Deck:
                 cell = table.cell(i, j)
                 cell.text = str(value)
                 cell.fill.solid()
-                cell.fill.fore_color.rgb = RGBColor.from_string(
+                cell.fill.fore_color.rgb = _rgb(
                     BLUE if i == 0 else (WHITE if i % 2 else PALE)
                 )
                 for para in cell.text_frame.paragraphs:
@@ -162,12 +194,10 @@ class _Deck:
                         run.font.size = Pt(10 if i else 11)
                         run.font.name = "Arial"
                         run.font.bold = i == 0
-                        run.font.color.rgb = RGBColor.from_string(
-                            WHITE if i == 0 else DARK
-                        )
+                        run.font.color.rgb = _rgb(WHITE if i == 0 else DARK)
         return table
 
-    def notes(self, slide, text: str) -> None:
+    def notes(self, slide: Any, text: str) -> None:
         slide.notes_slide.notes_text_frame.text = text
 
     def save(self) -> bytes:
@@ -408,12 +438,11 @@ def _actions(deck: _Deck, pack: Pack, footer: str) -> None:
             [5.6, 2.0, 1.6, 1.6, 1.7],
             0.62,
         )
-        from pptx.dml.color import RGBColor
 
         for i, a in enumerate(chunk, start=1):
             if a.status == "Overdue":
                 for run in table.cell(i, 4).text_frame.paragraphs[0].runs:
-                    run.font.color.rgb = RGBColor.from_string(RED)
+                    run.font.color.rgb = _rgb(RED)
                     run.font.bold = True
 
 
