@@ -12,8 +12,8 @@ from __future__ import annotations
 import io
 from collections.abc import Sequence
 from html import escape
-from typing import Any
 from importlib import resources
+from typing import Any
 
 from qualitas.reports.packs.images import icon_png, render_charts
 from qualitas.reports.packs.model import Pack, PackMeasure, long_date
