@@ -188,3 +188,14 @@ def test_the_capability_page_shows_the_capability_table():
 
     page = (Path(__file__).resolve().parents[2] / "docs" / "engines.md").read_text()
     assert capabilities.markdown_table() in page
+
+
+def test_changing_a_result_never_changes_the_callers_data():
+    # The points table is built without copying its columns; the ones that could
+    # share memory with the input (sorted input needs no reordering) are copied.
+    data = pd.DataFrame({"week": range(20), "count": np.arange(20.0)})
+    points = LocalEngine().run(data, XmrRequest(value="count", period="week")).points
+    points["value"] *= 2
+    points.loc[0, "period"] = 99
+    assert data["count"].tolist() == list(np.arange(20.0))
+    assert data["week"].tolist() == list(range(20))
