@@ -1,10 +1,15 @@
 """The Spark engine: the same NumPy kernels, run inside Apache Spark.
 
-Rows are grouped by a hash of the series key into ``partitions`` groups of whole series;
-Spark sends each group to a Python worker as an Arrow table (``applyInArrow``), where
-the kernel of :mod:`qualitas.spc` computes it exactly as the local engine would. The
-results come back as Spark DataFrames (points, summary, icons) that can be written
-anywhere Spark writes, or collected to pandas.
+Rows are spread over ``partitions`` partitions by a hash of the series key, so each
+partition holds whole series; Spark hands each partition to a Python worker as Arrow
+batches (``mapInArrow``), where the kernel of :mod:`qualitas.spc` computes all its
+series at once, exactly as the local engine would. The results come back as Spark
+DataFrames (points, summary, icons) that can be written anywhere Spark writes, or
+collected to pandas.
+
+Spark moves rows between the JVM and Python one column at a time, so the workers return
+one narrow table: the points as rows, and for each partition its summary and icons as
+one Arrow stream in a binary cell each, unpacked again by a second, tiny Python step.
 
 This is the only module of qualitas that imports pyspark (``pip install
 'qualitas[spark]'``; Spark needs Java 17 or later).
@@ -18,13 +23,15 @@ This is the only module of qualitas that imports pyspark (``pip install
 
 from __future__ import annotations
 
+import io
 import os
 import sys
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -40,20 +47,28 @@ from qualitas.errors import QualitasError, QualitasWarning
 
 # Extra columns of the one table the workers return (see _Layout).
 KIND = "__qualitas_kind"
+PAYLOAD = "__qualitas_payload"
 MESSAGE = "__qualitas_message"
-GROUP = "__qualitas_group"
+# What a row of that table is: a point, a packed table (summary, icons), or a note.
 POINTS, SUMMARY, ICONS, WARNING, FOUND, ERROR = range(6)
+PACKED = TABLES[1:]
 
 
 def local_session(
-    master: str = "local[2]", *, shuffle_partitions: int = 2, app_name: str = "qualitas"
+    master: str = "local[2]",
+    *,
+    shuffle_partitions: int = 2,
+    driver_memory: str = "2g",
+    app_name: str = "qualitas",
 ) -> SparkSession:
     """A Spark session on this machine, set up for qualitas: workers use this
-    Python, Arrow transfers on, the web UI off, few shuffle partitions."""
+    Python, Arrow transfers on, the web UI off, few shuffle partitions.
+    ``driver_memory`` is the JVM's heap (in local mode the JVM does all the work)."""
     os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     session = (
         SparkSession.builder.master(master)
         .appName(app_name)
+        .config("spark.driver.memory", driver_memory)
         .config("spark.ui.enabled", "false")
         .config("spark.ui.showConsoleProgress", "false")
         .config("spark.sql.shuffle.partitions", str(shuffle_partitions))
@@ -83,11 +98,14 @@ def spark_session(master: str | None = None) -> SparkSession:
 
 @dataclass(frozen=True)
 class SparkTables(Tables[DataFrame]):
-    """Spark results. They read from one cached table; ``release()`` frees it."""
+    """Spark results. Points are computed again by each action on them (cache them to
+    use them twice); summary and icons read from a small cached table, which
+    ``release()`` frees."""
 
     cached: DataFrame | None = None
     by: tuple[str, ...] = ()
     kernel: Kernel | None = None
+    counts: dict[str, int] | None = None
 
     def release(self) -> None:
         if self.cached is not None:
@@ -98,9 +116,9 @@ class SparkEngine(Engine):
     """Runs the kernels inside Spark.
 
     ``session``: the Spark session (default: the active one, or a new one).
-    ``partitions``: how many groups of series to make; each group is computed in one
-    piece by one Python worker, so more groups mean smaller pieces (default: the
-    session's ``spark.sql.shuffle.partitions``).
+    ``partitions``: how many partitions to spread the series over; each is computed
+    in one piece by one Python worker, so more partitions mean smaller pieces
+    (default: the session's ``spark.sql.shuffle.partitions``).
     """
 
     name = "spark"
@@ -142,48 +160,68 @@ class SparkEngine(Engine):
         return reader.parquet(*paths)
 
     def run(self, data: Any, request: Any) -> SparkTables:
-        combined, layout, kernel = self._plan(data, request)
-        combined = combined.persist(StorageLevel.MEMORY_AND_DISK)
+        stacked, layout, kernel = self._plan(data, request)
+        # Everything but the points is small: keep it. Collecting the notes computes
+        # every partition once, so errors are raised here, not at the first write.
+        side = stacked.where(sf.col(KIND) >= SUMMARY).persist(
+            StorageLevel.MEMORY_AND_DISK
+        )
         try:
-            # One pass computes every group into the cache and brings back the
-            # messages; errors are raised here rather than at the first write.
-            notes = (
-                combined.where(sf.col(KIND) >= WARNING).select(KIND, MESSAGE).collect()
+            rows = side.where(sf.col(KIND) != ICONS).select(KIND, MESSAGE).collect()
+            messages = _read_notes(
+                request, [(r[KIND], r[MESSAGE]) for r in rows if r[KIND] >= WARNING]
             )
-            messages = _read_notes(request, [(r[KIND], r[MESSAGE]) for r in notes])
         except BaseException:
-            combined.unpersist()
+            side.unpersist()
             raise
+        counts = _counts(r[MESSAGE] for r in rows if r[KIND] == SUMMARY)
         tables = {
-            name: combined.where(sf.col(KIND) == kind).select(*layout.columns(name))
-            for kind, name in enumerate(TABLES)
+            "points": stacked.where(sf.col(KIND) == POINTS).select(
+                *layout.columns("points")
+            )
         }
+        for kind, name in enumerate(PACKED, start=SUMMARY):
+            tables[name] = (
+                side.where(sf.col(KIND) == kind)
+                .select(PAYLOAD)
+                .mapInArrow(_unpack, layout.spark_schemas[name])
+            )
         return SparkTables(
             **tables,
             warnings=messages,
-            cached=combined,
+            cached=side,
             by=tuple(request.by),
             kernel=kernel,
+            counts=counts,
         )
 
     def compute(self, frame: pd.DataFrame, request: Any) -> Tables[pd.DataFrame]:
         # One Spark job: the stacked results come back as one Arrow table.
-        combined, layout, kernel = self._plan(frame, request)
-        everything = combined.toArrow()
+        stacked, layout, kernel = self._plan(frame, request)
+        everything = stacked.toArrow()
         kind = everything[KIND]
         notes = everything.filter(pc.greater_equal(kind, WARNING))
         messages = _read_notes(
             request,
             list(zip(notes[KIND].to_pylist(), notes[MESSAGE].to_pylist(), strict=True)),
         )
-        out = {
-            name: self._pandas(
-                everything.filter(pc.equal(kind, k)).select(layout.columns(name)),
-                kernel,
-                request.by,
-                name,
+        tables = {
+            "points": everything.filter(pc.equal(kind, POINTS)).select(
+                layout.columns("points")
             )
-            for k, name in enumerate(TABLES)
+        }
+        for k, name in enumerate(PACKED, start=SUMMARY):
+            packed = everything.filter(pc.equal(kind, k))[PAYLOAD].to_pylist()
+            tables[name] = (
+                pa.concat_tables(
+                    [_read_stream(p) for p in packed], promote_options="none"
+                )
+                if packed
+                else layout.schemas[name].empty_table()
+            )
+        out = {
+            name: self._pandas(table, kernel, request.by, name)
+            for name, table in tables.items()
         }
         return Tables(**out, warnings=messages)
 
@@ -222,7 +260,7 @@ class SparkEngine(Engine):
         )
 
     def _plan(self, data: Any, request: Any) -> tuple[DataFrame, _Layout, Kernel]:
-        """The stacked results of every group, as a Spark plan (nothing runs yet)."""
+        """The workers' stacked results, as a Spark plan (nothing runs yet)."""
         kernel = kernel_for(request)
         frame = self.read(data)
         columns = kernel.columns(request)
@@ -234,18 +272,17 @@ class SparkEngine(Engine):
             )
         frame = frame.select(*columns)
         layout = _Layout(kernel, request, to_arrow_schema(frame.schema, timezone="UTC"))
-        groups = self.partitions or _shuffle_partitions(self.session)
-        group = (
-            sf.pmod(sf.xxhash64(*request.by), sf.lit(groups))
+        # Hash partitioning on the key puts each series wholly in one partition.
+        partitions = self.partitions or _shuffle_partitions(self.session)
+        spread = (
+            frame.repartition(partitions, *request.by)
             if request.by
-            else sf.lit(0)
+            else frame.repartition(1)
         )
-        combined = (
-            frame.withColumn(GROUP, group)
-            .groupBy(GROUP)
-            .applyInArrow(_worker(kernel, request, layout), layout.spark_schema)
+        stacked = spread.mapInArrow(
+            _worker(kernel, request, layout), layout.spark_schema
         )
-        return combined, layout, kernel
+        return stacked, layout, kernel
 
     def write(
         self,
@@ -266,14 +303,13 @@ class SparkEngine(Engine):
                 getattr(tables, name).write.mode("overwrite").parquet(paths[name])
                 if progress is not None:
                     progress(done, steps)
-            assert tables.cached is not None
-            counts = dict(tables.cached.groupBy(KIND).count().collect())
         finally:
             tables.release()
+        counts = tables.counts or {}
         return Written(
-            points=counts.get(POINTS, 0),
-            summary=counts.get(SUMMARY, 0),
-            icons=counts.get(ICONS, 0),
+            points=counts.get("points", 0),
+            summary=counts.get("summary", 0),
+            icons=counts.get("icons", 0),
             warnings=tables.warnings,
             paths=paths,
         )
@@ -289,6 +325,15 @@ def _read_notes(request: Any, notes: list[tuple[int, str]]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(sorted(m for k, m in notes if k == WARNING)))
 
 
+def _counts(texts: Any) -> dict[str, int]:
+    """Rows per table, added up over the partitions' counts ("points,summary,icons")."""
+    totals = dict.fromkeys(TABLES, 0)
+    for text in texts:
+        for name, n in zip(TABLES, text.split(","), strict=True):
+            totals[name] += int(n)
+    return totals
+
+
 def _shuffle_partitions(session: SparkSession) -> int:
     try:
         return max(1, int(session.conf.get("spark.sql.shuffle.partitions") or 200))
@@ -297,104 +342,123 @@ def _shuffle_partitions(session: SparkSession) -> int:
 
 
 class _Layout:
-    """The one table a worker returns: the three result tables stacked, with a kind
-    column saying which table a row belongs to and a message column for warnings,
-    errors and which per-series settings found their series. Columns of the same
-    name and type are shared between tables."""
+    """The schemas: of each result table, and of the one table the workers return.
+
+    That table has the points' columns, then a kind column saying what each row is,
+    a binary column holding a packed summary or icons table (one row per partition
+    for each), and a message column for warnings, errors, row counts and which
+    per-series settings found their series.
+    """
 
     def __init__(self, kernel: Kernel, request: Any, schema: pa.Schema) -> None:
-        self.schemas = arrow.output_schemas(kernel, request, schema)
-        fields: dict[str, pa.Field] = {}
-        for name in TABLES:
-            for f in self.schemas[name]:
-                if f.name in fields and fields[f.name].type != f.type:
-                    raise QualitasError(f"result column {f.name!r} has two types")
-                fields.setdefault(f.name, f)
-        spark = from_arrow_schema(
-            pa.schema(
-                [
-                    pa.field(KIND, pa.int8()),
-                    pa.field(MESSAGE, pa.string()),
-                    *fields.values(),
-                ]
-            )
-        )
-        self.spark_schema = spark
-        # The types Spark will check the workers' tables against.
-        self.arrow_schema = to_arrow_schema(spark, timezone="UTC")
-        for name in TABLES:
-            self.schemas[name] = pa.schema(
-                [self.arrow_schema.field(f.name) for f in self.schemas[name]]
-            )
+        declared = arrow.output_schemas(kernel, request, schema)
+        # Round trip through Spark's types: these are the types Spark checks.
+        self.spark_schemas = {
+            name: from_arrow_schema(declared[name]) for name in TABLES
+        }
+        self.schemas = {
+            name: to_arrow_schema(self.spark_schemas[name], timezone="UTC")
+            for name in TABLES
+        }
+        extra = [
+            pa.field(KIND, pa.int8()),
+            pa.field(PAYLOAD, pa.binary()),
+            pa.field(MESSAGE, pa.string()),
+        ]
+        self.stacked = pa.schema([*self.schemas["points"], *extra])
+        self.spark_schema = from_arrow_schema(self.stacked)
 
     def columns(self, table: str) -> list[str]:
         return self.schemas[table].names
 
-    def stack(self, parts: list[tuple[int, pa.Table]]) -> pa.Table:
-        """One table from result tables of each kind (a part with its own KIND
-        column, such as messages, keeps it)."""
-        tables = []
-        for kind, part in parts:
-            n = part.num_rows
-            arrays = []
-            for f in self.arrow_schema:
-                if f.name in part.column_names:
-                    arrays.append(part[f.name])
-                elif f.name == KIND:
-                    arrays.append(pa.array([kind] * n, pa.int8()))
-                else:
-                    arrays.append(pa.nulls(n, f.type))
-            tables.append(pa.Table.from_arrays(arrays, schema=self.arrow_schema))
-        return pa.concat_tables(tables) if tables else self.arrow_schema.empty_table()
+    def points(self, points: pa.Table) -> pa.Table:
+        n = points.num_rows
+        return (
+            points.append_column(KIND, pa.array(np.zeros(n, dtype=np.int8)))
+            .append_column(PAYLOAD, pa.nulls(n, pa.binary()))
+            .append_column(MESSAGE, pa.nulls(n, pa.string()))
+        )
+
+    def rows(
+        self, kinds: list[int], payloads: list[bytes | None], messages: list[str | None]
+    ) -> pa.Table:
+        """Rows that are not points: packed tables and notes."""
+        n = len(kinds)
+        columns = [pa.nulls(n, f.type) for f in self.schemas["points"]]
+        columns += [
+            pa.array(kinds, pa.int8()),
+            pa.array(payloads, pa.binary()),
+            pa.array(messages, pa.string()),
+        ]
+        return pa.Table.from_arrays(columns, schema=self.stacked)
 
 
 def _worker(
     kernel: Kernel, request: Any, layout: _Layout
-) -> Callable[[pa.Table], pa.Table]:
-    """What each Python worker runs on one group of series (pickled to the workers;
-    a plain annotated function, as applyInArrow reads its type hints)."""
+) -> Callable[[Iterator[pa.RecordBatch]], Iterator[pa.RecordBatch]]:
+    """What each Python worker runs on one partition (pickled to the workers)."""
     by = tuple(request.by)
 
-    def apply(table: pa.Table) -> pa.Table:
-        table = table.drop_columns([GROUP])
+    def apply(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+        received = list(batches)
+        if not received or not sum(b.num_rows for b in received):
+            return  # an empty partition (more partitions than series)
+        table = pa.Table.from_batches(received)
+        del received
         period = table.schema.field(request.period).type
         wall_tz = period.tz if pa.types.is_timestamp(period) else None
         frame = arrow.kernel_frame(table, by)
+        del table
         part, found = partition.restrict(request, frame)
-        notes = [(FOUND, _encode_found(found))] if found else []
+        notes: list[tuple[int, str]] = [(FOUND, _encode_found(found))] if found else []
         try:
             with warnings.catch_warnings():
                 # The kernel returns its warnings too; they travel as rows.
                 warnings.simplefilter("ignore", QualitasWarning)
                 result = kernel.run(frame, part)
         except QualitasError as error:
-            return layout.stack(
-                [(ERROR, _messages([(ERROR, _in_group(str(error), frame, by))]))]
+            yield from layout.rows(
+                [ERROR], [None], [_in_group(str(error), frame, by)]
+            ).to_batches()
+            return
+        tables = {
+            name: arrow.result_table(
+                getattr(result, name), layout.schemas[name], wall_tz
             )
-        parts = [
-            (
-                kind,
-                arrow.result_table(
-                    getattr(result, name), layout.schemas[name], wall_tz
-                ),
-            )
-            for kind, name in enumerate(TABLES)
-        ]
+            for name in TABLES
+        }
+        yield from layout.points(tables["points"]).to_batches(max_chunksize=_BATCH_ROWS)
         notes += [(WARNING, m) for m in result.warnings]
-        if notes:
-            parts.append((WARNING, _messages(notes)))
-        return layout.stack(parts)
+        counts = ",".join(str(t.num_rows) for t in tables.values())
+        kinds = [SUMMARY, ICONS, *(k for k, _ in notes)]
+        payloads = [_write_stream(tables[name]) for name in PACKED] + [None] * len(
+            notes
+        )
+        messages = [counts, None, *(m for _, m in notes)]
+        yield from layout.rows(kinds, payloads, messages).to_batches()
 
     return apply
 
 
-def _messages(notes: list[tuple[int, str]]) -> pa.Table:
-    return pa.table(
-        {
-            KIND: pa.array([k for k, _ in notes], pa.int8()),
-            MESSAGE: [m for _, m in notes],
-        }
-    )
+_BATCH_ROWS = 100_000
+
+
+def _write_stream(table: pa.Table) -> bytes:
+    sink = io.BytesIO()
+    with pa.ipc.new_stream(sink, table.schema) as writer:
+        writer.write_table(table)
+    return sink.getvalue()
+
+
+def _read_stream(data: bytes) -> pa.Table:
+    return pa.ipc.open_stream(data).read_all()
+
+
+def _unpack(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+    """Packed tables (one per row of the payload column) back to rows."""
+    for batch in batches:
+        for data in batch.column(0).to_pylist():
+            yield from _read_stream(data).to_batches()
 
 
 def _in_group(message: str, frame: pd.DataFrame, by: tuple[str, ...]) -> str:
