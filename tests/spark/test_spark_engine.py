@@ -183,3 +183,16 @@ def test_write_gives_the_same_files_as_the_local_engine(spark_engine, tmp_path):
         local = local.sort_values(order, ignore_index=True)
         spark = spark.sort_values(order, ignore_index=True)
         pd.testing.assert_frame_equal(spark, local, check_exact=True)
+
+
+def test_without_caching_the_results_are_the_same(spark_session):
+    from qualitas.engines.spark import SparkEngine
+
+    data = many_series(seed=6, n_series=15)
+    request = XmrRequest(value="value", period="month", by=("org",))
+    tables = SparkEngine(spark_session, partitions=3, cache=False).run(data, request)
+    assert tables.cached is None
+    assert_same(
+        SparkEngine(spark_session).to_pandas(tables),
+        LocalEngine().compute(data, request),
+    )

@@ -119,17 +119,25 @@ class SparkEngine(Engine):
     ``partitions``: how many partitions to spread the series over; each is computed
     in one piece by one Python worker, so more partitions mean smaller pieces
     (default: the session's ``spark.sql.shuffle.partitions``).
+    ``cache``: keep the small summary and icons tables in memory between actions;
+    turn it off where caching is not allowed (Databricks serverless compute), and
+    they are computed again for each action.
     """
 
     name = "spark"
 
     def __init__(
-        self, session: SparkSession | None = None, *, partitions: int | None = None
+        self,
+        session: SparkSession | None = None,
+        *,
+        partitions: int | None = None,
+        cache: bool = True,
     ) -> None:
         if partitions is not None and partitions < 1:
             raise QualitasError("partitions must be at least 1")
         self._session = session
         self.partitions = partitions
+        self.cache = cache
 
     @property
     def session(self) -> SparkSession:
@@ -172,7 +180,8 @@ class SparkEngine(Engine):
                 request, [(r[KIND], r[MESSAGE]) for r in rows if r[KIND] >= WARNING]
             )
         except BaseException:
-            side.unpersist()
+            if self.cache:
+                side.unpersist()
             raise
         counts = _counts(r[MESSAGE] for r in rows if r[KIND] == SUMMARY)
         tables = {
@@ -189,7 +198,7 @@ class SparkEngine(Engine):
         return SparkTables(
             **tables,
             warnings=messages,
-            cached=side,
+            cached=side if self.cache else None,
             by=tuple(request.by),
             kernel=kernel,
             counts=counts,
