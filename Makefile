@@ -16,10 +16,16 @@ $(STAMP): pyproject.toml
 install: $(STAMP)
 
 demo: $(STAMP)
-	$(PY) -m qualitas demo
+	$(PY) -m qualitas.web demo
 
+# The web tests run a second time on PostgreSQL (127.0.0.1:5432, or DATABASE_URL_POSTGRES);
+# in CI (CI=true) that run always happens, so a missing server fails the build.
 test: $(STAMP)
 	$(PY) -m pytest
+	@if [ "$$CI" = "true" ] || pg_isready -h 127.0.0.1 -p 5432 -q 2>/dev/null; then \
+	  echo "Web tests on PostgreSQL:"; \
+	  DATABASE_URL=$${DATABASE_URL_POSTGRES:-postgres://postgres@127.0.0.1:5432/test} $(PY) -m pytest tests/web; \
+	else echo "PostgreSQL is not running on 127.0.0.1:5432: the web tests ran on SQLite only."; fi
 
 check: $(STAMP)
 	$(PY) -m ruff check src tests benchmarks

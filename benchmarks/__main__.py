@@ -11,7 +11,11 @@ import benchmarks
 
 
 def main(argv: list[str]) -> None:
-    names = sorted(m.name for m in pkgutil.iter_modules(benchmarks.__path__) if m.name.startswith("bench_"))
+    names = sorted(
+        m.name
+        for m in pkgutil.iter_modules(benchmarks.__path__)
+        if m.name.startswith("bench_")
+    )
     wanted = [n if n.startswith("bench_") else f"bench_{n}" for n in argv] or names
     unknown = sorted(set(wanted) - set(names))
     if unknown:
@@ -20,7 +24,10 @@ def main(argv: list[str]) -> None:
         started = time.perf_counter()
         print(f"\n=== {name.removeprefix('bench_')} ===", flush=True)
         importlib.import_module(f"benchmarks.{name}").main()
-        print(f"({name.removeprefix('bench_')} took {time.perf_counter() - started:.0f} s)", flush=True)
+        print(
+            f"({name.removeprefix('bench_')} took {time.perf_counter() - started:.0f} s)",
+            flush=True,
+        )
 
 
 if __name__ == "__main__":

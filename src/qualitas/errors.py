@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+import numpy as np
+
 
 class QualitasError(ValueError):
     """Input that qualitas cannot use, with a message that says what to fix."""
@@ -17,7 +19,7 @@ class QualitasWarning(UserWarning):
     """Input that qualitas can use, but whose results need care."""
 
 
-def describe_rows(rows: Sequence[int], limit: int = 5) -> str:
+def describe_rows(rows: Sequence[int] | np.ndarray, limit: int = 5) -> str:
     """Name the first few offending rows, 1-based as in a spreadsheet (header = row 1).
 
     >>> describe_rows([0, 4, 9])

@@ -80,47 +80,79 @@ def test_case_matches_nhsrplotthedots(case, engine):
         assert len(result.points) == case["n_rows"]
         return
 
-    expected = pd.read_csv(FOLDER / case["files"]["output"], keep_default_na=False, na_values=["NA"])
+    expected = pd.read_csv(
+        FOLDER / case["files"]["output"], keep_default_na=False, na_values=["NA"]
+    )
     points = result.points
     assert len(points) == len(expected)
     facet = case["settings"]["facet_field"]
     if facet:
         assert points[facet].astype(str).tolist() == expected["f"].astype(str).tolist()
-    assert pd.to_datetime(points["period"]).dt.strftime("%Y-%m-%d").tolist() == expected["x"].tolist()
+    assert (
+        pd.to_datetime(points["period"]).dt.strftime("%Y-%m-%d").tolist()
+        == expected["x"].tolist()
+    )
     assert_close(points["value"], expected["y"], what="value")
     assert points["segment"].tolist() == expected["rebase_group"].astype(int).tolist()
     assert points["short_segment"].tolist() == expected["short_group_warning"].tolist()
     for ours, theirs in [("mean", "mean_col"), ("lpl", "lpl"), ("upl", "upl")]:
         assert_close(points[ours], expected[theirs], what=ours)
-    assert points["special_cause"].astype(str).tolist() == expected["special_cause_type"].map(SPECIAL_CAUSE).tolist()
-    assert points["point_type"].astype(str).tolist() == expected["point_type"].map(POINT_TYPE).tolist()
+    assert (
+        points["special_cause"].astype(str).tolist()
+        == expected["special_cause_type"].map(SPECIAL_CAUSE).tolist()
+    )
+    assert (
+        points["point_type"].astype(str).tolist()
+        == expected["point_type"].map(POINT_TYPE).tolist()
+    )
     assert_close(points["target"], expected["target"], what="target")
 
-    summary = pd.read_csv(FOLDER / case["files"]["summary"], keep_default_na=False, na_values=["NA"])
+    summary = pd.read_csv(
+        FOLDER / case["files"]["summary"], keep_default_na=False, na_values=["NA"]
+    )
     ours = result.summary
     assert len(ours) == len(summary)
     assert ours["segment"].tolist() == summary["rebase_group"].astype(int).tolist()
     for col, theirs in [("mean", "mean_col"), ("lpl", "lpl"), ("upl", "upl")]:
         assert_close(ours[col], summary[theirs], what=f"summary {col}")
-    for col, theirs in [("n", "n"), ("common_cause", "common_cause"), ("improvement", "special_cause_improvement"), ("concern", "special_cause_concern")]:
+    for col, theirs in [
+        ("n", "n"),
+        ("common_cause", "common_cause"),
+        ("improvement", "special_cause_improvement"),
+        ("concern", "special_cause_concern"),
+    ]:
         assert ours[col].tolist() == summary[theirs].astype(int).tolist(), col
     direction = case["settings"]["improvement_direction"]
-    assert ours["variation"].astype(str).tolist() == [VARIATION[(v, direction)] for v in summary["variation_type"]]
+    assert ours["variation"].astype(str).tolist() == [
+        VARIATION[(v, direction)] for v in summary["variation_type"]
+    ]
 
-    icons = pd.read_csv(FOLDER / case["files"]["icons"], keep_default_na=False, na_values=["NA"])
+    icons = pd.read_csv(
+        FOLDER / case["files"]["icons"], keep_default_na=False, na_values=["NA"]
+    )
     facets = result.icons[facet].astype(str).tolist() if facet else ["no facet"]
     variation = icons[icons["type"] == "variation"]
     assert variation["f"].astype(str).tolist() == facets
     assert result.icons["variation"].astype(str).tolist() == variation["icon"].tolist()
-    expected_assurance = dict(zip(icons.loc[icons["type"] == "assurance", "f"].astype(str), icons.loc[icons["type"] == "assurance", "icon"], strict=True))
-    for f, ours_icon in zip(facets, result.icons["assurance"].astype(object), strict=True):
+    expected_assurance = dict(
+        zip(
+            icons.loc[icons["type"] == "assurance", "f"].astype(str),
+            icons.loc[icons["type"] == "assurance", "icon"],
+            strict=True,
+        )
+    )
+    for f, ours_icon in zip(
+        facets, result.icons["assurance"].astype(object), strict=True
+    ):
         if without_target(case, f) or direction == "neutral":
             assert pd.isna(ours_icon), f
         else:
             assert ours_icon == ASSURANCE[expected_assurance[f]], f
     # The summary carries the same assurance on each series' last segment.
     last = ours.groupby(facet, observed=True).tail(1) if facet else ours.tail(1)
-    assert last["assurance"].astype(object).map(lambda v: None if pd.isna(v) else v).tolist() == [
+    assert last["assurance"].astype(object).map(
+        lambda v: None if pd.isna(v) else v
+    ).tolist() == [
         None if pd.isna(v) else v for v in result.icons["assurance"].astype(object)
     ]
 

@@ -15,7 +15,7 @@ app = typer.Typer(
 )
 
 # Sub-command modules, each with a `register(app)` function.
-COMMANDS: tuple[str, ...] = ("batch",)
+COMMANDS: tuple[str, ...] = ("spc", "funnel", "dashboard", "batch", "demo")
 
 for _name in COMMANDS:
     importlib.import_module(f"qualitas.cli.{_name}").register(app)

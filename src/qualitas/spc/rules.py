@@ -6,14 +6,15 @@ two-of-three variant are settings because the NHS guidance lets users change the
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, cast
 
 import numpy as np
 import pandas as pd
 
 from qualitas.errors import QualitasError
-from qualitas.spc.segments import Segments, covered_by_window, run_length
+from qualitas.spc.segments import Segments, covered_by_window, window_all
 
 Direction = Literal["increase", "decrease", "neutral"]
 DIRECTIONS: tuple[str, ...] = ("increase", "decrease", "neutral")
@@ -39,8 +40,14 @@ class Rules:
     def __post_init__(self) -> None:
         for name in ("shift", "trend"):
             length = getattr(self, name)
-            if isinstance(length, bool) or not isinstance(length, int | np.integer) or length < 2:
-                raise QualitasError(f"rules.{name} must be a whole number of at least 2, not {length!r}")
+            if (
+                isinstance(length, bool)
+                or not isinstance(length, int | np.integer)
+                or length < 2
+            ):
+                raise QualitasError(
+                    f"rules.{name} must be a whole number of at least 2, not {length!r}"
+                )
 
     @classmethod
     def coerce(cls, rules: Rules | dict[str, object] | None) -> Rules:
@@ -49,11 +56,20 @@ class Rules:
         if isinstance(rules, Rules):
             return rules
         if isinstance(rules, dict):
-            unknown = set(rules) - {"shift", "trend", "two_of_three", "two_of_three_beyond_limits"}
+            unknown = set(rules) - {
+                "shift",
+                "trend",
+                "two_of_three",
+                "two_of_three_beyond_limits",
+            }
             if unknown:
-                raise QualitasError(f"unknown rule setting {sorted(unknown)[0]!r}; known: shift, trend, two_of_three, two_of_three_beyond_limits")
+                raise QualitasError(
+                    f"unknown rule setting {sorted(unknown)[0]!r}; known: shift, trend, two_of_three, two_of_three_beyond_limits"
+                )
             return cls(**rules)  # type: ignore[arg-type]
-        raise QualitasError(f"rules must be a Rules or a dict, not {type(rules).__name__}")
+        raise QualitasError(
+            f"rules must be a Rules or a dict, not {type(rules).__name__}"
+        )
 
 
 # Special-cause labels, in the contract's words. Codes are int8 in the kernels.
@@ -83,15 +99,18 @@ VARIATION_ICONS = (
 )
 ASSURANCE_ICONS = ("pass", "fail", "hit_and_miss")
 
-SPECIAL_CAUSE_DTYPE = pd.CategoricalDtype(SPECIAL_CAUSE)
-POINT_TYPE_DTYPE = pd.CategoricalDtype(POINT_TYPES)
-VARIATION_DTYPE = pd.CategoricalDtype(VARIATION_ICONS)
-ASSURANCE_DTYPE = pd.CategoricalDtype(ASSURANCE_ICONS)
+SPECIAL_CAUSE_DTYPE = pd.CategoricalDtype(list(SPECIAL_CAUSE))
+POINT_TYPE_DTYPE = pd.CategoricalDtype(list(POINT_TYPES))
+VARIATION_DTYPE = pd.CategoricalDtype(list(VARIATION_ICONS))
+ASSURANCE_DTYPE = pd.CategoricalDtype(list(ASSURANCE_ICONS))
+DIRECTION_DTYPE = pd.CategoricalDtype(list(DIRECTIONS))
 
 
 def check_direction(direction: str) -> str:
     if direction not in DIRECTIONS:
-        raise QualitasError(f"direction must be 'increase', 'decrease' or 'neutral', not {direction!r}")
+        raise QualitasError(
+            f"direction must be 'increase', 'decrease' or 'neutral', not {direction!r}"
+        )
     return direction
 
 
@@ -118,19 +137,22 @@ def special_causes(
         above = y > upper
         below = y < lower
         outside = above | below
-        side = np.sign(y - mean)  # NaN where the value is missing
+        high = y > mean  # both False where the value is missing
+        low = y < mean
         near = ~outside & ((y > near_upper) | (y < near_lower))
-
-    code = np.zeros(n, dtype=np.int8)
 
     # Shift: `rules.shift` rows in a row on the same side of the mean. A point on the
     # mean or a missing value breaks the run.
-    same_side = np.zeros(n, dtype=bool)
-    same_side[1:] = side[1:] == side[:-1]
-    same_side &= ~first
-    on_side = (side == 1) | (side == -1)
-    shift_len = np.where(on_side, run_length(same_side & on_side) + 1, 0)
-    in_shift = covered_by_window(shift_len >= rules.shift, rules.shift)
+    still_high = np.zeros(n, dtype=bool)
+    still_high[1:] = high[1:] & high[:-1]
+    still_low = np.zeros(n, dtype=bool)
+    still_low[1:] = low[1:] & low[:-1]
+    still_high[first] = False
+    still_low[first] = False
+    shift_end = window_all(still_high, rules.shift - 1) | window_all(
+        still_low, rules.shift - 1
+    )
+    in_shift = covered_by_window(shift_end, rules.shift)
 
     # Two of three beyond two sigma, all three on the same side; only near points are
     # flagged, and windows never reach past the segment's ends.
@@ -138,10 +160,11 @@ def special_causes(
     if rules.two_of_three and n >= 3:
         counts = near | outside if rules.two_of_three_beyond_limits else near
         c = counts.astype(np.int8)
-        with np.errstate(invalid="ignore"):
-            window_side = side[:-2] + side[1:-1] + side[2:]
+        same_side = (high[:-2] & high[1:-1] & high[2:]) | (
+            low[:-2] & low[1:-1] & low[2:]
+        )
         whole = seg.id[:-2] == seg.id[2:]
-        fires = whole & ((c[:-2] + c[1:-1] + c[2:]) >= 2) & (np.abs(window_side) == 3)
+        fires = whole & same_side & ((c[:-2] + c[1:-1] + c[2:]) >= 2)
         in_window = np.zeros(n, dtype=bool)
         in_window[:-2] |= fires
         in_window[1:-1] |= fires
@@ -150,14 +173,15 @@ def special_causes(
 
     # Trend: `rules.trend` rows each strictly above (below) the previous one. Ties and
     # missing values break it.
-    diff = np.full(n, np.nan)
-    diff[1:] = y[1:] - y[:-1]
+    diff = np.empty(n)
+    diff[0] = np.nan
+    np.subtract(y[1:], y[:-1], out=diff[1:])
     diff[first] = np.nan
     with np.errstate(invalid="ignore"):
         rising = diff > 0
         falling = diff < 0
     need = rules.trend - 1
-    trend_end = (run_length(rising) >= need) | (run_length(falling) >= need)
+    trend_end = window_all(rising, need) | window_all(falling, need)
     in_trend = covered_by_window(trend_end, rules.trend)
     # A trend row's direction: towards the next row when that is also a trend row in
     # the same segment, otherwise from the previous row. A tie counts as falling
@@ -170,15 +194,11 @@ def special_causes(
     trend_up = step > 0
 
     # Lowest precedence first, so higher rules overwrite.
-    code[in_shift & (side > 0)] = 7
-    code[in_shift & (side < 0)] = 8
-    code[in_two_of_three & (side > 0)] = 5
-    code[in_two_of_three & ~(side > 0)] = 6
-    code[in_trend & trend_up] = 3
-    code[in_trend & ~trend_up] = 4
-    code[outside & (side == 1)] = 1
-    code[outside & ~(side == 1)] = 2
-    return code
+    code = np.where(in_shift, np.where(high, 7, 8), 0).astype(np.int8)
+    code = np.where(in_two_of_three, np.where(high, 5, 6), code)
+    code = np.where(in_trend, np.where(trend_up, 3, 4), code)
+    code = np.where(outside, np.where(high, 1, 2), code)
+    return code.astype(np.int8, copy=False)
 
 
 def point_types(code: np.ndarray, direction: np.ndarray) -> np.ndarray:
@@ -214,7 +234,7 @@ _VARIATION = np.array(
 
 def variation_icons(point_type: np.ndarray, direction: np.ndarray) -> np.ndarray:
     """Variation icon codes (index into VARIATION_ICONS) for latest points."""
-    return _VARIATION[point_type, direction]
+    return np.asarray(_VARIATION[point_type, direction])
 
 
 def assurance_icons(
@@ -240,4 +260,4 @@ def assurance_icons(
 
 def categorical(codes: np.ndarray, dtype: pd.CategoricalDtype) -> pd.Categorical:
     """Labels from int8 codes without building strings per row (-1 = missing)."""
-    return pd.Categorical.from_codes(codes, dtype=dtype)
+    return pd.Categorical.from_codes(cast(Sequence[int], codes), dtype=dtype)

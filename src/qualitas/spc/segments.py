@@ -7,6 +7,7 @@ by the index of its first row.
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 
 import numpy as np
@@ -38,9 +39,32 @@ class Segments:
         """Index of each segment's last row."""
         return self.start[1:] - 1
 
+    def block(self, first: int, stop: int) -> tuple[Segments, slice]:
+        """Segments ``first`` to ``stop - 1`` as a stand-alone set, and the slice of
+        rows they cover."""
+        rows = slice(int(self.start[first]), int(self.start[stop]))
+        return (
+            Segments(
+                start=self.start[first : stop + 1] - self.start[first],
+                id=self.id[rows] - first,
+                pos=self.pos[rows],
+                number=self.number[rows],
+            ),
+            rows,
+        )
+
     def total(self, values: np.ndarray) -> np.ndarray:
-        """Sum of ``values`` per segment."""
-        return np.bincount(self.id, weights=values, minlength=self.count)
+        """Sum of ``values`` per segment.
+
+        ``add.reduceat`` over contiguous blocks is some 30 times faster than
+        ``bincount``; its summation order depends only on each block's values.
+        """
+        if self.count == 0:
+            return np.zeros(0)
+        sums: np.ndarray = np.add.reduceat(
+            np.asarray(values, dtype=np.float64), self.start[:-1]
+        )
+        return sums
 
     def mean(self, values: np.ndarray, keep: np.ndarray) -> np.ndarray:
         """Mean of ``values[keep]`` per segment (NaN where nothing is kept).
@@ -49,11 +73,25 @@ class Segments:
         with the reference packages to the last bits rather than to 1e-13.
         """
         kept = np.where(keep, values, 0.0)
-        n = np.bincount(self.id, weights=keep.astype(np.float64), minlength=self.count)
+        n = self.total(keep)
         with np.errstate(invalid="ignore", divide="ignore"):
-            mean = self.total(kept) / n
-            residual = np.where(keep, values - mean[self.id], 0.0)
-            return mean + self.total(residual) / n
+            mean: np.ndarray = self.total(kept) / n
+            residual = np.where(keep, values - np.repeat(mean, self.length), 0.0)
+            mean += self.total(residual) / n
+        return mean
+
+
+def split(seg: Segments, series_start: np.ndarray, parts: int) -> list[tuple[int, int]]:
+    """Cut the segments into about ``parts`` blocks of similar size, each made of whole
+    series, as (first segment, stop segment) pairs."""
+    n = int(series_start[-1])
+    if parts <= 1 or len(series_start) <= 2:
+        return [(0, seg.count)]
+    wanted = np.linspace(0, n, parts + 1)[1:-1]
+    cuts = np.unique(series_start[np.searchsorted(series_start, wanted)])
+    cuts = cuts[(cuts > 0) & (cuts < n)]
+    bounds = [0, *seg.id[cuts].tolist(), seg.count]
+    return list(itertools.pairwise(bounds))
 
 
 def build(series_start: np.ndarray, rebase: np.ndarray) -> Segments:
@@ -89,6 +127,22 @@ def run_length(flag: np.ndarray) -> np.ndarray:
     return idx - last_unset
 
 
+def window_all(flag: np.ndarray, width: int) -> np.ndarray:
+    """Rows that end a run of at least ``width`` consecutive rows with ``flag`` set.
+
+    A sliding count from one cumulative sum: cheaper than run lengths when only "at
+    least ``width``" matters. As with :func:`run_length`, callers keep flags clear on
+    each segment's first row so that runs never cross a boundary.
+    """
+    n = len(flag)
+    out = np.zeros(n, dtype=bool)
+    if 0 < width <= n:
+        count = np.cumsum(flag, dtype=_count_type(n))
+        out[width - 1] = count[width - 1] == width
+        out[width:] = (count[width:] - count[:-width]) == width
+    return out
+
+
 def covered_by_window(ends: np.ndarray, width: int) -> np.ndarray:
     """Rows that belong to a window of ``width`` rows ending at a row where ``ends``
     is set: row j is covered when some end k satisfies j <= k <= j + width - 1.
@@ -97,8 +151,17 @@ def covered_by_window(ends: np.ndarray, width: int) -> np.ndarray:
     always in the same segment as its window's end.
     """
     n = len(ends)
-    idx = np.arange(n, dtype=np.int64)
-    # Nearest end at or after each row, found by a reverse running minimum.
-    big = np.int64(n + width)
-    next_end = np.minimum.accumulate(np.where(ends, idx, big)[::-1])[::-1]
-    return (next_end - idx) <= (width - 1)
+    count = np.cumsum(ends, dtype=_count_type(n))
+    # Ends at or before row j + width - 1, minus ends before row j.
+    upto = np.empty(n, dtype=count.dtype)
+    reach = max(n - width + 1, 0)
+    upto[:reach] = count[width - 1 :]
+    upto[reach:] = count[-1] if n else 0
+    before = np.zeros(n, dtype=count.dtype)
+    before[1:] = count[:-1]
+    return upto > before
+
+
+def _count_type(n: int) -> type[np.signedinteger]:
+    # Half the memory traffic of int64 for the common case.
+    return np.int32 if n < 2**31 else np.int64

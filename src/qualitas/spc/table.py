@@ -14,7 +14,7 @@ from __future__ import annotations
 import warnings
 from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
@@ -31,9 +31,11 @@ def as_pandas(data: Any) -> pd.DataFrame:
     if hasattr(data, "__arrow_c_stream__") or hasattr(data, "__arrow_c_array__"):
         import pyarrow as pa
 
-        return pa.table(data).to_pandas()
+        frame: pd.DataFrame = pa.table(data).to_pandas()
+        return frame
     if hasattr(data, "to_pandas"):
-        return data.to_pandas()
+        converted: pd.DataFrame = data.to_pandas()
+        return converted
     raise QualitasError(
         "data must be a pandas DataFrame or a table with the Arrow interface "
         f"(pyarrow, Polars, DuckDB...), not {type(data).__name__}"
@@ -87,26 +89,32 @@ class SeriesTable:
                 out[name] = col.to_numpy()[self.series_code]
         return out
 
-    def series_lookup(self, key: Hashable) -> int | None:
-        """The code of the series named by ``key`` (a value, or a tuple for several
-        ``by`` columns), or None when there is no such series."""
-        return self._lookup().get(key if len(self.by) != 1 else _scalar(key))
-
-    def _lookup(self) -> dict[Hashable, int]:
-        cached = self.__dict__.get("_lookup_cache")
-        if cached is None:
+    def codes_of(self, keys: Sequence[Hashable]) -> np.ndarray:
+        """The codes of the series named by ``keys`` (values, or tuples of values for
+        several ``by`` columns); -1 where no series has that name."""
+        index = self.__dict__.get("_key_index")
+        if index is None:
             if len(self.by) == 1:
-                names: list[Hashable] = list(self.keys[self.by[0]].tolist())
+                index = pd.Index(np.asarray(self.keys[self.by[0]], dtype=object))
             else:
-                names = list(self.keys[self.by].itertuples(index=False, name=None))
-            cached = {name: code for code, name in enumerate(names)}
-            object.__setattr__(self, "_lookup_cache", cached)
-        return cached
+                index = pd.MultiIndex.from_arrays(
+                    [np.asarray(self.keys[name], dtype=object) for name in self.by]
+                )
+            object.__setattr__(self, "_key_index", index)
+        if len(self.by) == 1:
+            wanted: Any = pd.Index([_scalar(k) for k in keys], dtype=object)
+        else:
+            try:
+                wanted = pd.MultiIndex.from_tuples([tuple(k) for k in keys])  # type: ignore[arg-type]
+            except TypeError:
+                return np.full(len(keys), -1, dtype=np.int64)
+        return np.asarray(index.get_indexer(wanted), dtype=np.int64)
 
 
 def _scalar(key: Hashable) -> Hashable:
     if isinstance(key, tuple) and len(key) == 1:
-        return key[0]
+        first: Hashable = key[0]
+        return first
     return key
 
 
@@ -117,11 +125,14 @@ def prepare(
     values: Sequence[str],
     by: Sequence[str],
     required_values: Sequence[str] = (),
+    repeats: bool = False,
 ) -> SeriesTable:
     """Validate the columns, sort the rows and return a :class:`SeriesTable`.
 
     ``values`` are numeric columns (missing values allowed unless listed in
     ``required_values``). Errors name the column and the first offending rows.
+    ``repeats`` allows several rows per series and period (subgroups, which the
+    chart types that take them aggregate); rows of one period keep input order.
     """
     wanted = [*by, period, *values]
     missing = [c for c in dict.fromkeys(wanted) if c not in frame.columns]
@@ -136,7 +147,9 @@ def prepare(
     for name in required_values:
         bad = np.flatnonzero(np.isnan(numeric[name]))
         if len(bad):
-            raise QualitasError(f"column {name!r} has missing values in {describe_rows(bad)}")
+            raise QualitasError(
+                f"column {name!r} has missing values in {describe_rows(bad)}"
+            )
 
     period_values, period_key = _periods(frame[period], period)
     series_code, keys = _series_codes(frame, by, n)
@@ -151,16 +164,20 @@ def prepare(
         order = np.arange(n)
 
     same = (series_code[1:] == series_code[:-1]) & (period_key[1:] == period_key[:-1])
-    if same.any():
+    if not repeats and same.any():
         dup = np.sort(np.concatenate([order[1:][same], order[:-1][same]]))
         where = "within a series " if by else ""
         raise QualitasError(
-            f"period {str(period_values.iloc[int(np.flatnonzero(same)[0])])!r} appears "
+            f"period {show_period(period_values.iloc[int(np.flatnonzero(same)[0])])!r} appears "
             f"more than once {where}(column {period!r}, {describe_rows(np.unique(dup))}); "
             "each series needs one value per period"
         )
 
-    starts = np.flatnonzero(np.r_[True, series_code[1:] != series_code[:-1]]) if n else np.array([], dtype=np.int64)
+    starts = (
+        np.flatnonzero(np.r_[True, series_code[1:] != series_code[:-1]])
+        if n
+        else np.array([], dtype=np.int64)
+    )
     series_start = np.r_[starts, n].astype(np.int64)
     return SeriesTable(
         by=list(by),
@@ -199,14 +216,18 @@ def _periods(column: pd.Series, name: str) -> tuple[pd.Series, np.ndarray]:
     key that sorts them."""
     missing = np.flatnonzero(column.isna().to_numpy())
     if len(missing):
-        raise QualitasError(f"column {name!r} has no period in {describe_rows(missing)}")
+        raise QualitasError(
+            f"column {name!r} has no period in {describe_rows(missing)}"
+        )
     if pd.api.types.is_datetime64_any_dtype(column.dtype):
         values = column.dt.tz_localize(None) if column.dt.tz is not None else column
         return values, values.to_numpy(dtype="datetime64[ns]").view(np.int64)
     if pd.api.types.is_integer_dtype(column.dtype):
         return column, column.to_numpy(dtype=np.int64)
     if isinstance(column.dtype, pd.PeriodDtype):
-        return column.dt.to_timestamp(), column.dt.to_timestamp().to_numpy().view(np.int64)
+        return column.dt.to_timestamp(), column.dt.to_timestamp().to_numpy().view(
+            np.int64
+        )
     if pd.api.types.is_float_dtype(column.dtype):
         bad = np.flatnonzero(column.to_numpy() != np.floor(column.to_numpy()))
         if len(bad):
@@ -233,31 +254,40 @@ def _periods(column: pd.Series, name: str) -> tuple[pd.Series, np.ndarray]:
     return parsed, parsed.to_numpy().view(np.int64)
 
 
-def _series_codes(frame: pd.DataFrame, by: Sequence[str], n: int) -> tuple[np.ndarray, pd.DataFrame]:
+def _series_codes(
+    frame: pd.DataFrame, by: Sequence[str], n: int
+) -> tuple[np.ndarray, pd.DataFrame]:
     """Integer codes for the series, numbered in sorted key order."""
     if not by:
         return np.zeros(n, dtype=np.int64), pd.DataFrame(index=range(1 if n else 0))
-    codes_list = []
-    uniques_list = []
+    codes_list: list[np.ndarray] = []
+    uniques_list: list[Any] = []
     for name in by:
         column = frame[name]
-        missing = np.flatnonzero(column.isna().to_numpy())
-        if len(missing):
-            raise QualitasError(f"column {name!r} names no series in {describe_rows(missing)}")
         if isinstance(column.dtype, pd.CategoricalDtype):
             column = column.cat.remove_unused_categories()
             codes = column.cat.codes.to_numpy().astype(np.int64)
+            _no_missing_keys(codes, name)
             uniques: Any = column.cat.categories
             # Categorical series keep their level order (as R factors do).
             codes_list.append(codes)
             uniques_list.append(pd.Categorical(uniques, categories=uniques))
             continue
         codes, uniques = pd.factorize(column, sort=True)
+        _no_missing_keys(codes, name)
         codes_list.append(codes.astype(np.int64))
-        if pd.api.types.is_numeric_dtype(column.dtype) or pd.api.types.is_datetime64_any_dtype(column.dtype):
+        if pd.api.types.is_numeric_dtype(
+            column.dtype
+        ) or pd.api.types.is_datetime64_any_dtype(column.dtype):
             uniques_list.append(np.asarray(uniques))
         else:
-            uniques_list.append(pd.Categorical(np.asarray(uniques, dtype=object)))
+            # Already unique and sorted: no second factorisation.
+            uniques_list.append(
+                pd.Categorical.from_codes(
+                    cast(Sequence[int], np.arange(len(uniques))),
+                    categories=pd.Index(uniques, dtype=object),
+                )
+            )
     if len(by) == 1:
         code = codes_list[0]
         keys = pd.DataFrame({by[0]: uniques_list[0]})
@@ -276,7 +306,11 @@ def _series_codes(frame: pd.DataFrame, by: Sequence[str], n: int) -> tuple[np.nd
     parts.reverse()
     keys = pd.DataFrame(
         {
-            name: (uniques.take(part) if isinstance(uniques, pd.Categorical) else uniques[part])
+            name: (
+                uniques.take(part)
+                if isinstance(uniques, pd.Categorical)
+                else uniques[part]
+            )
             for name, uniques, part in zip(by, uniques_list, parts, strict=True)
         }
     )
@@ -284,6 +318,14 @@ def _series_codes(frame: pd.DataFrame, by: Sequence[str], n: int) -> tuple[np.nd
         if isinstance(uniques, pd.Categorical):
             keys[name] = pd.Categorical(keys[name], categories=uniques.categories)
     return code.astype(np.int64), keys
+
+
+def _no_missing_keys(codes: np.ndarray, name: str) -> None:
+    missing = np.flatnonzero(codes < 0)
+    if len(missing):
+        raise QualitasError(
+            f"column {name!r} names no series in {describe_rows(missing)}"
+        )
 
 
 def _sort_order(series_code: np.ndarray, period_key: np.ndarray) -> np.ndarray | None:
@@ -304,7 +346,11 @@ def _sort_order(series_code: np.ndarray, period_key: np.ndarray) -> np.ndarray |
     period_bits = max(int(period_rank.max()).bit_length(), 1)
     series_bits = max(int(series_code.max()).bit_length(), 1)
     if row_bits + period_bits + series_bits <= 63:
-        packed = (series_code << (period_bits + row_bits)) | (period_rank << row_bits) | np.arange(n, dtype=np.int64)
+        packed = (
+            (series_code << (period_bits + row_bits))
+            | (period_rank << row_bits)
+            | np.arange(n, dtype=np.int64)
+        )
         packed.sort()
         return packed & ((1 << row_bits) - 1)
     return np.lexsort((period_key, series_code))
@@ -322,23 +368,41 @@ def per_series(
     value per series, checking that every key names a series."""
     if isinstance(setting, Mapping):
         if not table.by:
-            raise QualitasError(f"{name} is given per series, but no `by` columns name the series")
-        out = [fill] * table.n_series
-        unknown = []
-        for key, value in setting.items():
-            code = table.series_lookup(key)
-            if code is None:
-                unknown.append(key)
-            else:
-                out[code] = convert(value)
+            raise QualitasError(
+                f"{name} is given per series, but no `by` columns name the series"
+            )
+        keys = list(setting.keys())
+        codes = table.codes_of(keys).tolist()
+        unknown = [key for key, code in zip(keys, codes, strict=True) if code < 0]
         if unknown:
             raise QualitasError(
                 f"{name} names {len(unknown)} series not in the data: "
                 + ", ".join(map(repr, unknown[:5]))
                 + (" ..." if len(unknown) > 5 else "")
             )
+        out = [fill] * table.n_series
+        for code, value in zip(codes, setting.values(), strict=True):
+            out[code] = convert(value)
         return out
     return [convert(setting)] * table.n_series
+
+
+# Regular spacings of dated periods: shortest and longest step in days, and the name.
+_SPACINGS = (
+    (1, 1, "day"),
+    (7, 7, "week"),
+    (28, 31, "month"),
+    (89, 92, "quarter"),
+    (365, 366, "year"),
+)
+
+
+def show_period(value: Any) -> str:
+    """A period as people write it: 2024-04-01 rather than 2024-04-01 00:00:00."""
+    if isinstance(value, pd.Timestamp | np.datetime64):
+        stamp = pd.Timestamp(value)
+        return stamp.strftime("%Y-%m-%d") if stamp == stamp.normalize() else str(stamp)
+    return str(value)
 
 
 def warn_gaps(table: SeriesTable, period: str) -> list[str]:
@@ -350,26 +414,26 @@ def warn_gaps(table: SeriesTable, period: str) -> list[str]:
     same = table.series_code[1:] == table.series_code[:-1]
     if not same.any():
         return []
+    step = np.diff(table.period_key)
     if pd.api.types.is_datetime64_any_dtype(table.period.dtype):
-        stamps = table.period.to_numpy(dtype="datetime64[ns]")
-        days = np.diff(stamps).astype("timedelta64[D]").astype(np.int64)[same]
-        typical = int(np.median(days)) if len(days) else 0
-        if 28 <= typical <= 31 or 89 <= typical <= 92 or 365 <= typical <= 366:
-            months = stamps.astype("datetime64[M]").astype(np.int64)
-            step = {True: 1}.get(28 <= typical <= 31, 3 if typical < 365 else 12)
-            gap = (np.diff(months) > step) & same
-            unit = {1: "month", 3: "quarter", 12: "year"}[step]
-        elif typical > 0:
-            gap = (np.diff(stamps).astype("timedelta64[D]").astype(np.int64) > typical) & same
-            unit = "week" if typical == 7 else ("day" if typical == 1 else f"{typical}-day period")
-        else:
-            return []
-    else:
-        steps = np.diff(table.period_key)[same]
-        typical = int(np.median(steps)) if len(steps) else 0
+        # Classify the spacing from the typical step, then call a step a gap when it is
+        # longer than the longest regular step of that kind (31 days for months...).
+        day = 86_400 * 10**9
+        sample = step[: 1 << 16][same[: 1 << 16]]
+        typical = int(np.median(sample)) // day if len(sample) else 0
         if typical <= 0:
             return []
-        gap = (np.diff(table.period_key) > typical) & same
+        high, unit = next(
+            ((hi, name) for lo, hi, name in _SPACINGS if lo <= typical <= hi),
+            (typical, f"{typical}-day period"),
+        )
+        gap = same & (step > high * day)
+    else:
+        sample = step[: 1 << 16][same[: 1 << 16]]
+        typical = int(np.median(sample)) if len(sample) else 0
+        if typical <= 0:
+            return []
+        gap = same & (step > typical)
         unit = "period"
     where = np.flatnonzero(gap)
     if not len(where):
@@ -383,7 +447,8 @@ def warn_gaps(table: SeriesTable, period: str) -> list[str]:
     message = (
         f"{len(where)} gap{'s' if len(where) > 1 else ''} in the periods of "
         f"{n_series} series: at least one {unit} is missing{owner} between "
-        f"{table.period.iloc[first]} and {table.period.iloc[first + 1]}. "
+        f"{show_period(table.period.iloc[first])} and "
+        f"{show_period(table.period.iloc[first + 1])}. "
         "Points either side of a gap are treated as consecutive; add the missing "
         "periods with an empty value if they should be shown as missing."
     )

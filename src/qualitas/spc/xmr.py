@@ -19,8 +19,10 @@ operations over the sorted rows; there is no loop over series or points.
 
 from __future__ import annotations
 
+import os
 import warnings
 from collections.abc import Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -30,8 +32,16 @@ import pandas as pd
 from qualitas.errors import QualitasError, QualitasWarning
 from qualitas.spc import rules as mdc
 from qualitas.spc import segments
+from qualitas.spc.phases import named_rows
 from qualitas.spc.rules import Rules
-from qualitas.spc.table import SeriesTable, as_pandas, normalise_by, per_series, prepare, warn_gaps
+from qualitas.spc.table import (
+    SeriesTable,
+    as_pandas,
+    normalise_by,
+    per_series,
+    prepare,
+    warn_gaps,
+)
 
 LIMIT_FACTOR = 2.66  # 3 / d2 rounded as in the Making Data Count tools
 SCREEN_FACTOR = 3.267  # moving ranges at or above 3.267 x mean MR are screened out
@@ -55,7 +65,7 @@ class XmrRequest:
 
     def __post_init__(self) -> None:
         if isinstance(self.direction, Mapping):
-            for d in self.direction.values():
+            for d in set(self.direction.values()):
                 mdc.check_direction(d)
         else:
             mdc.check_direction(self.direction)
@@ -98,14 +108,14 @@ def xmr(
 
     ``data`` is long: one row per series and period. ``by`` names the columns that
     identify a series (none: the whole table is one series). ``direction`` says which
-way is better: ``"increase"``, ``"decrease"`` or ``"neutral"``, for every series or as
-a mapping from series key to direction (unnamed series: increase). ``target`` is a number for
-    every series or a mapping from series key to number; ``rebase`` a list of periods at
-    which every series starts a new segment, or a mapping from series key to such a
-    list. ``fix_after`` computes each segment's limits from its first N points only.
-    ``rules`` sets the shift and trend lengths and the two-of-three rule (see
-    :class:`Rules`). Series keys in mappings are the ``by`` value, or a tuple of values
-    when there are several ``by`` columns.
+    way is better: ``"increase"``, ``"decrease"`` or ``"neutral"``, for every series or
+    as a mapping from series key to direction (series not named: increase). ``target``
+    is a number for every series or a mapping from series key to number; ``rebase`` a
+    list of periods at which every series starts a new segment, or a mapping from
+    series key to such a list. ``fix_after`` computes each segment's limits from its
+    first N points only. ``rules`` sets the shift and trend lengths and the
+    two-of-three rule (see :class:`Rules`). Series keys in mappings are the ``by``
+    value, or a tuple of values when there are several ``by`` columns.
     """
     request = XmrRequest(
         value=value,
@@ -125,20 +135,36 @@ def run(frame: pd.DataFrame, request: XmrRequest) -> XmrResult:
     """Compute an :class:`XmrRequest` on a pandas DataFrame."""
     if len(frame) == 0:
         raise QualitasError("the data has no rows")
-    table = prepare(frame, period=request.period, values=[request.value], by=list(request.by))
+    table = prepare(
+        frame, period=request.period, values=[request.value], by=list(request.by)
+    )
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", QualitasWarning)
         warn_gaps(table, request.period)
         seg = segments.build(table.series_start, _rebase_rows(table, request))
         target = np.asarray(
-            per_series(request.target, table, name="target", convert=_number, fill=np.nan),
+            per_series(
+                request.target, table, name="target", convert=_number, fill=np.nan
+            ),
             dtype=np.float64,
         )
         direction = np.asarray(
-            per_series(request.direction, table, name="direction", convert=mdc.DIRECTIONS.index, fill=0),
+            per_series(
+                request.direction,
+                table,
+                name="direction",
+                convert=mdc.DIRECTIONS.index,
+                fill=0,
+            ),
             dtype=np.int8,
         )
-        arrays = compute(table.values[request.value], seg, request, direction[table.series_code])
+        arrays = compute_in_blocks(
+            table.values[request.value],
+            seg,
+            table,
+            request,
+            direction[table.series_code],
+        )
         short = arrays["segment_length"] < SHORT_SEGMENT
         if short.any():
             warnings.warn(
@@ -165,42 +191,40 @@ def _number(v: Any) -> float:
 
 def _rebase_rows(table: SeriesTable, request: XmrRequest) -> np.ndarray:
     """Per sorted row: does a new segment start here?"""
-    n = table.n_rows
-    if request.rebase is None:
-        return np.zeros(n, dtype=bool)
-    if isinstance(request.rebase, Mapping):
-        lists = per_series(request.rebase, table, name="rebase", convert=_as_list, fill=[])
-        codes = np.repeat(np.arange(table.n_series), [len(x) for x in lists])
-        flat = [p for x in lists for p in x]
-        keys = _period_keys(flat, table)
-        wanted = pd.MultiIndex.from_arrays([codes, keys])
-        here = pd.MultiIndex.from_arrays([table.series_code, table.period_key])
-        return np.asarray(here.isin(wanted))
-    return np.isin(table.period_key, _period_keys(_as_list(request.rebase), table))
+    return named_rows(request.rebase, table, "rebase")
 
 
-def _as_list(v: Any) -> list[Any]:
-    if isinstance(v, str | bytes) or not isinstance(v, Sequence | np.ndarray | pd.Index | pd.Series):
-        return [v]
-    return list(v)
+# Inputs smaller than this run in one block: threads would cost more than they save.
+PARALLEL_ROWS = 50_000
+THREADS = min(2, os.cpu_count() or 1)
 
 
-def _period_keys(values: list[Any], table: SeriesTable) -> np.ndarray:
-    """Rebase periods converted to the same int64 key as the data's periods."""
-    if not values:
-        return np.array([], dtype=np.int64)
-    if pd.api.types.is_datetime64_any_dtype(table.period.dtype):
-        stamps = pd.to_datetime(pd.Series(values), errors="coerce", format="mixed")
-        if stamps.isna().any():
-            bad = values[int(np.flatnonzero(stamps.isna().to_numpy())[0])]
-            raise QualitasError(f"rebase period {bad!r} is not a date")
-        if stamps.dt.tz is not None:
-            stamps = stamps.dt.tz_localize(None)
-        return stamps.to_numpy(dtype="datetime64[ns]").view(np.int64)
-    try:
-        return np.asarray([int(v) for v in values], dtype=np.int64)
-    except (TypeError, ValueError):
-        raise QualitasError(f"rebase periods must be like the data's periods, e.g. {table.period.iloc[0]!r}") from None
+def compute_in_blocks(
+    y: np.ndarray,
+    seg: segments.Segments,
+    table: SeriesTable,
+    request: XmrRequest,
+    direction: np.ndarray,
+) -> dict[str, np.ndarray]:
+    """Run :func:`compute` on blocks of whole series in parallel threads.
+
+    NumPy releases the GIL inside its array loops, so two threads on two cores nearly
+    halve the time of a large call; results are identical because no rule crosses a
+    series boundary.
+    """
+    blocks = segments.split(
+        seg, table.series_start, THREADS if len(y) >= PARALLEL_ROWS else 1
+    )
+    if len(blocks) == 1:
+        return compute(y, seg, request, direction)
+
+    def one(bounds: tuple[int, int]) -> dict[str, np.ndarray]:
+        part, rows = seg.block(*bounds)
+        return compute(y[rows], part, request, direction[rows])
+
+    with ThreadPoolExecutor(max_workers=len(blocks)) as pool:
+        parts = list(pool.map(one, blocks))
+    return {key: np.concatenate([p[key] for p in parts]) for key in parts[0]}
 
 
 def compute(
@@ -212,7 +236,11 @@ def compute(
     """
     n = len(y)
     # Baseline: the first `fix_after` rows of each segment (missing values count).
-    baseline = y if request.fix_after is None else np.where(seg.pos < request.fix_after, y, np.nan)
+    baseline = (
+        y
+        if request.fix_after is None
+        else np.where(seg.pos < request.fix_after, y, np.nan)
+    )
     has = ~np.isnan(baseline)
     mean = seg.mean(baseline, has)
 
@@ -234,7 +262,14 @@ def compute(
     near_upper = mean + NEAR_FACTOR * amr
     sid = seg.id
     code = mdc.special_causes(
-        y, mean[sid], lpl[sid], upl[sid], near_lower[sid], near_upper[sid], seg, request.rules
+        y,
+        mean[sid],
+        lpl[sid],
+        upl[sid],
+        near_lower[sid],
+        near_upper[sid],
+        seg,
+        request.rules,
     )
     ptype = mdc.point_types(code, direction)
     return {
@@ -271,7 +306,9 @@ def _assemble(
             "mean": arrays["mean"][sid],
             "lpl": arrays["lpl"][sid],
             "upl": arrays["upl"][sid],
-            "special_cause": mdc.categorical(arrays["special_cause"], mdc.SPECIAL_CAUSE_DTYPE),
+            "special_cause": mdc.categorical(
+                arrays["special_cause"], mdc.SPECIAL_CAUSE_DTYPE
+            ),
             "point_type": mdc.categorical(arrays["point_type"], mdc.POINT_TYPE_DTYPE),
             "short_segment": short[sid],
             "target": target[table.series_code],
@@ -282,9 +319,15 @@ def _assemble(
     # Summary: one row per series and segment.
     ptype = arrays["point_type"]
     count = seg.length
-    improvement = np.bincount(sid, weights=(ptype == 1), minlength=seg.count).astype(np.int64)
-    concern = np.bincount(sid, weights=(ptype == 2), minlength=seg.count).astype(np.int64)
-    flagged = np.bincount(sid, weights=(arrays["special_cause"] != 0), minlength=seg.count).astype(np.int64)
+    improvement = np.bincount(sid, weights=(ptype == 1), minlength=seg.count).astype(
+        np.int64
+    )
+    concern = np.bincount(sid, weights=(ptype == 2), minlength=seg.count).astype(
+        np.int64
+    )
+    flagged = np.bincount(
+        sid, weights=(arrays["special_cause"] != 0), minlength=seg.count
+    ).astype(np.int64)
     last = seg.last
     seg_variation = mdc.variation_icons(ptype[last], direction[table.series_code[last]])
 
@@ -315,7 +358,8 @@ def _assemble(
             "variation": mdc.categorical(seg_variation, mdc.VARIATION_DTYPE),
             "assurance": mdc.categorical(seg_assurance, mdc.ASSURANCE_DTYPE),
             "short_segment": short,
-        }
+        },
+        copy=False,
     )
 
     icons = pd.DataFrame(
@@ -327,10 +371,11 @@ def _assemble(
             "lpl": arrays["lpl"][last_seg],
             "upl": arrays["upl"][last_seg],
             "target": target,
-            "direction": pd.Categorical.from_codes(direction, categories=list(mdc.DIRECTIONS)),
+            "direction": mdc.categorical(direction, mdc.DIRECTION_DTYPE),
             "variation": mdc.categorical(variation, mdc.VARIATION_DTYPE),
             "assurance": mdc.categorical(assurance, mdc.ASSURANCE_DTYPE),
-        }
+        },
+        copy=False,
     )
     return XmrResult(points=points, summary=summary, icons=icons, warnings=messages)
 

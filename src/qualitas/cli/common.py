@@ -1,0 +1,114 @@
+"""What every `qualitas` sub-command shares: clear errors, warnings and progress.
+
+A user who gives a wrong column name or an unreadable file gets one line saying what to
+fix and a non-zero exit status, never a Python traceback.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import warnings
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any, TypeVar
+
+import typer
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    Progress,
+    SpinnerColumn,
+    TextColumn,
+    TimeElapsedColumn,
+)
+
+from qualitas.errors import QualitasError, QualitasWarning
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+# Exit status for input qualitas cannot use (Typer uses 2 for a malformed command line).
+EXIT_BAD_INPUT = 1
+# Inputs at least this large get a progress bar.
+LARGE_FILE_BYTES = 20_000_000
+
+err = Console(stderr=True, highlight=False, soft_wrap=True)
+out = Console(highlight=False, soft_wrap=True)
+
+
+def friendly_errors(command: F) -> F:
+    """Turn QualitasError (and failures to write a file) into one clear message on
+    standard error and a non-zero exit status."""
+
+    @functools.wraps(command)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            with warnings.catch_warnings():
+                # Engine warnings are shown once, by `show_warnings`, in plain words.
+                warnings.simplefilter("ignore", QualitasWarning)
+                return command(*args, **kwargs)
+        except QualitasError as exc:
+            err.print(f"[bold red]Error:[/] {_plain(str(exc))}")
+            raise typer.Exit(EXIT_BAD_INPUT) from None
+        except OSError as exc:
+            where = f" {exc.filename}" if getattr(exc, "filename", None) else ""
+            err.print(
+                f"[bold red]Error:[/] cannot write or read{_plain(where)}: {_plain(exc.strerror or str(exc))}"
+            )
+            raise typer.Exit(EXIT_BAD_INPUT) from None
+
+    return wrapper  # type: ignore[return-value]
+
+
+def show_warnings(messages: tuple[str, ...] | list[str]) -> None:
+    for message in messages:
+        err.print(f"[yellow]Warning:[/] {_plain(message)}")
+
+
+def _plain(text: str) -> str:
+    """Escape Rich markup in user-provided text (column names may contain '[')."""
+    from rich.markup import escape
+
+    return escape(text)
+
+
+class Steps:
+    """A progress bar over the steps of a command, shown only for large inputs."""
+
+    def __init__(self, progress: Progress | None, task: Any) -> None:
+        self._progress = progress
+        self._task = task
+
+    def start(self, description: str) -> None:
+        if self._progress is not None:
+            self._progress.update(self._task, description=description)
+
+    def done(self) -> None:
+        if self._progress is not None:
+            self._progress.advance(self._task)
+
+
+@contextlib.contextmanager
+def steps(total: int, *, show: bool) -> Iterator[Steps]:
+    if not show:
+        yield Steps(None, None)
+        return
+    progress = Progress(
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TextColumn("{task.completed}/{task.total}"),
+        TimeElapsedColumn(),
+        console=err,
+        transient=True,
+    )
+    with progress:
+        task = progress.add_task("Starting", total=total)
+        yield Steps(progress, task)
+
+
+def is_large(path: Path) -> bool:
+    try:
+        return path.stat().st_size >= LARGE_FILE_BYTES
+    except OSError:
+        return False

@@ -1,0 +1,241 @@
+"""`qualitas funnel`: compare units (trusts, practices, surgeons) in a funnel plot."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from qualitas.charts import funnel_chart, save
+from qualitas.cli import options as opt
+from qualitas.cli.common import friendly_errors, is_large, out, show_warnings, steps
+from qualitas.cli.spc import TABLE_SUFFIXES, _write_table
+from qualitas.errors import QualitasError
+
+
+def register(app: typer.Typer) -> None:
+    app.command(
+        "funnel",
+        help="Funnel plot: each unit's ratio against its size, with limits that allow for overdispersion.",
+    )(funnel)
+
+
+@friendly_errors
+def funnel(
+    input: opt.Input,
+    numerator: Annotated[
+        str,
+        typer.Option(
+            "--numerator",
+            help="Column of the numerator (observed events, or the total outcome for MEAN).",
+            show_default=False,
+        ),
+    ],
+    denominator: Annotated[
+        str,
+        typer.Option(
+            "--denominator",
+            help="Column of the denominator (expected events for SR, cases for PR...).",
+            show_default=False,
+        ),
+    ],
+    group: Annotated[
+        str,
+        typer.Option(
+            "--group",
+            help="Column naming the unit; rows are added up by unit.",
+            show_default=False,
+        ),
+    ],
+    out_path: Annotated[
+        Path,
+        typer.Option(
+            "--out",
+            help="Where to write one row per unit (.csv or .parquet).",
+            show_default=False,
+        ),
+    ],
+    data_type: Annotated[
+        str,
+        typer.Option(
+            "--data-type",
+            help="SR (standardised ratio), PR (proportion), RC (ratio of counts) or MEAN.",
+        ),
+    ] = "SR",
+    method: Annotated[
+        str, typer.Option("--method", help="For SR: SHMI or CQC.")
+    ] = "SHMI",
+    trim: Annotated[
+        float,
+        typer.Option(
+            "--trim",
+            help="Fraction trimmed at each end before estimating overdispersion.",
+        ),
+    ] = 0.1,
+    limit: Annotated[
+        int,
+        typer.Option("--limit", help="Limits that define outliers: 95 or 99 (99.8%)."),
+    ] = 99,
+    adjust: Annotated[
+        str,
+        typer.Option(
+            "--adjust",
+            help="Allow for overdispersion: auto (when there is any), always or never.",
+        ),
+    ] = "auto",
+    overdispersion: Annotated[
+        str,
+        typer.Option(
+            "--overdispersion",
+            help="additive (random effects) or multiplicative (Spiegelhalter).",
+        ),
+    ] = "additive",
+    multiplier: Annotated[
+        float,
+        typer.Option(
+            "--multiplier", help="Scale ratios and limits, e.g. 100 for per cent."
+        ),
+    ] = 1.0,
+    target: Annotated[
+        float | None,
+        typer.Option(
+            "--target",
+            help="Compare with this value (PR, RC, MEAN) instead of the average of all units.",
+            show_default=False,
+        ),
+    ] = None,
+    sd: Annotated[
+        float | None,
+        typer.Option(
+            "--sd",
+            help="For MEAN: the standard deviation of one record's outcome.",
+            show_default=False,
+        ),
+    ] = None,
+    shmi_rounding: Annotated[
+        bool,
+        typer.Option(
+            "--shmi-rounding/--no-shmi-rounding",
+            help="For SR with SHMI: round expected counts to 2 decimal places, as NHS Digital does.",
+        ),
+    ] = True,
+    limits: Annotated[
+        Path | None,
+        typer.Option(
+            "--limits",
+            help="Where to write the limits on a grid of denominators.",
+            show_default=False,
+        ),
+    ] = None,
+    summary: Annotated[
+        Path | None,
+        typer.Option(
+            "--summary",
+            help="Where to write phi, tau squared and the overdispersion decision.",
+            show_default=False,
+        ),
+    ] = None,
+    chart: Annotated[
+        Path | None,
+        typer.Option(
+            "--chart",
+            help="Where to draw the funnel: .html (interactive), .svg or .png.",
+            show_default=False,
+        ),
+    ] = None,
+    highlight: Annotated[
+        str | None,
+        typer.Option(
+            "--highlight", help="Unit to pick out on the chart.", show_default=False
+        ),
+    ] = None,
+    direction: Annotated[
+        str | None,
+        typer.Option(
+            "--direction",
+            help="Which way is better (increase or decrease), to colour outliers as better or worse.",
+            show_default=False,
+        ),
+    ] = None,
+    title: Annotated[
+        str | None, typer.Option("--title", help="Chart title.", show_default=False)
+    ] = None,
+    value_format: opt.ValueFormat = None,
+    y_title: Annotated[
+        str | None,
+        typer.Option("--y-title", help="Title of the value axis.", show_default=False),
+    ] = None,
+    sheet: opt.Sheet = None,
+) -> None:
+    """Compute a funnel plot and write the units (and optionally limits, summary, chart)."""
+    from qualitas.spc import funnel as compute_funnel
+
+    for path in (out_path, limits, summary):
+        if path is not None and path.suffix.lower() not in TABLE_SUFFIXES:
+            raise QualitasError(f"{path.name}: tables are written as .csv or .parquet")
+    if chart is not None and chart.suffix.lower() not in (
+        ".html",
+        ".htm",
+        ".svg",
+        ".png",
+    ):
+        raise QualitasError(f"{chart.name}: charts are drawn as .html, .svg or .png")
+    if direction not in (None, "increase", "decrease"):
+        raise QualitasError(
+            f"--direction must be increase or decrease, not {direction!r}"
+        )
+    with steps(3, show=is_large(input)) as progress:
+        progress.start(f"Reading {input.name}")
+        frame = opt.read_input(input, sheet)
+        progress.done()
+        progress.start(f"Calculating {len(frame):,} rows")
+        result = compute_funnel(
+            frame,
+            numerator=numerator,
+            denominator=denominator,
+            group=group,
+            data_type=data_type,
+            method=method,
+            trim=trim,
+            limit=limit,
+            adjust=adjust,
+            overdispersion=overdispersion,
+            multiplier=multiplier,
+            shmi_rounding=shmi_rounding,
+            target=target,
+            sd=sd,
+        )
+        progress.done()
+        # Build the chart first: a mistake in its options (an unknown unit to
+        # highlight) then stops the command before any file is written.
+        spec = None
+        if chart is not None:
+            spec = funnel_chart(
+                result,
+                title=title,
+                highlight=highlight,
+                direction=direction,
+                value_format=value_format,
+                y_title=y_title,
+            )
+        progress.start("Writing")
+        _write_table(result.units, out_path)
+        if limits is not None:
+            _write_table(result.limits, limits)
+        if summary is not None:
+            _write_table(result.summary.to_frame(), summary)
+        if chart is not None and spec is not None:
+            chart.parent.mkdir(parents=True, exist_ok=True)
+            save(spec, chart)
+        progress.done()
+    show_warnings(list(getattr(result, "warnings", ())))
+    s = result.summary
+    level = "99.8%" if s.limit == 99 else "95%"
+    out.print(
+        f"{s.n_units:,} units: {s.n_high} above and {s.n_low} below the {level} limits. {s.reason}"
+    )
+    out.print(f"Units written to {out_path}")
+    for label, path in (("limits", limits), ("summary", summary), ("chart", chart)):
+        if path is not None:
+            out.print(f"{label.capitalize()} written to {path}")

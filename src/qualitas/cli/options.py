@@ -1,0 +1,200 @@
+"""Options shared by `qualitas spc` and `qualitas dashboard`, and the calculation
+they both run: read the input, compute XmR charts, report warnings."""
+
+from __future__ import annotations
+
+from collections.abc import Hashable
+from pathlib import Path
+from typing import Annotated, Any
+
+import numpy as np
+import pandas as pd
+import typer
+
+from qualitas.errors import QualitasError, describe_rows
+from qualitas.io import read_table
+from qualitas.spc import Rules, XmrResult, xmr
+
+Input = Annotated[
+    Path,
+    typer.Argument(
+        help="CSV, Parquet (.parquet) or Excel (.xlsx) file, one row per series and period.",
+        show_default=False,
+    ),
+]
+Value = Annotated[
+    str, typer.Option("--value", help="Column holding the measure.", show_default=False)
+]
+Period = Annotated[
+    str,
+    typer.Option(
+        "--period",
+        help="Column holding the period (a date such as 2024-04-01, or a whole number).",
+        show_default=False,
+    ),
+]
+By = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--by",
+        help="Column naming the series; repeat for several columns.",
+        show_default=False,
+    ),
+]
+Direction = Annotated[
+    str,
+    typer.Option(
+        "--direction", help="Which way is better: increase, decrease or neutral."
+    ),
+]
+Target = Annotated[
+    float | None,
+    typer.Option("--target", help="Target for every series.", show_default=False),
+]
+TargetColumn = Annotated[
+    str | None,
+    typer.Option(
+        "--target-column",
+        help="Column holding each series' target (its latest value is used).",
+        show_default=False,
+    ),
+]
+Rebase = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--rebase",
+        help="Period at which limits are recalculated; repeat for several.",
+        show_default=False,
+    ),
+]
+FixAfter = Annotated[
+    int | None,
+    typer.Option(
+        "--fix-after",
+        help="Compute each segment's limits from its first N points only.",
+        show_default=False,
+    ),
+]
+Screen = Annotated[
+    bool,
+    typer.Option(
+        "--screen-outliers/--no-screen-outliers",
+        help="Leave out very large moving ranges when computing limits (the Making Data Count default).",
+    ),
+]
+Shift = Annotated[
+    int,
+    typer.Option(
+        "--shift", help="Points in a row on one side of the mean that make a shift."
+    ),
+]
+Trend = Annotated[
+    int,
+    typer.Option(
+        "--trend", help="Points in a row rising or falling that make a trend."
+    ),
+]
+Sheet = Annotated[
+    str | None,
+    typer.Option(
+        "--sheet",
+        help="Worksheet to read from an Excel file (default: the first).",
+        show_default=False,
+    ),
+]
+ValueFormat = Annotated[
+    str | None,
+    typer.Option(
+        "--value-format",
+        help="Number format for charts and tables, e.g. '.1%' or ',.0f'.",
+        show_default=False,
+    ),
+]
+YTitle = Annotated[str, typer.Option("--y-title", help="Title of the value axis.")]
+
+
+def read_input(path: Path, sheet: str | None) -> pd.DataFrame:
+    frame = read_table(path, sheet=sheet)
+    if len(frame) == 0:
+        raise QualitasError(f"{path.name} has a header but no rows")
+    return frame
+
+
+def compute(
+    frame: pd.DataFrame,
+    *,
+    value: str,
+    period: str,
+    by: list[str] | None,
+    direction: str,
+    target: float | None,
+    target_column: str | None,
+    rebase: list[str] | None,
+    fix_after: int | None,
+    screen_outliers: bool,
+    shift: int,
+    trend: int,
+) -> tuple[XmrResult, Rules]:
+    if target is not None and target_column is not None:
+        raise QualitasError("give either --target or --target-column, not both")
+    rules = Rules(shift=shift, trend=trend)
+    targets: Any = target
+    if target_column is not None:
+        targets = targets_from_column(frame, target_column, by or [])
+    result = xmr(
+        frame,
+        value=value,
+        period=period,
+        by=by or None,
+        direction=direction,
+        target=targets,
+        rebase=_rebase_periods(rebase, frame, period),
+        fix_after=fix_after,
+        screen_outliers=screen_outliers,
+        rules=rules,
+    )
+    return result, rules
+
+
+def targets_from_column(
+    frame: pd.DataFrame, column: str, by: list[str]
+) -> float | dict[Hashable, float] | None:
+    """Each series' latest non-missing target from a column of the input."""
+    if column not in frame.columns:
+        raise QualitasError(
+            f"target column {column!r} not found; the data has {', '.join(map(repr, map(str, frame.columns)))}"
+        )
+    numbers = pd.to_numeric(frame[column], errors="coerce")
+    bad = (
+        numbers.isna()
+        & frame[column].notna()
+        & (frame[column].astype(str).str.strip() != "")
+    )
+    if bad.any():
+        rows = [int(r) for r in np.flatnonzero(bad.to_numpy())]
+        raise QualitasError(
+            f"column {column!r} must hold numbers, but {describe_rows(rows)} hold text such as {str(frame[column][bad].iloc[0])!r}"
+        )
+    if not by:
+        present = numbers.dropna()
+        return float(present.iloc[-1]) if len(present) else None
+    known = frame.assign(_target=numbers).dropna(subset=["_target"])
+    if known.empty:
+        return None
+    latest = known.groupby(by, sort=False, observed=True)["_target"].last()
+    return {k: float(v) for k, v in latest.items()}
+
+
+def _rebase_periods(
+    rebase: list[str] | None, frame: pd.DataFrame, period: str
+) -> list[Any] | None:
+    if not rebase:
+        return None
+    if period in frame.columns and pd.api.types.is_integer_dtype(frame[period].dtype):
+        try:
+            return [int(r) for r in rebase]
+        except ValueError:
+            raise QualitasError(
+                f"--rebase must be whole numbers like the periods in {period!r}, not {rebase!r}"
+            ) from None
+    return list(rebase)

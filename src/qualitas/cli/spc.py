@@ -1,0 +1,438 @@
+"""`qualitas spc`: SPC charts for every series in a file.
+
+XmR (Making Data Count) by default; ``--chart TYPE`` chooses any qicharts2 chart type
+(run, i, mr, xbar, s, p, pp, u, up, c, g, t). ``--chart FILE.html|.svg|.png`` draws it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable
+from pathlib import Path
+from typing import Annotated, Any
+
+import pandas as pd
+import typer
+
+from qualitas.charts import html_page, render, series_keys, spc_chart, xmr_chart
+from qualitas.charts.common import block_keys, block_starts, series_label
+from qualitas.charts.render import FORMATS
+from qualitas.cli import options as opt
+from qualitas.cli.common import friendly_errors, is_large, out, show_warnings, steps
+from qualitas.errors import QualitasError
+from qualitas.io import write_csv
+from qualitas.reports import dashboard_html
+from qualitas.spc import Rules, XmrResult, chart
+from qualitas.spc.chart import CHART_TYPES, ChartResult
+
+TABLE_SUFFIXES = (".csv", ".parquet")
+TYPES = ("xmr", *CHART_TYPES)
+# Beyond this many series an HTML page of every chart gets too big to open.
+MAX_PAGE_CHARTS = 500
+
+
+def register(app: typer.Typer) -> None:
+    app.command(
+        "spc",
+        help="SPC charts for every series: XmR (Making Data Count) by default, or any chart type with --chart TYPE.",
+    )(spc)
+
+
+@friendly_errors
+def spc(
+    input: opt.Input,
+    value: opt.Value,
+    period: opt.Period,
+    out_path: Annotated[
+        Path,
+        typer.Option(
+            "--out",
+            help="Where to write one row per point (.csv or .parquet).",
+            show_default=False,
+        ),
+    ],
+    by: opt.By = None,
+    chart_args: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--chart",
+            help=f"Chart type ({', '.join(TYPES)}; default xmr), and/or a file to draw it in: .html (interactive), .svg or .png. Give both by repeating --chart.",
+            show_default=False,
+        ),
+    ] = None,
+    denominator: Annotated[
+        str | None,
+        typer.Option(
+            "--denominator",
+            help="Column of denominators (p, pp, u and up charts; optional for run, i and mr).",
+            show_default=False,
+        ),
+    ] = None,
+    direction: opt.Direction = "increase",
+    target: opt.Target = None,
+    target_column: opt.TargetColumn = None,
+    rebase: opt.Rebase = None,
+    fix_after: opt.FixAfter = None,
+    part: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--part",
+            help="Period at which a new phase starts (repeat), or a column of phase labels. Not for XmR: use --rebase.",
+            show_default=False,
+        ),
+    ] = None,
+    freeze: Annotated[
+        str | None,
+        typer.Option(
+            "--freeze",
+            help="Last period of the baseline that sets the limits. Not for XmR: use --fix-after.",
+            show_default=False,
+        ),
+    ] = None,
+    exclude: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--exclude",
+            help="Period left out of the calculations (repeat).",
+            show_default=False,
+        ),
+    ] = None,
+    multiply: Annotated[
+        float,
+        typer.Option("--multiply", help="Scale what is shown, e.g. 100 for per cent."),
+    ] = 1.0,
+    cl: Annotated[
+        float | None,
+        typer.Option(
+            "--cl",
+            help="Fixed centre line instead of the one from the data.",
+            show_default=False,
+        ),
+    ] = None,
+    rules: Annotated[
+        str,
+        typer.Option(
+            "--rules",
+            help="For chart types other than xmr: 'anhoej' (qicharts2's sigma and runs signals) or 'mdc' (Making Data Count rules and icons).",
+        ),
+    ] = "anhoej",
+    aggregate: Annotated[
+        str,
+        typer.Option(
+            "--aggregate",
+            help="How rows of one period are combined where there is no denominator: mean, median, sum or sd.",
+        ),
+    ] = "mean",
+    screen_outliers: opt.Screen = True,
+    shift: opt.Shift = 7,
+    trend: opt.Trend = 7,
+    summary: Annotated[
+        Path | None,
+        typer.Option(
+            "--summary",
+            help="Where to write one row per series and segment (phase).",
+            show_default=False,
+        ),
+    ] = None,
+    icons: Annotated[
+        Path | None,
+        typer.Option(
+            "--icons",
+            help="Where to write one row per series with its icons.",
+            show_default=False,
+        ),
+    ] = None,
+    series: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--series",
+            help="Which series to draw when there are several (one value per --by column).",
+            show_default=False,
+        ),
+    ] = None,
+    title: Annotated[
+        str | None, typer.Option("--title", help="Chart title.", show_default=False)
+    ] = None,
+    value_format: opt.ValueFormat = None,
+    y_title: opt.YTitle = "Value",
+    sheet: opt.Sheet = None,
+) -> None:
+    """Compute SPC charts and write the points (and optionally summary, icons, chart)."""
+    chart_type, chart_file = _chart_args(chart_args or [])
+    for path in (out_path, summary, icons):
+        if path is not None and path.suffix.lower() not in TABLE_SUFFIXES:
+            raise QualitasError(f"{path.name}: tables are written as .csv or .parquet")
+    qic = {
+        "denominator": denominator,
+        "part": part,
+        "freeze": freeze,
+        "exclude": exclude,
+        "cl": cl,
+    }
+    if chart_type == "xmr":
+        given = [f"--{k}" for k, v in qic.items() if v] + (
+            ["--multiply"] if multiply != 1 else []
+        )
+        given += ["--rules"] if rules != "anhoej" else []
+        given += ["--aggregate"] if aggregate != "mean" else []
+        if given:
+            raise QualitasError(
+                f"{', '.join(given)} {'applies' if len(given) == 1 else 'apply'} to other chart types "
+                "(e.g. --chart p or --chart run); for XmR charts use --rebase and --fix-after"
+            )
+    else:
+        if rebase:
+            raise QualitasError(
+                "--rebase is for XmR charts; use --part for phases of other chart types"
+            )
+        if fix_after is not None:
+            raise QualitasError(
+                "--fix-after is for XmR charts; use --freeze with the last period of the baseline"
+            )
+        if rules not in ("anhoej", "mdc"):
+            raise QualitasError(f"--rules must be 'anhoej' or 'mdc', not {rules!r}")
+        if icons is not None and rules != "mdc":
+            raise QualitasError("icons need Making Data Count rules: add --rules mdc")
+
+    total = 3 + (summary is not None) + (icons is not None) + (chart_file is not None)
+    with steps(total, show=is_large(input)) as progress:
+        progress.start(f"Reading {input.name}")
+        frame = opt.read_input(input, sheet)
+        progress.done()
+        progress.start(f"Calculating {len(frame):,} rows")
+        result: XmrResult | ChartResult
+        if chart_type == "xmr":
+            result, mdc_rules = opt.compute(
+                frame,
+                value=value,
+                period=period,
+                by=by,
+                direction=direction,
+                target=target,
+                target_column=target_column,
+                rebase=rebase,
+                fix_after=fix_after,
+                screen_outliers=screen_outliers,
+                shift=shift,
+                trend=trend,
+            )
+        else:
+            mdc_rules = Rules(shift=shift, trend=trend)
+            result = chart(
+                frame,
+                chart=chart_type,
+                value=value,
+                period=period,
+                denominator=denominator,
+                by=by or None,
+                part=_part(part, frame, period),
+                freeze=_periods([freeze], frame, period)[0] if freeze else None,
+                exclude=_periods(exclude, frame, period) if exclude else None,
+                multiply=multiply,
+                cl=cl,
+                target=_target(target, target_column, frame, by),
+                rules=mdc_rules if rules == "mdc" else "anhoej",
+                direction=direction,
+                screen_outliers=screen_outliers,
+                aggregate=aggregate,
+            )
+        progress.done()
+        drawing: str | bytes | None = None
+        if chart_file is not None:
+            # Draw first: a mistake in the drawing options (several series and no
+            # --series) then stops the command before any file is written.
+            progress.start(f"Drawing {chart_file.name}")
+            options: dict[str, Any] = {
+                "title": title,
+                "value_format": value_format,
+                "y_title": y_title,
+            }
+            if isinstance(result, XmrResult):
+                drawing = _draw_xmr(
+                    result, chart_file, series=series, rules=mdc_rules, **options
+                )
+            else:
+                drawing = _draw_chart(result, chart_file, series=series, **options)
+            progress.done()
+        progress.start(f"Writing {out_path.name}")
+        _write_table(result.points, out_path)
+        progress.done()
+        if summary is not None:
+            progress.start(f"Writing {summary.name}")
+            _write_table(result.summary, summary)
+            progress.done()
+        if icons is not None and result.icons is not None:
+            progress.start(f"Writing {icons.name}")
+            _write_table(result.icons, icons)
+            progress.done()
+        if chart_file is not None and drawing is not None:
+            chart_file.parent.mkdir(parents=True, exist_ok=True)
+            if isinstance(drawing, bytes):
+                chart_file.write_bytes(drawing)
+            else:
+                chart_file.write_text(drawing, encoding="utf-8")
+    show_warnings(result.warnings)
+    n_series = len(result.points.drop_duplicates(by)) if by else 1
+    out.print(
+        f"{len(result.points):,} points in {n_series:,} series written to {out_path}"
+    )
+    for label, path in (("summary", summary), ("icons", icons), ("chart", chart_file)):
+        if path is not None:
+            out.print(f"{label.capitalize()} written to {path}")
+
+
+def _chart_args(values: list[str]) -> tuple[str, Path | None]:
+    """Split the --chart values into a chart type and a file to draw in."""
+    chart_type: str | None = None
+    chart_file: Path | None = None
+    for value in values:
+        if value.lower() in TYPES:
+            if chart_type is not None:
+                raise QualitasError(
+                    f"give one chart type, not {chart_type!r} and {value!r}"
+                )
+            chart_type = value.lower()
+        elif Path(value).suffix.lower().lstrip(".") in (*FORMATS, "htm"):
+            if chart_file is not None:
+                raise QualitasError(
+                    f"give one chart file, not {chart_file.name!r} and {Path(value).name!r}"
+                )
+            chart_file = Path(value)
+        elif Path(value).suffix:
+            raise QualitasError(
+                f"{Path(value).name}: charts are drawn as .html, .svg or .png"
+            )
+        else:
+            raise QualitasError(
+                f"unknown chart type {value!r}; choose from {', '.join(TYPES)}, or give a file ending .html, .svg or .png"
+            )
+    return chart_type or "xmr", chart_file
+
+
+def _periods(values: list[str], frame: pd.DataFrame, period: str) -> list[Any]:
+    """Periods typed on the command line, as numbers when the data's periods are."""
+    if period in frame.columns and pd.api.types.is_integer_dtype(frame[period].dtype):
+        try:
+            return [int(v) for v in values]
+        except ValueError:
+            raise QualitasError(
+                f"periods must be whole numbers like those in {period!r}, not {values!r}"
+            ) from None
+    return list(values)
+
+
+def _part(part: list[str] | None, frame: pd.DataFrame, period: str) -> Any:
+    if not part:
+        return None
+    if len(part) == 1 and part[0] in frame.columns:
+        return part[0]  # a column of phase labels
+    return _periods(part, frame, period)
+
+
+def _target(
+    target: float | None, column: str | None, frame: pd.DataFrame, by: list[str] | None
+) -> Any:
+    if target is not None and column is not None:
+        raise QualitasError("give either --target or --target-column, not both")
+    if column is not None:
+        return opt.targets_from_column(frame, column, by or [])
+    return target
+
+
+def _write_table(frame: pd.DataFrame, path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if path.suffix.lower() == ".parquet":
+        frame.to_parquet(path, index=False)
+    else:
+        write_csv(frame, path)
+
+
+def _chosen(series: list[str] | None) -> Hashable:
+    assert series
+    return series[0] if len(series) == 1 else tuple(series)
+
+
+def _format_of(path: Path) -> str:
+    suffix = path.suffix.lower().lstrip(".")
+    return "html" if suffix == "htm" else suffix
+
+
+def _draw_xmr(
+    result: XmrResult,
+    path: Path,
+    *,
+    series: list[str] | None,
+    title: str | None,
+    value_format: str | None,
+    y_title: str,
+    rules: Rules,
+) -> str | bytes:
+    """The drawing for ``path``: one chart, or the dashboard for several series."""
+    keys = series_keys(result)
+    key: Hashable
+    if series:
+        key = _chosen(series)
+    elif len(keys) == 1:
+        key = keys[0]
+    elif _format_of(path) == "html":
+        # Several series in an interactive page: the dashboard, one chart per row.
+        return dashboard_html(
+            result,
+            title=title or "SPC charts",
+            value_format=value_format,
+            y_title=y_title,
+            chart_options={"rules": rules},
+        )
+    else:
+        raise _choose_one(keys)
+    spec = xmr_chart(
+        result,
+        key,
+        title=title,
+        value_format=value_format,
+        y_title=y_title,
+        rules=rules,
+    )
+    return render(spec, _format_of(path))  # type: ignore[arg-type]
+
+
+def _draw_chart(
+    result: ChartResult,
+    path: Path,
+    *,
+    series: list[str] | None,
+    title: str | None,
+    value_format: str | None,
+    y_title: str,
+) -> str | bytes:
+    """The drawing for ``path``: one chart, or a page of every series' chart."""
+    points = result.points
+    by = list(points.columns[: list(points.columns).index("period")])
+    keys = block_keys(points, by, block_starts(points, by))
+    options: dict[str, Any] = {"value_format": value_format, "y_title": y_title}
+    if series or len(keys) == 1:
+        spec = spc_chart(
+            result, _chosen(series) if series else keys[0], title=title, **options
+        )
+        return render(spec, _format_of(path))  # type: ignore[arg-type]
+    if _format_of(path) != "html":
+        raise _choose_one(keys)
+    if len(keys) > MAX_PAGE_CHARTS:
+        raise QualitasError(
+            f"the data has {len(keys):,} series, too many for one page of charts "
+            f"(at most {MAX_PAGE_CHARTS}); choose one with --series"
+        )
+    specs = [spc_chart(result, key, **options) for key in keys]
+    return html_page(specs, title=title or "SPC charts")
+
+
+def _choose_one(keys: list[Hashable]) -> QualitasError:
+    example = keys[0]
+    shown = (
+        " --series ".join(map(str, example))
+        if isinstance(example, tuple)
+        else str(example)
+    )
+    return QualitasError(
+        f"the data has {len(keys):,} series; choose one with --series (e.g. --series {shown}), "
+        f"or draw them all in an .html chart (series such as {series_label(example)!r})"
+    )

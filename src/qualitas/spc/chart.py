@@ -1,0 +1,483 @@
+"""Run charts, Shewhart charts and rare-event charts for every series at once.
+
+The twelve chart types of qicharts2 0.8.1 (docs/methods/qicharts.md): ``run``, ``i``,
+``mr``, ``xbar``, ``s``, ``p``, ``pp`` (Laney P′), ``u``, ``up`` (Laney U′), ``c``,
+``g`` and ``t``, with subgroups, phases, a frozen baseline, excluded points and
+Anhøj's run rules. Every series is computed in one pass of array operations.
+
+By default points are judged as qicharts2 judges them: a point beyond the
+three-sigma limits is a sigma signal, and each phase gets Anhøj's runs analysis.
+``rules="mdc"`` (or a :class:`~qualitas.spc.rules.Rules`) adds the Making Data Count
+special-cause rules, point types and icons, as the NHS SPC Power BI visual offers
+for every chart type.
+
+>>> import pandas as pd
+>>> data = pd.DataFrame({
+...     "month": pd.date_range("2024-01-01", periods=12, freq="MS"),
+...     "harms": [3, 5, 2, 4, 6, 3, 4, 5, 3, 4, 2, 16],
+... })
+>>> result = chart(data, chart="c", value="harms", period="month")
+>>> round(float(result.points["cl"].iloc[0]), 3), bool(result.points["sigma_signal"].iloc[-1])
+(4.75, True)
+>>> phase = result.summary.iloc[0]
+>>> int(phase["n_useful"]), int(phase["longest_run"]), bool(phase["runs_signal"])
+(12, 3, False)
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from qualitas.errors import QualitasError, QualitasWarning
+from qualitas.spc import anhoej, checks, phases, segments
+from qualitas.spc import rules as mdc
+from qualitas.spc.attribute import c_chart, p_chart, pp_chart, u_chart, up_chart
+from qualitas.spc.individuals import i_chart, mr_chart, run_chart
+from qualitas.spc.lines import KernelInput, Lines
+from qualitas.spc.rare_events import g_chart, t_chart
+from qualitas.spc.reductions import segment_mean
+from qualitas.spc.rules import Rules
+from qualitas.spc.subgroup_charts import s_chart, xbar_chart
+from qualitas.spc.subgroups import Subgroups, aggregate
+from qualitas.spc.table import (
+    SeriesTable,
+    as_pandas,
+    normalise_by,
+    per_series,
+    prepare,
+    warn_gaps,
+)
+
+KERNELS: dict[str, Callable[[KernelInput], Lines]] = {
+    "run": run_chart,
+    "i": i_chart,
+    "mr": mr_chart,
+    "xbar": xbar_chart,
+    "s": s_chart,
+    "p": p_chart,
+    "pp": pp_chart,
+    "u": u_chart,
+    "up": up_chart,
+    "c": c_chart,
+    "g": g_chart,
+    "t": t_chart,
+}
+CHART_TYPES = checks.CHART_TYPES
+
+
+@dataclass(frozen=True)
+class ChartRequest:
+    """Everything that defines a chart calculation, apart from the data."""
+
+    chart: str
+    value: str
+    period: str
+    denominator: str | None = None
+    by: tuple[str, ...] = ()
+    part: Any = None
+    freeze: Any = None
+    exclude: Any = None
+    multiply: float = 1.0
+    cl: float | Mapping[Any, float] | None = None
+    target: float | Mapping[Any, float] | None = None
+    rules: Rules | None = None  # None: qicharts2's sigma and Anhøj signals only
+    direction: str | Mapping[Any, str] = "increase"
+    screen_outliers: bool = True
+    aggregate: str = "mean"
+
+    def __post_init__(self) -> None:
+        checks.check_chart(self.chart, self.denominator)
+        if self.part is not None and self.freeze is not None:
+            # qicharts2 silently ignores freeze when there are parts (its issue
+            # #20); saying so is kinder than drawing limits the user did not ask for.
+            raise QualitasError(
+                "give either part or freeze, not both: each phase already has its own "
+                "baseline (use exclude to leave points of a phase out of its limits)"
+            )
+        if (
+            isinstance(self.multiply, bool)
+            or not isinstance(self.multiply, int | float | np.integer | np.floating)
+            or not self.multiply > 0
+        ):
+            raise QualitasError(
+                f"multiply must be a number greater than zero, not {self.multiply!r}"
+            )
+        if isinstance(self.direction, Mapping):
+            for d in self.direction.values():
+                mdc.check_direction(d)
+        else:
+            mdc.check_direction(self.direction)
+
+
+@dataclass(frozen=True)
+class ChartResult:
+    """``points``: one row per series and period (subgroup); ``summary``: one row per
+    series and phase; ``icons``: one row per series when Making Data Count rules
+    were chosen, otherwise None. Column names are documented in
+    docs/methods/qicharts.md."""
+
+    chart: str
+    points: pd.DataFrame
+    summary: pd.DataFrame
+    icons: pd.DataFrame | None
+    warnings: tuple[str, ...] = ()
+
+
+def chart(
+    data: Any,
+    *,
+    chart: str,
+    value: str,
+    period: str,
+    denominator: str | None = None,
+    by: str | Sequence[str] | None = None,
+    part: Any = None,
+    freeze: Any = None,
+    exclude: Any = None,
+    multiply: float = 1,
+    cl: float | Mapping[Any, float] | None = None,
+    target: float | Mapping[Any, float] | None = None,
+    rules: str | Rules | dict[str, Any] | None = "anhoej",
+    direction: str | Mapping[Any, str] = "increase",
+    screen_outliers: bool = True,
+    aggregate: str = "mean",
+) -> ChartResult:
+    """SPC charts of type ``chart`` for every series in ``data``.
+
+    ``data`` is long: one row per series and period, or several rows per period
+    (subgroups: their values are summed, or averaged for charts without a
+    denominator; ``aggregate`` may choose median, sum or sd instead). ``value`` is
+    the measure, or the numerator when ``denominator`` is given (required for p,
+    pp, u and up; optional for run, i and mr, which then chart the ratio). ``by``
+    names the columns that identify a series.
+
+    ``part`` starts new phases: a list of periods, or the name of a column of phase
+    labels. ``freeze`` is the last period of the baseline; ``exclude`` lists periods
+    left out of the calculations. Each may be given per series as a mapping from
+    series key to setting, as may ``cl`` (a fixed centre line, on the scale of the
+    data), ``target`` (drawn only; on the displayed scale) and ``direction``.
+    ``multiply`` scales what is displayed (100 for percentages).
+
+    ``rules``: ``"anhoej"`` (qicharts2's sigma signals and Anhøj runs analysis) or
+    ``"mdc"`` for Making Data Count rules and icons as well (a :class:`Rules` or a
+    dict of its settings chooses their lengths). ``screen_outliers`` drops large
+    moving ranges before the I, T, P′ and U′ limits are estimated (qicharts2's
+    default).
+    """
+    request = ChartRequest(
+        chart=chart,
+        value=value,
+        period=period,
+        denominator=denominator,
+        by=tuple(normalise_by(by)),
+        part=part,
+        freeze=freeze,
+        exclude=exclude,
+        multiply=multiply,
+        cl=cl,
+        target=target,
+        rules=_coerce_rules(rules),
+        direction=direction,
+        screen_outliers=bool(screen_outliers),
+        aggregate=aggregate,
+    )
+    return run(as_pandas(data), request)
+
+
+def _coerce_rules(rules: str | Rules | dict[str, Any] | None) -> Rules | None:
+    if rules is None or (isinstance(rules, str) and rules == "anhoej"):
+        return None
+    if isinstance(rules, str):
+        if rules == "mdc":
+            return Rules()
+        raise QualitasError(
+            f"rules must be 'anhoej' or 'mdc' (or a Rules), not {rules!r}"
+        )
+    return Rules.coerce(rules)
+
+
+def run(frame: pd.DataFrame, request: ChartRequest) -> ChartResult:
+    """Compute a :class:`ChartRequest` on a pandas DataFrame."""
+    if len(frame) == 0:
+        raise QualitasError("the data has no rows")
+    columns = [request.value] + ([request.denominator] if request.denominator else [])
+    table = prepare(
+        frame, period=request.period, values=columns, by=list(request.by), repeats=True
+    )
+    checks.check_values(request.chart, table, request.value, request.denominator)
+    labels = (
+        phases.labels_of(frame, request.part, table)
+        if isinstance(request.part, str)
+        else None
+    )
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", QualitasWarning)
+        sub = aggregate(
+            table,
+            value=request.value,
+            denominator=request.denominator,
+            aggregate=request.aggregate,
+        )
+        checks.check_subgroups(request.chart, sub)
+        rows = sub.table
+        warn_gaps(rows, request.period)
+        arrays = compute(
+            sub, request, None if labels is None else labels[sub.first_row]
+        )
+    messages = tuple(str(w.message) for w in caught)
+    for w in caught:
+        warnings.warn(w.message, w.category, stacklevel=2)
+    return _assemble(rows, sub, arrays, request, messages)
+
+
+def compute(
+    sub: Subgroups, request: ChartRequest, labels: np.ndarray | None
+) -> dict[str, Any]:
+    """The whole calculation on subgroups: phases, limits, signals."""
+    rows = sub.table
+    seg = segments.build(
+        rows.series_start, phases.phase_starts(request.part, rows, labels)
+    )
+    first_segment = seg.id[rows.series_start[:-1]]
+    phase = seg.id - first_segment[rows.series_code] + 1
+    baseline = phases.baseline(request.freeze, rows)
+    include = phases.included(request.exclude, rows)
+    base = baseline & include
+    checks.check_enough(request.chart, sub, seg, base, phase)
+
+    cl_series = np.asarray(
+        per_series(request.cl, rows, name="cl", convert=_number("cl"), fill=np.nan),
+        dtype=np.float64,
+    )
+    cl_user = cl_series[rows.series_code[seg.start[:-1]]]
+    lines = KERNELS[request.chart](
+        KernelInput(
+            sub=sub, seg=seg, base=base, cl=cl_user, screen=request.screen_outliers
+        )
+    )
+    # Runs analysis on the chart's own scale, before any multiplying (as qicharts2).
+    runs = anhoej.analyse(lines.value, lines.cl, include, seg)
+    signal = runs.signal & (request.chart != "mr")  # moving ranges are not independent
+
+    k = float(request.multiply)
+    y = lines.value * k
+    out = {
+        name: _finite(getattr(lines, name) * k)
+        for name in ("lcl", "ucl", "lcl_95", "ucl_95")
+    }
+    cl = lines.cl * k
+    with np.errstate(invalid="ignore"):
+        sigma_signal = (y > out["ucl"]) | (y < out["lcl"])
+
+    arrays: dict[str, Any] = {
+        "seg": seg,
+        "phase": phase,
+        "baseline": baseline,
+        "include": include,
+        "value": y,
+        "cl": cl,
+        **out,
+        "sigma_signal": sigma_signal,
+        "runs": runs,
+        "runs_signal": signal,
+    }
+    if request.rules is not None:
+        direction = np.asarray(
+            per_series(
+                request.direction,
+                rows,
+                name="direction",
+                convert=mdc.DIRECTIONS.index,
+                fill=0,
+            ),
+            dtype=np.int8,
+        )
+        code = mdc.special_causes(
+            y,
+            cl,
+            out["lcl"],
+            out["ucl"],
+            out["lcl_95"],
+            out["ucl_95"],
+            seg,
+            request.rules,
+        )
+        arrays["special_cause"] = code
+        arrays["point_type"] = mdc.point_types(code, direction[rows.series_code])
+        arrays["direction"] = direction
+    return arrays
+
+
+def _finite(values: np.ndarray) -> np.ndarray:
+    return np.where(np.isfinite(values), values, np.nan)
+
+
+def _number(what: str) -> Callable[[Any], float]:
+    def convert(v: Any) -> float:
+        if v is None:
+            return np.nan
+        if isinstance(v, bool):
+            raise QualitasError(f"{what} must be a number, not {v!r}")
+        try:
+            return float(v)
+        except (TypeError, ValueError):
+            raise QualitasError(f"{what} must be a number, not {v!r}") from None
+
+    return convert
+
+
+def _nullable(
+    values: np.ndarray, missing: np.ndarray
+) -> pd.api.extensions.ExtensionArray:
+    return pd.arrays.IntegerArray(values.astype(np.int64), missing)
+
+
+def _assemble(
+    rows: SeriesTable,
+    sub: Subgroups,
+    arrays: dict[str, Any],
+    request: ChartRequest,
+    messages: tuple[str, ...],
+) -> ChartResult:
+    seg: segments.Segments = arrays["seg"]
+    runs: anhoej.Runs = arrays["runs"]
+    sid = seg.id
+    keys = rows.key_columns()
+    target = np.asarray(
+        per_series(
+            request.target, rows, name="target", convert=_number("target"), fill=np.nan
+        ),
+        dtype=np.float64,
+    )
+    periods = rows.period.to_numpy()
+    points: dict[str, Any] = {
+        **keys,
+        "period": periods,
+        "value": arrays["value"],
+        "cl": arrays["cl"],
+        "lcl": arrays["lcl"],
+        "ucl": arrays["ucl"],
+        "lcl_95": arrays["lcl_95"],
+        "ucl_95": arrays["ucl_95"],
+        "target": target[rows.series_code],
+        "phase": arrays["phase"],
+        "baseline": arrays["baseline"],
+        "include": arrays["include"],
+        "sigma_signal": arrays["sigma_signal"],
+        "runs_signal": arrays["runs_signal"][sid],
+        "observations": sub.observations,
+        "total": sub.total,
+        "subgroup_mean": sub.mean,
+        "subgroup_sd": sub.sd,
+        "denominator": sub.denominator,
+    }
+    mdc_rules = request.rules is not None
+    if mdc_rules:
+        points["special_cause"] = mdc.categorical(
+            arrays["special_cause"], mdc.SPECIAL_CAUSE_DTYPE
+        )
+        points["point_type"] = mdc.categorical(
+            arrays["point_type"], mdc.POINT_TYPE_DTYPE
+        )
+
+    first = seg.start[:-1]
+    last = seg.last
+    none = ~runs.has_useful
+    count = seg.count
+    summary: dict[str, Any] = {
+        **{k: _take(v, first) for k, v in keys.items()},
+        "phase": arrays["phase"][first],
+        "start": periods[first],
+        "end": periods[last],
+        "n_obs": runs.n_obs,
+        "n_useful": runs.n_useful,
+        "longest_run": _nullable(runs.longest_run, none),
+        "longest_run_max": _nullable(runs.longest_run_max, none),
+        "n_crossings": _nullable(runs.n_crossings, none),
+        "n_crossings_min": _nullable(runs.n_crossings_min, none),
+        "runs_signal": arrays["runs_signal"],
+        "cl": _phase_mean(arrays["cl"], seg),
+        "lcl": _phase_mean(arrays["lcl"], seg),
+        "ucl": _phase_mean(arrays["ucl"], seg),
+        "lcl_95": _phase_mean(arrays["lcl_95"], seg),
+        "ucl_95": _phase_mean(arrays["ucl_95"], seg),
+        "sigma_signals": np.bincount(
+            sid, weights=arrays["sigma_signal"], minlength=count
+        ).astype(np.int64),
+    }
+    icons = None
+    if mdc_rules:
+        ptype = arrays["point_type"]
+        summary["improvement"] = np.bincount(
+            sid, weights=ptype == 1, minlength=count
+        ).astype(np.int64)
+        summary["concern"] = np.bincount(
+            sid, weights=ptype == 2, minlength=count
+        ).astype(np.int64)
+        icons = _icons(rows, arrays, target, keys)
+    return ChartResult(
+        chart=request.chart,
+        # copy=False: the arrays are ours, and copying them into one 2-D block
+        # would take longer than the whole calculation on large inputs.
+        points=pd.DataFrame(points, copy=False),
+        summary=pd.DataFrame(summary, copy=False),
+        icons=icons,
+        warnings=messages,
+    )
+
+
+def _icons(
+    rows: SeriesTable, arrays: dict[str, Any], target: np.ndarray, keys: dict[str, Any]
+) -> pd.DataFrame:
+    """Variation and assurance icons from each series' latest point.
+
+    Assurance compares the target with the latest point's limits (which vary with
+    the denominator on P and U charts).
+    """
+    latest = rows.series_start[1:] - 1
+    direction = arrays["direction"]
+    variation = mdc.variation_icons(arrays["point_type"][latest], direction)
+    assurance = mdc.assurance_icons(
+        target, arrays["lcl"][latest], arrays["ucl"][latest], direction
+    )
+    return pd.DataFrame(
+        {
+            **{k: _take(v, rows.series_start[:-1]) for k, v in keys.items()},
+            "period": rows.period.to_numpy()[latest],
+            "value": arrays["value"][latest],
+            "cl": arrays["cl"][latest],
+            "lcl": arrays["lcl"][latest],
+            "ucl": arrays["ucl"][latest],
+            "target": target,
+            "direction": pd.Categorical.from_codes(
+                direction.tolist(), categories=pd.Index(mdc.DIRECTIONS)
+            ),
+            "variation": mdc.categorical(variation, mdc.VARIATION_DTYPE),
+            "assurance": mdc.categorical(assurance, mdc.ASSURANCE_DTYPE),
+        },
+        copy=False,
+    )
+
+
+def _phase_mean(values: np.ndarray, seg: segments.Segments) -> np.ndarray:
+    """Mean over a phase's points, ignoring missing values (limits may vary).
+
+    Most lines are constant within a phase; then the mean is the first value.
+    """
+    first: np.ndarray = values[seg.start[:-1]]
+    spread = first[seg.id]
+    if ((values == spread) | (np.isnan(values) & np.isnan(spread))).all():
+        return first
+    return segment_mean(values, np.ones(len(values), dtype=bool), seg)
+
+
+def _take(column: Any, index: np.ndarray) -> Any:
+    if isinstance(column, pd.Categorical):
+        return column.take(index)
+    return np.asarray(column)[index]

@@ -1,0 +1,516 @@
+"""Funnel plots: compare many units (trusts, practices, surgeons) on one measure.
+
+Exactly the method of FunnelPlotR 0.6.0 (docs/methods/funnel.md): indirectly
+standardised ratios (SR, with the SHMI or CQC way of estimating overdispersion),
+proportions (PR) and ratios of counts (RC); z-scores on a variance-stabilising scale;
+trimmed estimates of the dispersion ratio phi and the between-unit variance tau squared;
+95% and 99.8% control limits with and without the overdispersion adjustment, on a grid
+of denominators; and outliers. Added: Spiegelhalter's multiplicative overdispersion
+model, and mean outcomes (MEAN, e.g. PROMs health gain) with a known standard deviation.
+
+Every unit is computed in one pass of array operations; there is no loop over units.
+
+>>> import pandas as pd
+>>> data = pd.DataFrame({
+...     "trust": [f"T{i:02d}" for i in range(12)],
+...     "deaths": [30, 45, 28, 52, 41, 39, 61, 25, 47, 33, 90, 36],
+...     "expected": [32.1, 44.8, 30.5, 49.9, 40.2, 41.7, 58.3, 27.4, 45.0, 35.6, 50.2, 37.1],
+... })
+>>> result = funnel(data, numerator="deaths", denominator="expected", group="trust")
+>>> result.units.loc[result.units["outlier"], "trust"].tolist()
+['T10']
+>>> result.summary.adjusted
+False
+>>> result.summary.reason.split(":")[0]
+'Not adjusted for overdispersion'
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from qualitas.errors import QualitasError, describe_rows
+from qualitas.spc import funnel_stats as st
+from qualitas.spc.funnel_data import Units, collect, round_like_r
+from qualitas.spc.table import as_pandas
+
+DATA_TYPES = (st.SR, st.PR, st.RC, st.MEAN)
+METHODS = (st.SHMI, st.CQC)
+ADJUST = ("auto", "always", "never")
+OVERDISPERSION = ("additive", "multiplicative")
+LIMIT_NAMES = {95: "95", 99: "998"}
+LIMIT_COLUMNS = ("lower_95", "upper_95", "lower_998", "upper_998")
+RESULT_COLUMNS = frozenset(
+    [
+        *(
+            "numerator",
+            "denominator",
+            "ratio",
+            "target",
+            "transformed",
+            "target_transformed",
+        ),
+        *("se", "z", "z_trimmed", "trimmed", "rank", "slice", "z_adjusted", "limit_se"),
+        *LIMIT_COLUMNS,
+        *(f"od_{c}" for c in LIMIT_COLUMNS),
+        *(
+            "lower",
+            "upper",
+            "outlier_95",
+            "outlier_998",
+            "outlier",
+            "outlier_high",
+            "outlier_low",
+        ),
+    ]
+)
+
+
+@dataclass(frozen=True)
+class FunnelRequest:
+    """Everything that defines a funnel plot, apart from the data."""
+
+    numerator: str
+    denominator: str
+    group: str
+    data_type: str = st.SR
+    method: str = st.SHMI
+    trim: float = 0.1
+    limit: int = 99
+    adjust: str = "auto"
+    overdispersion: str = "additive"
+    multiplier: float = 1.0
+    shmi_rounding: bool = True
+    target: float | None = None
+    sd: float | None = None
+    aggregate: bool = True
+
+    def __post_init__(self) -> None:
+        _one_of("data_type", self.data_type, DATA_TYPES)
+        _one_of("method", self.method, METHODS)
+        _one_of("adjust", self.adjust, ADJUST)
+        _one_of("overdispersion", self.overdispersion, OVERDISPERSION)
+        if self.limit not in LIMIT_NAMES:
+            raise QualitasError(
+                f"limit must be 95 (95% limits) or 99 (99.8% limits), not {self.limit!r}"
+            )
+        if not _finite(self.trim) or not 0 <= self.trim < 0.5:
+            raise QualitasError(
+                f"trim must be a fraction from 0 up to (not including) 0.5, not {self.trim!r}"
+            )
+        if self.shmi and self.trim == 0:
+            raise QualitasError(
+                "the SHMI method needs trim above 0 (it drops the top and bottom slices "
+                "of 1/trim); use method='CQC' to estimate overdispersion without trimming"
+            )
+        if not _finite(self.multiplier) or self.multiplier <= 0:
+            raise QualitasError(
+                f"multiplier must be a positive number, not {self.multiplier!r}"
+            )
+        self._check_target()
+        if self.group in RESULT_COLUMNS:
+            raise QualitasError(
+                f"the unit column may not be called {self.group!r}, a name the results use "
+                "for another column; rename it"
+            )
+        if self.data_type == st.MEAN:
+            if self.sd is None or not _finite(self.sd) or self.sd <= 0:
+                raise QualitasError(
+                    "a funnel of mean outcomes needs sd: the standard deviation of one "
+                    f"record's outcome (e.g. the national standard deviation), not {self.sd!r}"
+                )
+        elif self.sd is not None:
+            raise QualitasError("sd applies only to mean outcomes (data_type='MEAN')")
+
+    @property
+    def shmi(self) -> bool:
+        return self.data_type == st.SR and self.method == st.SHMI
+
+    def _check_target(self) -> None:
+        t = self.target
+        if t is None:
+            return
+        if self.data_type == st.SR:
+            raise QualitasError(
+                "a standardised ratio (observed / expected) has a target of 1 by "
+                "definition; leave target unset"
+            )
+        if not _finite(t):
+            raise QualitasError(f"target must be a number, not {t!r}")
+        if self.data_type == st.PR and not 0 < t < 1:
+            raise QualitasError(
+                f"a target proportion must lie between 0 and 1, not {t!r}"
+            )
+        if self.data_type == st.RC and t <= 0:
+            raise QualitasError(f"a target ratio must be above 0, not {t!r}")
+
+
+@dataclass(frozen=True)
+class FunnelSummary:
+    """One funnel's overall figures and the decision about overdispersion.
+
+    ``phi`` is the dispersion ratio (1 = units vary as chance alone would make them);
+    ``tau2`` the between-unit variance on the transformed scale; ``adjusted`` whether
+    the limits in force allow for overdispersion, and ``reason`` says why in plain
+    English. ``n_used`` counts the units left after trimming that estimate phi.
+    """
+
+    data_type: str
+    method: str
+    overdispersion: str
+    adjust: str
+    limit: int
+    multiplier: float
+    target: float
+    n_units: int
+    n_used: int
+    phi: float
+    tau2: float
+    adjusted: bool
+    reason: str
+    n_outliers: int
+    n_high: int
+    n_low: int
+
+    def to_frame(self) -> pd.DataFrame:
+        return pd.DataFrame([asdict(self)])
+
+
+@dataclass(frozen=True)
+class FunnelResult:
+    """``units``: one row per unit (sorted by unit name); ``limits``: the limits on a
+    grid of denominators for drawing; ``summary``: phi, tau2 and the adjustment.
+
+    Columns of ``units``: the group column; ``numerator``, ``denominator`` (as used:
+    for SR with SHMI rounding the expected count rounded to 2 dp); ``ratio`` (numerator
+    / unrounded denominator, times the multiplier: the plotted value); ``target``;
+    ``transformed`` and ``target_transformed`` (the variance-stabilised scale), ``se``
+    (its standard error under chance), ``z``, ``z_trimmed`` (NaN where truncated),
+    ``trimmed``, ``rank`` and ``slice`` (SHMI truncation only), ``z_adjusted`` (z against
+    the variance in force), ``limit_se``; limits ``lower_95``, ``upper_95``,
+    ``lower_998``, ``upper_998`` (chance alone: exact Poisson for SR) and
+    ``od_lower_95`` ... ``od_upper_998`` (allowing for overdispersion); ``lower`` and
+    ``upper`` (the limits in force at the chosen level); ``outlier_95`` and
+    ``outlier_998`` (outside the limits in force at each level), ``outlier`` (at the
+    chosen level), ``outlier_high`` and ``outlier_low``.
+
+    ``limits`` has ``denominator``, ``limit_se`` and the same eight limit columns.
+    """
+
+    units: pd.DataFrame
+    limits: pd.DataFrame
+    summary: FunnelSummary
+    request: FunnelRequest
+
+    def limits_in_force(self) -> pd.DataFrame:
+        """The limit lines to draw: the grid with the four limits in force (adjusted
+        for overdispersion or not, as the summary says)."""
+        prefix = "od_" if self.summary.adjusted else ""
+        return pd.DataFrame(
+            {
+                "denominator": self.limits["denominator"],
+                **{c: self.limits[prefix + c] for c in LIMIT_COLUMNS},
+            }
+        )
+
+
+def funnel(
+    data: Any,
+    *,
+    numerator: str,
+    denominator: str,
+    group: str,
+    data_type: str = "SR",
+    method: str = "SHMI",
+    trim: float = 0.1,
+    limit: int = 99,
+    adjust: str = "auto",
+    overdispersion: str = "additive",
+    multiplier: float = 1,
+    shmi_rounding: bool = True,
+    target: float | None = None,
+    sd: float | None = None,
+    aggregate: bool = True,
+) -> FunnelResult:
+    """A funnel plot of ``numerator`` / ``denominator`` for each unit named in ``group``.
+
+    ``data`` may have one row per unit or many (e.g. one per patient): rows are added
+    up by unit. ``data_type``: ``"SR"`` standardised ratio (observed / expected),
+    ``"PR"`` proportion, ``"RC"`` ratio of counts, ``"MEAN"`` mean outcome (numerator =
+    total of the outcome, denominator = number of records; needs ``sd``). ``method``
+    (SR only): ``"SHMI"`` (log scale, 10% truncation, expected rounded to 2 dp unless
+    ``shmi_rounding=False``) or ``"CQC"`` (square-root scale, winsorisation). ``trim``:
+    the fraction trimmed at each end before estimating overdispersion. ``limit``: 95 or
+    99 (99.8%) limits define outliers. ``adjust``: ``"auto"`` widens the limits for
+    overdispersion only when phi > 1 (FunnelPlotR's default), ``"always"`` or
+    ``"never"``. ``overdispersion``: ``"additive"`` (random effects, tau squared: the
+    package's method) or ``"multiplicative"`` (Spiegelhalter's phi). ``multiplier``
+    scales ratios and limits (e.g. 100 for per cent). ``target`` (PR, RC, MEAN)
+    replaces the pooled average, e.g. a national standard.
+    """
+    request = FunnelRequest(
+        numerator=numerator,
+        denominator=denominator,
+        group=group,
+        data_type=str(data_type).upper(),
+        method=str(method).upper(),
+        trim=trim,
+        limit=_limit(limit),
+        adjust=_adjust(adjust),
+        overdispersion=str(overdispersion).lower(),
+        multiplier=multiplier,
+        shmi_rounding=bool(shmi_rounding),
+        target=None if target is None else _float(target, "target"),
+        sd=None if sd is None else _float(sd, "sd"),
+        aggregate=bool(aggregate),
+    )
+    return run(as_pandas(data), request)
+
+
+def run(frame: pd.DataFrame, request: FunnelRequest) -> FunnelResult:
+    """Compute a :class:`FunnelRequest` on a pandas DataFrame."""
+    units = collect(
+        frame,
+        numerator=request.numerator,
+        denominator=request.denominator,
+        group=request.group,
+        proportion=request.data_type == st.PR,
+        counts=request.data_type != st.MEAN,
+        aggregate=request.aggregate,
+    )
+    num = units.numerator
+    ratio = num / units.denominator  # before rounding, as FunnelPlotR plots it
+    den = units.denominator
+    if request.shmi and request.shmi_rounding:
+        den = round_like_r(den, 2)
+        _check_rounded(units, den, request)
+
+    target = _target(request, num, den)
+    sd = float(request.sd) if request.sd is not None else 1.0
+    tr = st.transform(request.data_type, request.method, num, den, target, sd)
+    z = tr.z
+    trimmed = (
+        st.truncate(z, request.trim) if request.shmi else st.winsorise(z, request.trim)
+    )
+    disp = st.dispersion(trimmed.z, tr.s)
+    _check_dispersion(disp, units, z, request)
+
+    adjusted, reason = _decide(request, disp)
+    switched_off = request.adjust == "never"
+    phi_used = 1.0 if switched_off else disp.phi
+    tau2_used = 0.0 if switched_off else disp.tau2
+
+    # Limits on the grid; each unit's limits are the grid rows at its denominator.
+    start = 1.1 if request.data_type == st.SR else 3.0
+    x = st.grid(den, start)
+    s_grid = st.limit_se(request.data_type, request.method, x, sd)
+    m = float(request.multiplier)
+    if request.data_type == st.SR:
+        chance = st.poisson_limits(x, target, m)
+    else:
+        chance = st.additive_limits(
+            request.data_type, request.method, s_grid, target, 0.0, m
+        )
+    if request.overdispersion == "additive":
+        od = st.additive_limits(
+            request.data_type, request.method, s_grid, target, tau2_used, m
+        )
+        inflate = np.sqrt(tr.s**2 + tau2_used) / tr.s
+    else:
+        od = st.multiplicative_limits(
+            request.data_type, request.method, s_grid, target, phi_used, m
+        )
+        inflate = np.full(len(num), np.sqrt(phi_used))
+    limits = pd.DataFrame(
+        {
+            "denominator": x,
+            "limit_se": s_grid,
+            **chance,
+            **{f"od_{k}": v for k, v in od.items()},
+        }
+    )
+
+    at = np.searchsorted(x, den)
+    in_force = od if adjusted else chance
+    value = ratio * m
+    out95 = (value < in_force["lower_95"][at]) | (value > in_force["upper_95"][at])
+    out998 = (value < in_force["lower_998"][at]) | (value > in_force["upper_998"][at])
+    level = LIMIT_NAMES[request.limit]
+    lower = in_force[f"lower_{level}"][at]
+    upper = in_force[f"upper_{level}"][at]
+    outlier = out95 if request.limit == 95 else out998
+    z_adjusted = z / inflate if adjusted else z
+
+    table = pd.DataFrame(
+        {
+            request.group: units.group.to_numpy(),
+            "numerator": num,
+            "denominator": den,
+            "ratio": value,
+            "target": target * m,
+            "transformed": tr.y,
+            "target_transformed": tr.target,
+            "se": tr.s,
+            "z": z,
+            "z_trimmed": trimmed.z,
+            "trimmed": trimmed.trimmed,
+            "rank": trimmed.rank,
+            "slice": trimmed.slice,
+            "z_adjusted": z_adjusted,
+            "limit_se": s_grid[at],
+            **{k: v[at] for k, v in chance.items()},
+            **{f"od_{k}": v[at] for k, v in od.items()},
+            "lower": lower,
+            "upper": upper,
+            "outlier_95": out95,
+            "outlier_998": out998,
+            "outlier": outlier,
+            "outlier_high": value > upper,
+            "outlier_low": value < lower,
+        }
+    )
+    summary = FunnelSummary(
+        data_type=request.data_type,
+        method=request.method if request.data_type == st.SR else "",
+        overdispersion=request.overdispersion,
+        adjust=request.adjust,
+        limit=request.limit,
+        multiplier=m,
+        target=target * m,
+        n_units=units.count,
+        n_used=disp.n_used,
+        phi=disp.phi,
+        tau2=disp.tau2,
+        adjusted=adjusted,
+        reason=reason,
+        n_outliers=int(outlier.sum()),
+        n_high=int((value > upper).sum()),
+        n_low=int((value < lower).sum()),
+    )
+    return FunnelResult(units=table, limits=limits, summary=summary, request=request)
+
+
+def _target(request: FunnelRequest, num: np.ndarray, den: np.ndarray) -> float:
+    """SR: 1. Otherwise the pooled ratio over all units, unless a target is given."""
+    if request.data_type == st.SR:
+        return 1.0
+    if request.target is not None:
+        return float(request.target)
+    pooled = float(np.sum(num) / np.sum(den))
+    if request.data_type == st.PR and not 0 < pooled < 1:
+        raise QualitasError(
+            f"the overall proportion is {pooled:g}: with no events (or only events) "
+            "in every unit there is nothing to compare"
+        )
+    if request.data_type == st.RC and pooled == 0:
+        raise QualitasError(
+            "the numerator is zero in every unit: there is nothing to compare"
+        )
+    return pooled
+
+
+def _decide(request: FunnelRequest, disp: st.Dispersion) -> tuple[bool, str]:
+    """Whether the limits in force allow for overdispersion, and why, in plain English."""
+    model = (
+        f"the between-unit variance (tau squared = {disp.tau2:.4g}) is added to each unit's variance"
+        if request.overdispersion == "additive"
+        else f"each unit's standard error is multiplied by the square root of phi ({np.sqrt(disp.phi):.3f})"
+    )
+    spread = f"the units vary {disp.phi:.2f} times as much as chance alone would make them (phi)"
+    if request.adjust == "never":
+        return False, (
+            f"Not adjusted for overdispersion: the adjustment was switched off. For information, {spread}."
+        )
+    if request.adjust == "always":
+        return (
+            True,
+            f"Adjusted for overdispersion because the adjustment was requested: {spread}, so {model}.",
+        )
+    if disp.phi > 1:
+        return (
+            True,
+            f"Adjusted for overdispersion: {spread}, more than chance, so {model}.",
+        )
+    return False, (
+        f"Not adjusted for overdispersion: {spread}, no more than chance (phi at most 1), "
+        "so the limits show chance variation alone."
+    )
+
+
+def _check_rounded(units: Units, den: np.ndarray, request: FunnelRequest) -> None:
+    zero = np.flatnonzero(den == 0)
+    if len(zero):
+        name = units.group.iloc[int(zero[0])]
+        raise QualitasError(
+            f"unit {name!r} has an expected count below 0.005 in column "
+            f"{request.denominator!r} ({describe_rows(list(units.rows_of(zero)))}), which "
+            "the SHMI method rounds to 0; use shmi_rounding=False or leave the unit out"
+        )
+
+
+def _check_dispersion(
+    disp: st.Dispersion, units: Units, z: np.ndarray, request: FunnelRequest
+) -> None:
+    if disp.n_used < 2:
+        raise QualitasError(
+            f"only {disp.n_used} unit{'s' if disp.n_used != 1 else ''} remain after trimming "
+            f"{request.trim:g} at each end, too few to estimate overdispersion; use more units "
+            "or a smaller trim"
+        )
+    if not np.isfinite(disp.phi):
+        bad = np.flatnonzero(~np.isfinite(z))
+        names = ", ".join(repr(v) for v in units.group.iloc[bad[:3]].tolist())
+        raise QualitasError(
+            f"{len(bad)} unit{'s have' if len(bad) > 1 else ' has'} no events ({names}): on "
+            "the SHMI log scale their z-scores are infinite and too many to be trimmed "
+            "away; use method='CQC', which handles zero counts"
+        )
+
+
+def _one_of(name: str, value: Any, allowed: tuple[str, ...]) -> None:
+    if value not in allowed:
+        raise QualitasError(
+            f"{name} must be one of {', '.join(map(repr, allowed))}, not {value!r}"
+        )
+
+
+def _finite(v: Any) -> bool:
+    return (
+        isinstance(v, int | float | np.integer | np.floating)
+        and not isinstance(v, bool)
+        and bool(np.isfinite(v))
+    )
+
+
+def _float(v: Any, name: str) -> float:
+    if not _finite(v):
+        raise QualitasError(f"{name} must be a number, not {v!r}")
+    return float(v)
+
+
+def _limit(v: Any) -> int:
+    """95, 99 or 99.8 (FunnelPlotR calls the 99.8% limits '99')."""
+    try:
+        number = float(v)
+    except (TypeError, ValueError):
+        number = np.nan
+    if number in (99.0, 99.8):
+        return 99
+    if number == 95.0:
+        return 95
+    raise QualitasError(
+        f"limit must be 95 (95% limits) or 99 (99.8% limits), not {v!r}"
+    )
+
+
+def _adjust(v: Any) -> str:
+    """Accept True/False as well as the three words."""
+    if v is True:
+        return "always"
+    if v is False:
+        return "never"
+    return str(v).lower()

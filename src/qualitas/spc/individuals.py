@@ -1,0 +1,57 @@
+"""Run charts and charts of individual values: run, I and MR (qicharts2 0.8.1).
+
+Formulas in docs/methods/qicharts.md. All three work on every series and phase at
+once; per-segment results are broadcast back to rows with ``seg.id``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from qualitas.spc.lines import KernelInput, Lines, around, no_limits
+from qualitas.spc.reductions import (
+    D2,
+    SCREEN_FACTOR,
+    average_moving_range,
+    segment_mean,
+    segment_median,
+)
+
+MR_UPPER = SCREEN_FACTOR  # D4 for moving ranges of two, as qicharts2 rounds it
+
+
+def run_chart(inp: KernelInput) -> Lines:
+    """Centre line at the median of the baseline; no limits."""
+    cl = inp.centre(segment_median(inp.value, inp.base, inp.seg))
+    return no_limits(inp.value, cl[inp.seg.id])
+
+
+def i_chart(inp: KernelInput) -> Lines:
+    """Mean of the baseline; sigma from the (screened) mean moving range of the
+    baseline rows, taken in order with excluded and later rows removed first."""
+    y = inp.value
+    seg = inp.seg
+    cl = inp.centre(segment_mean(y, inp.base, seg))[seg.id]
+    with np.errstate(invalid="ignore"):
+        amr = average_moving_range(y - cl, inp.base, seg, screen=inp.screen)
+    return around(y, cl, (amr / D2)[seg.id])
+
+
+def mr_chart(inp: KernelInput) -> Lines:
+    """Moving ranges of consecutive points within each phase (excluded points
+    included), centred on their baseline mean, upper limit 3.267 times that."""
+    y = inp.value
+    seg = inp.seg
+    mr = np.full(len(y), np.nan)
+    mr[1:] = np.abs(y[1:] - y[:-1])
+    mr[seg.pos == 0] = np.nan
+    cl = inp.centre(segment_mean(mr, inp.base, seg))[seg.id]
+    zero = np.zeros(len(y))
+    return Lines(
+        value=mr,
+        cl=cl,
+        lcl=zero,
+        ucl=MR_UPPER * cl,
+        lcl_95=zero,
+        ucl_95=(MR_UPPER / 3) * 2 * cl,
+    )

@@ -1,0 +1,117 @@
+"""The Django admin, for administrators: scoped to the organisations they administer,
+and every change written to the audit log with its before and after."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin
+
+from qualitas.web.accounts.access import has_permission, organisation_ids
+from qualitas.web.accounts.permissions import Permission
+from qualitas.web.audit.services import record, snapshot
+
+
+class QualitasAdminSite(admin.AdminSite):
+    site_header = "qualitas administration"
+    site_title = "qualitas administration"
+    index_title = "Organisations, people and measures"
+
+    def has_permission(self, request) -> bool:
+        user = request.user
+        return bool(
+            user.is_active
+            and (user.is_superuser or has_permission(user, Permission.ADMINISTER))
+        )
+
+
+def administered(request) -> set[int] | None:
+    """Organisation ids the user administers; None for a superuser (all)."""
+    if request.user.is_superuser:
+        return None
+    return organisation_ids(request.user, Permission.ADMINISTER)
+
+
+class AuditedAdmin(admin.ModelAdmin):
+    """Permissions from our vocabulary; rows limited to administered organisations;
+    saves and deletes recorded in the audit log."""
+
+    organisation_path: str | None = "organisation"  # how a row reaches its organisation
+
+    def _allowed(self, request) -> bool:
+        return self.admin_site.has_permission(request)
+
+    def has_module_permission(self, request) -> bool:
+        return self._allowed(request)
+
+    def has_view_permission(self, request, obj=None) -> bool:
+        return self._allowed(request)
+
+    def has_add_permission(self, request) -> bool:
+        return self._allowed(request)
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return self._allowed(request)
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return self._allowed(request)
+
+    def get_queryset(self, request):
+        qs = super().get_queryset(request)
+        ids = administered(request)
+        if ids is None or self.organisation_path is None:
+            return qs
+        return qs.filter(**{f"{self.organisation_path}__in": ids})
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        ids = administered(request)
+        if (
+            ids is not None
+            and db_field.related_model._meta.label == "organisations.Organisation"
+        ):
+            kwargs["queryset"] = db_field.related_model.objects.filter(pk__in=ids)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def _organisation(self, obj: Any) -> Any:
+        if obj.__class__.__name__ == "Organisation":
+            return obj
+        return getattr(obj, "organisation", None)
+
+    def save_model(self, request, obj, form, change) -> None:
+        before = (
+            snapshot(type(obj).objects.get(pk=obj.pk)) if change and obj.pk else None
+        )
+        super().save_model(request, obj, form, change)
+        record(
+            by=request.user,
+            action=f"admin.{'changed' if change else 'added'}",
+            obj=obj,
+            organisation=self._organisation(obj),
+            summary=f"{'Changed' if change else 'Added'} {obj._meta.verbose_name} '{obj}' in the admin site",
+            before=before,
+            after=snapshot(obj),
+        )
+
+    def delete_model(self, request, obj) -> None:
+        before = snapshot(obj)
+        record(
+            by=request.user,
+            action="admin.deleted",
+            obj=obj,
+            organisation=self._organisation(obj),
+            summary=f"Deleted {obj._meta.verbose_name} '{obj}' in the admin site",
+            before=before,
+        )
+        super().delete_model(request, obj)
+
+    def delete_queryset(self, request, queryset) -> None:
+        for obj in queryset:
+            record(
+                by=request.user,
+                action="admin.deleted",
+                obj=obj,
+                organisation=self._organisation(obj),
+                summary=f"Deleted {obj._meta.verbose_name} '{obj}' in the admin site",
+                before=snapshot(obj),
+            )
+        super().delete_queryset(request, queryset)

@@ -1,0 +1,14 @@
+"""Template context: what the navigation may offer the signed-in user."""
+
+from __future__ import annotations
+
+from django.conf import settings
+
+from qualitas.web.accounts.access import has_permission
+from qualitas.web.accounts.permissions import Permission
+
+
+def navigation(request) -> dict:
+    user = getattr(request, "user", None)
+    can = {p.name.lower(): has_permission(user, p) for p in Permission} if user else {}
+    return {"can": can, "demo_mode": settings.DEMO_MODE}

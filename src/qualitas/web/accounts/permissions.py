@@ -1,0 +1,142 @@
+"""The one permission vocabulary: what people may do, and which roles let them.
+
+Roles are held within an organisation (a Membership). A role held in a system (ICB)
+applies to every organisation in that system. ``has_permission`` in
+:mod:`qualitas.web.accounts.access` is the only place these are checked.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class Permission(StrEnum):
+    VIEW_MEASURES = "view_measures"
+    EXPORT_REPORT = "export_report"
+    ANNOTATE_CHART = "annotate_chart"
+    ENTER_DATA = "enter_data"
+    IMPORT_DATA = "import_data"
+    MANAGE_MEASURES = "manage_measures"
+    REBASE_CHART = "rebase_chart"
+    VIEW_AUDIT_LOG = "view_audit_log"
+    ADMINISTER = "administer"
+    VIEW_PROJECTS = "view_projects"
+    VIEW_PROJECT_WORK = "view_project_work"
+    START_PROJECTS = "start_projects"
+    EDIT_PROJECTS = "edit_projects"
+    LOG_INVOLVEMENT = "log_involvement"
+
+    @property
+    def description(self) -> str:
+        return DESCRIPTIONS[self]
+
+
+DESCRIPTIONS = {
+    Permission.VIEW_MEASURES: "See the measures register, SPC charts and the integrated quality report",
+    Permission.EXPORT_REPORT: "Download the integrated quality report as CSV",
+    Permission.ANNOTATE_CHART: "Add notes to points on a chart",
+    Permission.ENTER_DATA: "Enter a month's value for a measure",
+    Permission.IMPORT_DATA: "Upload data files and use the JSON API",
+    Permission.MANAGE_MEASURES: "Define measures, targets and trajectories",
+    Permission.REBASE_CHART: "Recalculate a chart's limits from a point, with a recorded reason",
+    Permission.VIEW_AUDIT_LOG: "Read the audit log of every change",
+    Permission.ADMINISTER: "Manage organisations, people and roles (the admin site)",
+    # A project's team and patient partners hold the project ones on that project only
+    # (see qualitas.web.projects.access).
+    Permission.VIEW_PROJECTS: "See improvement projects and their aims, driver diagrams and learning",
+    Permission.VIEW_PROJECT_WORK: "See a project's tests of change, measures and charts",
+    Permission.START_PROJECTS: "Start an improvement project",
+    Permission.EDIT_PROJECTS: "Change improvement projects (a project's own team may change it)",
+    Permission.LOG_INVOLVEMENT: "Add to a project's 'you said, we did' involvement log",
+}
+
+
+@dataclass(frozen=True)
+class Role:
+    key: str
+    name: str
+    description: str
+    permissions: frozenset[Permission]
+
+
+P = Permission
+_READ = {P.VIEW_MEASURES, P.VIEW_PROJECTS, P.VIEW_PROJECT_WORK}
+
+ROLES: dict[str, Role] = {
+    r.key: r
+    for r in (
+        Role(
+            "board_member",
+            "Board member",
+            "Reads the integrated quality report and asks for assurance.",
+            frozenset(_READ | {P.EXPORT_REPORT}),
+        ),
+        Role(
+            "executive",
+            "Executive",
+            "Answers for measures at board and explains what the charts show.",
+            frozenset(_READ | {P.EXPORT_REPORT, P.ANNOTATE_CHART, P.START_PROJECTS}),
+        ),
+        Role(
+            "qi_lead",
+            "Quality improvement lead",
+            "Defines measures and targets, and rebases charts when a change has stuck.",
+            frozenset(
+                _READ
+                | {
+                    P.EXPORT_REPORT,
+                    P.ANNOTATE_CHART,
+                    P.ENTER_DATA,
+                    P.MANAGE_MEASURES,
+                    P.REBASE_CHART,
+                    P.START_PROJECTS,
+                    P.EDIT_PROJECTS,
+                    P.LOG_INVOLVEMENT,
+                }
+            ),
+        ),
+        Role(
+            "team_member",
+            "Team member",
+            "Enters this month's value and notes what happened on the ward.",
+            frozenset(_READ | {P.ANNOTATE_CHART, P.ENTER_DATA, P.START_PROJECTS}),
+        ),
+        Role(
+            "analyst",
+            "Analyst",
+            "Loads data from files and pipelines and looks after measure definitions.",
+            frozenset(
+                _READ
+                | {
+                    P.EXPORT_REPORT,
+                    P.ANNOTATE_CHART,
+                    P.ENTER_DATA,
+                    P.IMPORT_DATA,
+                    P.MANAGE_MEASURES,
+                    P.REBASE_CHART,
+                }
+            ),
+        ),
+        Role(
+            "patient_partner",
+            "Patient partner",
+            "Reads the measures and reports; sees the projects they are a partner on, as their agreed role allows.",
+            frozenset({P.VIEW_MEASURES}),
+        ),
+        Role(
+            "finance",
+            "Finance",
+            "Reads the report, especially efficiency measures, and exports it.",
+            frozenset(_READ | {P.EXPORT_REPORT}),
+        ),
+        Role(
+            "administrator",
+            "Administrator",
+            "Manages organisations, people and roles, and reads the audit log.",
+            frozenset(Permission),
+        ),
+    )
+}
+
+ROLE_CHOICES = [(r.key, r.name) for r in ROLES.values()]

@@ -1,0 +1,252 @@
+"""The JSON API for analysts and pipelines (documented in api/openapi.py)."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import pandas as pd
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+
+from qualitas.web.accounts.access import (
+    get_measure_for_user,
+    get_organisation_for_user,
+    organisation_ids,
+)
+from qualitas.web.accounts.permissions import Permission
+from qualitas.web.api import openapi
+from qualitas.web.api.auth import api_view, error, json_body
+from qualitas.web.measures import series, services
+from qualitas.web.measures.models import ImportBatch, Measure, Observation
+from qualitas.web.organisations.models import Organisation
+
+P = Permission
+
+
+def _num(x: Any) -> float | None:
+    if x is None:
+        return None
+    x = float(x)
+    return x if math.isfinite(x) else None
+
+
+def measure_json(m: Measure) -> dict[str, Any]:
+    return {
+        "code": m.code,
+        "name": m.name,
+        "description": m.description,
+        "operational_definition": m.operational_definition,
+        "numerator": m.numerator,
+        "denominator": m.denominator,
+        "domain": m.domain,
+        "type": m.measure_type,
+        "unit": m.unit,
+        "multiplier": m.multiplier,
+        "chart_type": m.chart_type,
+        "improvement_direction": m.direction,
+        "frequency": m.frequency,
+        "aggregation": m.aggregation,
+        "owner_organisation": m.organisation.ods_code,
+        "owner": m.owner,
+        "committee": m.committee,
+        "data_source": m.data_source,
+        "is_synthetic": m.is_synthetic,
+        "collection_burden": m.collection_burden,
+        "breakdowns": list(m.breakdowns or []),
+        "targets": [
+            {
+                "starts": t.starts.isoformat(),
+                "value": t.value,
+                "organisation": t.organisation.ods_code if t.organisation else None,
+                "note": t.note,
+            }
+            for t in m.targets.select_related("organisation")
+        ],
+    }
+
+
+@api_view(("GET",))
+def organisations(request: HttpRequest) -> JsonResponse:
+    orgs = Organisation.objects.filter(
+        pk__in=organisation_ids(request.user, P.VIEW_MEASURES)
+    ).select_related("parent")
+    return JsonResponse(
+        {
+            "organisations": [
+                {
+                    "ods_code": o.ods_code,
+                    "name": o.name,
+                    "kind": o.kind,
+                    "parent": o.parent.ods_code if o.parent else None,
+                }
+                for o in orgs
+            ]
+        }
+    )
+
+
+@api_view(("GET",))
+def measures(request: HttpRequest) -> JsonResponse:
+    qs = (
+        Measure.objects.visible_to(request.user)
+        .select_related("organisation")
+        .prefetch_related("targets__organisation")
+    )
+    return JsonResponse({"measures": [measure_json(m) for m in qs]})
+
+
+@api_view(("GET",))
+def measure(request: HttpRequest, code: str) -> JsonResponse:
+    return JsonResponse(measure_json(get_measure_for_user(request.user, code)))
+
+
+def _org_param(request: HttpRequest) -> Organisation:
+    ods = request.GET.get("organisation", "")
+    if not ods:
+        raise Http404("Give ?organisation=<ODS code>.")
+    return get_organisation_for_user(request.user, ods)
+
+
+@api_view(("GET",))
+def observations(request: HttpRequest, code: str) -> JsonResponse:
+    m = get_measure_for_user(request.user, code)
+    org = _org_param(request)
+    qs = (
+        Observation.objects.filter(measure=m, organisation=org)
+        .select_related("unit")
+        .order_by("breakdown", "stratum", "unit_id", "period")
+    )
+    return JsonResponse(
+        {
+            "measure": m.code,
+            "organisation": org.ods_code,
+            "observations": [
+                {
+                    "period": o.period.isoformat(),
+                    "value": o.value,
+                    "numerator": o.numerator,
+                    "denominator": o.denominator,
+                    "unit": o.unit.name if o.unit else None,
+                    "breakdown": o.breakdown or None,
+                    "stratum": o.stratum or None,
+                }
+                for o in qs
+            ],
+        }
+    )
+
+
+@api_view(("GET",))
+def spc(request: HttpRequest, code: str) -> JsonResponse:
+    """The XmR chart of the organisation's totals, as the engine computes it."""
+    m = get_measure_for_user(request.user, code)
+    org = _org_param(request)
+    frame = series.organisation_series([m], org)
+    if frame.empty:
+        return error(404, f"No data for {m.code} at {org.ods_code}.")
+    steps = series.target_steps([m], org)
+    targets = series.target_at(steps, frame.groupby("measure_id")["period"].max())
+    result = series.run_xmr(
+        frame,
+        by="measure_id",
+        direction={m.pk: m.direction},
+        target=targets,
+        rebase=series.rebase_periods([m], org),
+    )
+    assert result is not None
+    icons = result.icons.iloc[0]
+    points = [
+        {
+            "period": pd.Timestamp(p.period).date().isoformat(),
+            "value": _num(p.value),
+            "mean": _num(p.mean),
+            "lpl": _num(p.lpl),
+            "upl": _num(p.upl),
+            "segment": int(p.segment),
+            "special_cause": str(p.special_cause),
+            "point_type": str(p.point_type),
+            "target": _num(p.target),
+        }
+        for p in result.points.itertuples(index=False)
+    ]
+    return JsonResponse(
+        {
+            "measure": m.code,
+            "organisation": org.ods_code,
+            "improvement_direction": m.direction,
+            "variation": str(icons["variation"]),
+            "assurance": None
+            if pd.isna(icons["assurance"])
+            else str(icons["assurance"]),
+            "target": _num(icons["target"]),
+            "points": points,
+        }
+    )
+
+
+@api_view(("POST",))
+def load(request: HttpRequest) -> JsonResponse:
+    body = json_body(request)
+    if (
+        not isinstance(body, dict)
+        or "organisation" not in body
+        or "observations" not in body
+    ):
+        return error(
+            400,
+            "Send an object with 'organisation' (an ODS code) and 'observations' (a list).",
+        )
+    org = get_organisation_for_user(
+        request.user, str(body["organisation"]), P.IMPORT_DATA
+    )
+    batch = services.load_records(
+        by=request.user, organisation=org, records=body["observations"]
+    )
+    return JsonResponse(
+        batch_json(batch),
+        status=201 if batch.status == ImportBatch.Status.APPLIED else 400,
+    )
+
+
+def batch_json(b: ImportBatch) -> dict[str, Any]:
+    return {
+        "import": b.pk,
+        "status": b.status,
+        "rows": b.rows,
+        "added": b.added,
+        "updated": b.updated,
+        "error_count": b.error_count,
+        "errors": b.errors,
+        "created_at": b.created_at.isoformat() if b.created_at else None,
+        "organisation": b.organisation.ods_code,
+        "file_hash": b.file_hash,
+    }
+
+
+@api_view(("GET",))
+def import_detail(request: HttpRequest, pk: int) -> JsonResponse:
+    b = ImportBatch.objects.select_related("organisation").filter(pk=pk).first()
+    if b is None or b.organisation_id not in organisation_ids(
+        request.user, P.IMPORT_DATA
+    ):
+        raise Http404("No such import.")
+    return JsonResponse(batch_json(b))
+
+
+def schema(request: HttpRequest) -> JsonResponse:
+    """The OpenAPI document (public: it describes the API, it holds no data)."""
+    return JsonResponse(
+        openapi.document(request.build_absolute_uri("/api/v1")),
+        json_dumps_params={"indent": 2},
+    )
+
+
+@login_required
+def docs(request: HttpRequest) -> HttpResponse:
+    return render(
+        request,
+        "api/docs.html",
+        {"doc": openapi.document(request.build_absolute_uri("/api/v1"))},
+    )

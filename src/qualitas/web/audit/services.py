@@ -1,0 +1,72 @@
+"""Recording audit events. Every service that changes data calls ``record``."""
+
+from __future__ import annotations
+
+import datetime as dt
+import decimal
+from typing import Any
+
+from django.db import models
+from django.forms.models import model_to_dict
+
+from qualitas.web.audit.models import AuditEvent
+
+
+def snapshot(obj: models.Model, exclude: tuple[str, ...] = ()) -> dict[str, Any]:
+    """A model's field values as JSON-ready data, for the before/after of an event."""
+    data = model_to_dict(obj, exclude=["password", *exclude])
+    return {k: jsonable(v) for k, v in data.items()}
+
+
+def jsonable(value: Any) -> Any:
+    if isinstance(value, dt.datetime | dt.date):
+        return value.isoformat()
+    if isinstance(value, decimal.Decimal):
+        return float(value)
+    if isinstance(value, models.Model):
+        return value.pk
+    if isinstance(value, list | tuple):
+        return [jsonable(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): jsonable(v) for k, v in value.items()}
+    if isinstance(value, float) and value != value:  # NaN is not JSON
+        return None
+    return value
+
+
+def record(
+    *,
+    by: Any,
+    action: str,
+    obj: models.Model | None = None,
+    summary: str,
+    organisation: Any = None,
+    before: Any = None,
+    after: Any = None,
+    object_type: str | None = None,
+    object_id: str | int | None = None,
+    prepared: bool = False,
+) -> AuditEvent:
+    """Write one audit event. Call inside the same transaction as the change.
+
+    ``prepared``: ``before`` and ``after`` already hold only JSON types (large
+    payloads, such as the rows an import replaced, skip the conversion)."""
+    user = by if getattr(by, "is_authenticated", False) else None
+    if organisation is None and obj is not None:
+        organisation = getattr(obj, "organisation", None)
+        if organisation is None and obj.__class__.__name__ == "Organisation":
+            organisation = obj
+    return AuditEvent.objects.create(
+        by=user,
+        by_name=(user.get_username() if user else "system"),
+        action=action,
+        object_type=object_type or (obj._meta.label if obj is not None else ""),
+        object_id=str(
+            object_id if object_id is not None else (obj.pk if obj is not None else "")
+        ),
+        object_repr=(str(obj) if obj is not None else "")[:300],
+        organisation=organisation,
+        summary=summary[:500],
+        before=before if prepared else jsonable(before),
+        after=after if prepared else jsonable(after),
+    )

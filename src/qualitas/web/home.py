@@ -1,0 +1,83 @@
+"""The home page, the health check, the component gallery and error pages."""
+
+from __future__ import annotations
+
+import pandas as pd
+from django.contrib.auth.decorators import login_required
+from django.db import connection
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+
+from qualitas.web.accounts.access import organisation_ids
+from qualitas.web.accounts.permissions import ROLES, Permission
+from qualitas.web.measures import words
+from qualitas.web.organisations.models import Organisation
+
+
+@require_GET
+@never_cache
+def healthz(request: HttpRequest) -> HttpResponse:
+    """200 when the application can reach its database; for load balancers."""
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+    except Exception as e:
+        return JsonResponse({"status": "error", "database": str(e)[:200]}, status=503)
+    return JsonResponse({"status": "ok"})
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    ids = organisation_ids(request.user, Permission.VIEW_MEASURES)
+    orgs = list(Organisation.objects.filter(pk__in=ids).select_related("parent"))
+    # Systems first, then their members, so the page reads top-down.
+    orgs.sort(
+        key=lambda o: (
+            0 if o.is_system else 1,
+            o.parent.name if o.parent else o.name,
+            o.name,
+        )
+    )
+    memberships = [
+        (m.organisation, ROLES[m.role].name if m.role in ROLES else m.role)
+        for m in request.user.memberships.select_related("organisation")
+    ]
+    return render(
+        request, "home.html", {"organisations": orgs, "memberships": memberships}
+    )
+
+
+@login_required
+def components(request: HttpRequest) -> HttpResponse:
+    """Every reusable component on one page, to check their look in one place."""
+    from qualitas.web.board.report import sparklines
+
+    demo = pd.DataFrame(
+        {
+            "measure_id": [1] * 12,
+            "value": [5, 6, 5, 7, 6, 5, 6, 7, 6, 5, 6, 15],
+            "point_type": ["common_cause"] * 11 + ["concern"],
+        }
+    )
+    line, dot, kind = sparklines(demo)
+    return render(
+        request,
+        "components/gallery.html",
+        {
+            "variations": list(words.VARIATION.items()),
+            "assurances": [*words.ASSURANCE.items(), ("", words.NO_ASSURANCE)],
+            "spark": {"line": line[0], "dot": dot[0], "kind": kind[0]},
+        },
+    )
+
+
+def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    return render(request, "404.html", status=404)
+
+
+def forbidden(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    reason = str(exception) if exception and str(exception) else ""
+    return render(request, "403.html", {"reason": reason}, status=403)

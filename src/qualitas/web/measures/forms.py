@@ -1,0 +1,214 @@
+"""Forms for the register, the chart page and data entry. They only check input;
+services make the changes."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+from django import forms
+
+from qualitas.web.measures.models import Domain, Measure
+from qualitas.web.organisations.models import Unit
+
+
+def parse_month(text: str) -> dt.date:
+    """'2024-03' or '2024-03-15' -> 1 March 2024."""
+    text = (text or "").strip()
+    m = re.fullmatch(r"(\d{4})-(\d{1,2})(?:-(\d{1,2}))?", text)
+    if not m:
+        raise forms.ValidationError("Enter a month as YYYY-MM, for example 2024-03.")
+    year, month = int(m.group(1)), int(m.group(2))
+    if not 1 <= month <= 12 or not 1900 <= year <= 2200:
+        raise forms.ValidationError("Enter a real month, for example 2024-03.")
+    return dt.date(year, month, 1)
+
+
+class MonthField(forms.CharField):
+    widget = forms.TextInput(
+        attrs={"type": "month", "class": "width-10", "placeholder": "YYYY-MM"}
+    )
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        return parse_month(value) if value else None
+
+
+class RegisterFilterForm(forms.Form):
+    q = forms.CharField(
+        label="Search", required=False, widget=forms.TextInput(attrs={"type": "search"})
+    )
+    domain = forms.ChoiceField(
+        label="Quality domain",
+        required=False,
+        choices=[("", "All domains"), *Domain.choices],
+    )
+    measure_type = forms.ChoiceField(
+        label="Type", required=False, choices=[("", "All types"), *Measure.Type.choices]
+    )
+    committee = forms.ChoiceField(
+        label="Committee", required=False, choices=[("", "All committees")]
+    )
+
+    def __init__(self, *args, committees: list[str] = (), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["committee"].choices = [
+            ("", "All committees"),
+            *[(c, c) for c in committees],
+        ]
+
+
+class AnnotationForm(forms.Form):
+    period = MonthField(
+        label="Month",
+        help_text="The month the note is about. Click a point on the chart to choose it.",
+    )
+    text = forms.CharField(
+        label="What happened", max_length=500, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["period"].widget.attrs["data-chart-period-input"] = ""
+
+
+class RebaseForm(forms.Form):
+    period = MonthField(label="First month of the new baseline")
+    reason = forms.CharField(
+        label="Why has the process changed?",
+        help_text="Making Data Count: recalculate the limits only when you understand the cause of a sustained change. Say what changed and when.",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        min_length=10,
+    )
+
+
+class RemoveRebaseForm(forms.Form):
+    reason = forms.CharField(
+        label="Why remove this baseline?",
+        widget=forms.Textarea(attrs={"rows": 2}),
+        min_length=10,
+    )
+
+
+class EntryForm(forms.Form):
+    period = MonthField(label="Month")
+    unit = forms.ModelChoiceField(
+        queryset=Unit.objects.none(), required=False, empty_label="Whole organisation"
+    )
+    value = forms.FloatField(required=False, label="Value")
+    numerator = forms.FloatField(required=False, min_value=0)
+    denominator = forms.FloatField(required=False)
+
+    def __init__(self, *args, measure: Measure, units, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.measure = measure
+        self.fields["unit"].queryset = units
+        if not units.exists():
+            del self.fields["unit"]
+        if measure.has_denominator:
+            del self.fields["value"]
+            self.fields["numerator"].required = True
+            self.fields["denominator"].required = True
+            self.fields["numerator"].label = (
+                f"Numerator: {measure.numerator}" if measure.numerator else "Numerator"
+            )
+            self.fields["denominator"].label = (
+                f"Denominator: {measure.denominator}"
+                if measure.denominator
+                else "Denominator"
+            )
+        else:
+            del self.fields["numerator"]
+            del self.fields["denominator"]
+            self.fields["value"].required = True
+            self.fields["value"].label = f"Value ({measure.unit})"
+
+    def clean_denominator(self):
+        d = self.cleaned_data.get("denominator")
+        if d is not None and d <= 0:
+            raise forms.ValidationError("The denominator must be more than 0.")
+        return d
+
+
+class MeasureForm(forms.ModelForm):
+    breakdowns_text = forms.CharField(
+        label="Breakdowns",
+        required=False,
+        help_text="Groups the data can be split by, one per line, e.g. deprivation quintile, ethnicity, site.",
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+    class Meta:
+        model = Measure
+        fields = [
+            "code",
+            "name",
+            "description",
+            "operational_definition",
+            "numerator",
+            "denominator",
+            "domain",
+            "measure_type",
+            "unit",
+            "multiplier",
+            "decimals",
+            "chart_type",
+            "direction",
+            "frequency",
+            "aggregation",
+            "owner",
+            "committee",
+            "data_source",
+            "collection_burden",
+        ]
+        widgets = {
+            "description": forms.Textarea(attrs={"rows": 3}),
+            "operational_definition": forms.Textarea(attrs={"rows": 4}),
+            "data_source": forms.Textarea(attrs={"rows": 2}),
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.fields["breakdowns_text"].initial = "\n".join(
+                self.instance.breakdowns or []
+            )
+
+    def clean_breakdowns_text(self):
+        lines = [
+            x.strip() for x in self.cleaned_data.get("breakdowns_text", "").splitlines()
+        ]
+        return list(dict.fromkeys(x for x in lines if x))
+
+
+class TargetForm(forms.Form):
+    starts = MonthField(label="From month")
+    value = forms.FloatField(label="Target")
+    note = forms.CharField(
+        label="Note",
+        required=False,
+        max_length=200,
+        help_text="For example: operational standard, or interim trajectory.",
+    )
+
+
+class UploadForm(forms.Form):
+    organisation = forms.ChoiceField(
+        label="The data are for",
+        help_text="The organisation, or the system whose members the file covers.",
+    )
+    file = forms.FileField(
+        label="CSV or Excel file",
+        help_text="Columns: measure, organisation, period, value (or numerator and denominator); optional unit, breakdown, stratum.",
+        widget=forms.ClearableFileInput(
+            attrs={
+                "accept": ".csv,.xlsx,text/csv,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+            }
+        ),
+    )
+
+    def __init__(self, *args, organisations, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["organisation"].choices = [
+            (o.ods_code, f"{o.name} ({o.ods_code})") for o in organisations
+        ]

@@ -1,0 +1,211 @@
+"""Reading observations as the long tables the SPC engine takes, and running it.
+
+Everything here works on many measures at once: one query, one pandas group-by to
+combine a system's members, one call of :func:`qualitas.spc.xmr` for all series.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from qualitas.errors import QualitasWarning
+from qualitas.spc import XmrResult, xmr
+from qualitas.web.accounts.access import descendants, hierarchy
+from qualitas.web.measures.models import Measure, Observation, Rebase, Target
+from qualitas.web.organisations.models import Organisation
+
+COLUMNS = [
+    "measure_id",
+    "organisation_id",
+    "period",
+    "value",
+    "numerator",
+    "denominator",
+]
+
+
+def _frame(rows: Iterable[tuple], columns: list[str]) -> pd.DataFrame:
+    frame = pd.DataFrame.from_records(list(rows), columns=columns)
+    if frame.empty:
+        frame = pd.DataFrame({c: pd.Series(dtype=float) for c in columns})
+    frame["period"] = pd.to_datetime(frame["period"])
+    return frame
+
+
+def organisation_series(
+    measures: list[Measure], organisation: Organisation, *, unit_id: int | None = None
+) -> pd.DataFrame:
+    """measure_id, period, value for each measure at the organisation.
+
+    A system with no figures of its own for a measure gets its members' figures
+    combined as the measure says (sum of numerators over sum of denominators, sum,
+    or mean)."""
+    ids = [m.pk for m in measures]
+    qs = Observation.objects.filter(measure_id__in=ids, breakdown="")
+    qs = qs.filter(unit_id=unit_id) if unit_id else qs.filter(unit__isnull=True)
+    own = _frame(qs.filter(organisation=organisation).values_list(*COLUMNS), COLUMNS)
+    frames = [own[["measure_id", "period", "value"]]]
+    if organisation.is_system and unit_id is None:
+        missing = sorted(set(ids) - set(own["measure_id"].astype(int).unique()))
+        if missing:
+            _, children = hierarchy()
+            members = descendants(organisation.pk, children)
+            rows = (
+                Observation.objects.totals()
+                .filter(measure_id__in=missing, organisation_id__in=members)
+                .values_list(*COLUMNS)
+            )
+            frames.append(combine(_frame(rows, COLUMNS), {m.pk: m for m in measures}))
+    out = pd.concat(frames, ignore_index=True)
+    out["measure_id"] = out["measure_id"].astype(np.int64)
+    return out
+
+
+def combine(frame: pd.DataFrame, measures: dict[int, Measure]) -> pd.DataFrame:
+    """Members' figures per measure and period, combined into one system figure."""
+    if frame.empty:
+        return pd.DataFrame(
+            {
+                "measure_id": pd.Series(dtype=np.int64),
+                "period": pd.Series(dtype="datetime64[ns]"),
+                "value": pd.Series(dtype=float),
+            }
+        )
+    agg = (
+        frame.groupby(["measure_id", "period"], sort=True)
+        .agg(
+            value_sum=("value", "sum"),
+            value_mean=("value", "mean"),
+            numerator=("numerator", "sum"),
+            denominator=("denominator", "sum"),
+        )
+        .reset_index()
+    )
+    how = agg["measure_id"].map({k: m.aggregation for k, m in measures.items()})
+    mult = (
+        agg["measure_id"]
+        .map({k: m.multiplier for k, m in measures.items()})
+        .astype(float)
+    )
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = agg["numerator"] / agg["denominator"] * mult
+    agg["value"] = np.select(
+        [how == "ratio", how == "sum"], [ratio, agg["value_sum"]], agg["value_mean"]
+    )
+    agg = agg[np.isfinite(agg["value"])]
+    return agg[["measure_id", "period", "value"]]
+
+
+def breakdown_series(
+    measure: Measure, organisation: Organisation, breakdown: str
+) -> pd.DataFrame:
+    """stratum, period, value for one breakdown of a measure at an organisation (a
+    system without its own figures gets its members' combined)."""
+    cols = ["stratum", *COLUMNS]
+    qs = Observation.objects.filter(
+        measure=measure, breakdown=breakdown, unit__isnull=True
+    )
+    own = _frame(qs.filter(organisation=organisation).values_list(*cols), cols)
+    if own.empty and organisation.is_system:
+        _, children = hierarchy()
+        rows = _frame(
+            qs.filter(
+                organisation_id__in=descendants(organisation.pk, children)
+            ).values_list(*cols),
+            cols,
+        )
+        if rows.empty:
+            return own[["stratum", "period", "value"]]
+        # Treat each stratum as a series of its own while combining members.
+        codes, strata = pd.factorize(rows["stratum"])
+        rows["measure_id"] = codes
+        combined = combine(rows, dict.fromkeys(range(len(strata)), measure))
+        combined["stratum"] = strata[combined["measure_id"].to_numpy()]
+        return combined[["stratum", "period", "value"]]
+    return own[["stratum", "period", "value"]]
+
+
+def target_steps(measures: list[Measure], organisation: Organisation) -> pd.DataFrame:
+    """measure_id, starts, value, note: the targets that apply at the organisation
+    (its own steps where it has any, otherwise the general ones)."""
+    rows = Target.objects.filter(measure__in=measures).filter(
+        organisation__isnull=True
+    ) | Target.objects.filter(measure__in=measures, organisation=organisation)
+    frame = pd.DataFrame.from_records(
+        list(
+            rows.values_list("measure_id", "organisation_id", "starts", "value", "note")
+        ),
+        columns=["measure_id", "organisation_id", "starts", "value", "note"],
+    )
+    if frame.empty:
+        return frame
+    own = frame["organisation_id"].notna()
+    has_own = frame.loc[own, "measure_id"].unique()
+    keep = own | ~frame["measure_id"].isin(has_own)
+    frame = frame[keep].sort_values(["measure_id", "starts"])
+    frame["starts"] = pd.to_datetime(frame["starts"])
+    return frame.reset_index(drop=True)
+
+
+def target_at(steps: pd.DataFrame, latest: pd.Series) -> dict[int, float]:
+    """The target in force at each measure's latest period (``latest``: measure_id ->
+    period)."""
+    if steps.empty or latest.empty:
+        return {}
+    s = steps.merge(latest.rename("latest").reset_index(), on="measure_id")
+    s = s[s["starts"] <= s["latest"]]
+    last = s.groupby("measure_id").tail(1)
+    return dict(
+        zip(last["measure_id"].astype(int), last["value"].astype(float), strict=True)
+    )
+
+
+def rebase_periods(
+    measures: list[Measure], organisation: Organisation
+) -> dict[int, list[pd.Timestamp]]:
+    out: dict[int, list[pd.Timestamp]] = {}
+    for mid, period in Rebase.objects.filter(
+        measure__in=measures, organisation=organisation
+    ).values_list("measure_id", "period"):
+        out.setdefault(mid, []).append(pd.Timestamp(period))
+    return out
+
+
+@dataclass
+class Spc:
+    result: XmrResult | None
+    steps: pd.DataFrame
+    targets: dict[Any, float]
+
+
+def run_xmr(
+    frame: pd.DataFrame, *, by: str, direction: Any, target: Any, rebase: Any
+) -> XmrResult | None:
+    """The engine on a long frame, quietly: short baselines are shown on each row
+    (``short_segment``) rather than as warnings."""
+    frame = frame.dropna(subset=["value"])
+    if frame.empty:
+        return None
+    # The engine refuses settings for series it was not given; keep only those present.
+    present = set(frame[by].unique().tolist())
+    direction, target, rebase = (
+        {k: v for k, v in x.items() if k in present} if isinstance(x, dict) else x
+        for x in (direction, target, rebase)
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", QualitasWarning)
+        return xmr(
+            frame,
+            value="value",
+            period="period",
+            by=by,
+            direction=direction,
+            target=target or None,
+            rebase=rebase or None,
+        )

@@ -1,0 +1,552 @@
+"""The measures register and the measure page (SPC chart, notes, rebasing, equity view).
+
+Views are thin: scoped getters fetch what the user may see (404 otherwise), forms
+check input, services change things.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from qualitas.web.accounts.access import (
+    descendants,
+    get_measure_for_user,
+    get_organisation_for_user,
+    has_permission,
+    hierarchy,
+    organisation_ids,
+    require,
+)
+from qualitas.web.accounts.permissions import Permission
+from qualitas.web.board.report import sparklines
+from qualitas.web.measures import chart, series, services, words
+from qualitas.web.measures.forms import (
+    AnnotationForm,
+    EntryForm,
+    MeasureForm,
+    RebaseForm,
+    RegisterFilterForm,
+    RemoveRebaseForm,
+    TargetForm,
+)
+from qualitas.web.measures.models import (
+    Annotation,
+    Domain,
+    Measure,
+    Observation,
+    Rebase,
+    Target,
+)
+from qualitas.web.organisations.models import Organisation, Unit
+
+P = Permission
+DOMAIN_ORDER = {d: i for i, d in enumerate(Domain.values)}
+
+
+def _is_htmx(request: HttpRequest) -> bool:
+    return request.headers.get("HX-Request") == "true"
+
+
+def _form_errors(form: Any, error: ValidationError) -> None:
+    if hasattr(error, "error_dict"):
+        for field, errs in error.error_dict.items():
+            for e in errs:
+                form.add_error(field if field in form.fields else None, e)
+    else:
+        for e in error.messages:
+            form.add_error(None, e)
+
+
+# --- the register -------------------------------------------------------------------
+
+
+@login_required
+def register(request: HttpRequest) -> HttpResponse:
+    visible = Measure.objects.visible_to(request.user).select_related("organisation")
+    committees = sorted({c for c in visible.values_list("committee", flat=True) if c})
+    form = RegisterFilterForm(request.GET or None, committees=committees)
+    measures = visible
+    if form.is_valid():
+        d = form.cleaned_data
+        measures = measures.search(d["q"])
+        if d["domain"]:
+            measures = measures.filter(domain=d["domain"])
+        if d["measure_type"]:
+            measures = measures.filter(measure_type=d["measure_type"])
+        if d["committee"]:
+            measures = measures.filter(committee=d["committee"])
+    context = {
+        "form": form,
+        "measures": sorted(
+            measures, key=lambda m: (DOMAIN_ORDER.get(m.domain, 9), m.name)
+        ),
+        "total": visible.count(),
+        "can_manage": bool(organisation_ids(request.user, P.MANAGE_MEASURES)),
+    }
+    template = (
+        "measures/_register_results.html"
+        if _is_htmx(request)
+        else "measures/register.html"
+    )
+    return render(request, template, context)
+
+
+@login_required
+def detail(request: HttpRequest, code: str) -> HttpResponse:
+    measure = get_measure_for_user(request.user, code)
+    viewable = organisation_ids(request.user, P.VIEW_MEASURES)
+    with_data = set(
+        Observation.objects.filter(measure=measure, organisation_id__in=viewable)
+        .values_list("organisation_id", flat=True)
+        .distinct()
+    )
+    _, children = hierarchy()
+    systems = {o for o in viewable if set(descendants(o, children)) & with_data}
+    orgs = Organisation.objects.filter(pk__in=with_data | systems).order_by(
+        "kind", "name"
+    )
+    breakdowns = list(measure.breakdowns or [])
+    return render(
+        request,
+        "measures/detail.html",
+        {
+            "measure": measure,
+            "organisations": orgs,
+            "breakdowns": breakdowns,
+            "targets": measure.targets.select_related("organisation"),
+            "can_manage": has_permission(request.user, P.MANAGE_MEASURES, measure),
+            "target_form": TargetForm(),
+        },
+    )
+
+
+@login_required
+def create(request: HttpRequest) -> HttpResponse:
+    owners = Organisation.objects.filter(
+        pk__in=organisation_ids(request.user, P.MANAGE_MEASURES)
+    )
+    if not owners.exists():
+        raise PermissionDenied("You do not have permission to define measures.")
+    form = MeasureForm(request.POST or None)
+    owner_code = request.POST.get("owner_organisation", "")
+    if request.method == "POST" and form.is_valid():
+        org = owners.filter(ods_code=owner_code).first()
+        if org is None:
+            form.add_error(None, "Choose the organisation that owns the measure.")
+        else:
+            fields = {
+                k: v for k, v in form.cleaned_data.items() if k != "breakdowns_text"
+            }
+            fields["breakdowns"] = form.cleaned_data["breakdowns_text"]
+            try:
+                measure = services.create_measure(
+                    by=request.user, organisation=org, **fields
+                )
+            except ValidationError as e:
+                _form_errors(form, e)
+            else:
+                messages.success(
+                    request, f"'{measure.name}' has been added to the register."
+                )
+                return redirect("measures:detail", measure.code)
+    return render(
+        request,
+        "measures/edit.html",
+        {"form": form, "owners": owners, "owner_code": owner_code, "creating": True},
+    )
+
+
+@login_required
+def edit(request: HttpRequest, code: str) -> HttpResponse:
+    measure = get_measure_for_user(request.user, code, P.MANAGE_MEASURES)
+    form = MeasureForm(request.POST or None, instance=measure)
+    if request.method == "POST" and form.is_valid():
+        fields = {k: v for k, v in form.cleaned_data.items() if k != "breakdowns_text"}
+        fields["breakdowns"] = form.cleaned_data["breakdowns_text"]
+        measure.refresh_from_db()
+        try:
+            services.update_measure(by=request.user, measure=measure, **fields)
+        except ValidationError as e:
+            _form_errors(form, e)
+        else:
+            messages.success(request, "The definition has been saved.")
+            return redirect("measures:detail", measure.code)
+    return render(
+        request,
+        "measures/edit.html",
+        {"form": form, "measure": measure, "creating": False},
+    )
+
+
+@login_required
+@require_POST
+def add_target(request: HttpRequest, code: str) -> HttpResponse:
+    measure = get_measure_for_user(request.user, code, P.MANAGE_MEASURES)
+    form = TargetForm(request.POST)
+    if form.is_valid():
+        services.set_target(by=request.user, measure=measure, **form.cleaned_data)
+        messages.success(request, "The target has been saved.")
+    else:
+        messages.error(
+            request,
+            "The target was not saved: "
+            + "; ".join(e for errs in form.errors.values() for e in errs),
+        )
+    return redirect("measures:detail", measure.code)
+
+
+@login_required
+@require_POST
+def remove_target(request: HttpRequest, code: str, pk: int) -> HttpResponse:
+    measure = get_measure_for_user(request.user, code, P.MANAGE_MEASURES)
+    target = get_object_or_404(Target, pk=pk, measure=measure)
+    services.remove_target(by=request.user, target=target)
+    messages.success(request, "The target has been removed.")
+    return redirect("measures:detail", measure.code)
+
+
+# --- the measure page ---------------------------------------------------------------
+
+
+def _chart_context(
+    request: HttpRequest, measure: Measure, org: Organisation, unit: Unit | None
+) -> dict[str, Any]:
+    frame = series.organisation_series(
+        [measure], org, unit_id=unit.pk if unit else None
+    )
+    steps = series.target_steps([measure], org)
+    notes = list(
+        Annotation.objects.filter(measure=measure, organisation=org).select_related(
+            "by"
+        )
+    )
+    rebases = list(
+        Rebase.objects.filter(measure=measure, organisation=org).select_related("by")
+    )
+    context: dict[str, Any] = {
+        "measure": measure,
+        "organisation": org,
+        "unit": unit,
+        "annotations": notes,
+        "rebases": rebases,
+        "has_data": not frame.empty,
+    }
+    if frame.empty:
+        return context
+    latest = frame.groupby("measure_id")["period"].max()
+    targets = series.target_at(steps, latest)
+    result = series.run_xmr(
+        frame,
+        by="measure_id",
+        direction={measure.pk: measure.direction},
+        target=targets,
+        rebase={measure.pk: [pd.Timestamp(r.period) for r in rebases]}
+        if not unit
+        else None,
+    )
+    assert result is not None
+    icons = result.icons.iloc[0]
+    points = result.points
+    spec = chart.measure_chart(
+        result,
+        measure.pk,
+        measure,
+        steps=steps[steps["measure_id"] == measure.pk] if not steps.empty else None,
+        notes=[(pd.Timestamp(n.period), n.text) for n in notes],
+    )
+    assurance = None if pd.isna(icons["assurance"]) else str(icons["assurance"])
+    variation = str(icons["variation"])
+    table = [
+        {
+            "period": words.period(p.period, measure.frequency),
+            "value": words.number(p.value, measure.decimals),
+            "mean": words.number(p.mean, measure.decimals),
+            "lpl": words.number(p.lpl, measure.decimals),
+            "upl": words.number(p.upl, measure.decimals),
+            "rule": words.SPECIAL_CAUSE[str(p.special_cause)],
+            "point_type": str(p.point_type),
+        }
+        for p in points.itertuples(index=False)
+    ]
+    context.update(
+        {
+            "spec": spec,
+            "latest_value": words.number(float(icons["value"]), measure.decimals),
+            "latest_period": words.period(icons["period"], measure.frequency),
+            "mean": words.number(float(icons["mean"]), measure.decimals),
+            "lpl": words.number(float(icons["lpl"]), measure.decimals),
+            "upl": words.number(float(icons["upl"]), measure.decimals),
+            "target": words.number(targets.get(measure.pk), measure.decimals)
+            if measure.pk in targets
+            else None,
+            "variation": variation,
+            "variation_meaning": words.VARIATION_MEANING[variation],
+            "assurance": assurance,
+            "assurance_meaning": words.ASSURANCE_MEANING[assurance or ""],
+            "short_baseline": bool(points["short_segment"].iloc[-1]),
+            "n_points": len(points),
+            "table": table,
+            "trajectory": steps[steps["measure_id"] == measure.pk].to_dict("records")
+            if not steps.empty
+            else [],
+        }
+    )
+    return context
+
+
+def _scoped(
+    request: HttpRequest, code: str, ods: str, permission: Permission = P.VIEW_MEASURES
+) -> tuple[Measure, Organisation]:
+    """The measure and organisation of a chart: both must be visible (404), and the
+    user must hold ``permission`` at the organisation (403)."""
+    measure = get_measure_for_user(request.user, code)
+    org = get_organisation_for_user(request.user, ods)
+    require(request.user, permission, org)
+    return measure, org
+
+
+def _unit(request: HttpRequest, org: Organisation) -> Unit | None:
+    raw = request.GET.get("unit") or request.POST.get("unit_scope")
+    if not raw:
+        return None
+    try:
+        return Unit.objects.get(pk=int(raw), organisation=org)
+    except (ValueError, Unit.DoesNotExist):
+        raise Http404("No such unit") from None
+
+
+@login_required
+def chart_page(request: HttpRequest, code: str, ods: str) -> HttpResponse:
+    measure, org = _scoped(request, code, ods)
+    unit = _unit(request, org)
+    context = _chart_context(request, measure, org, unit)
+    context.update(_page_extras(request, measure, org))
+    return render(request, "measures/chart.html", context)
+
+
+def _page_extras(
+    request: HttpRequest, measure: Measure, org: Organisation
+) -> dict[str, Any]:
+    user = request.user
+    units = Unit.objects.filter(
+        organisation=org, observations__measure=measure
+    ).distinct()
+    return {
+        "units": units,
+        "can_annotate": has_permission(user, P.ANNOTATE_CHART, org),
+        "can_rebase": has_permission(user, P.REBASE_CHART, org),
+        "can_enter": has_permission(user, P.ENTER_DATA, org),
+        "annotation_form": AnnotationForm(),
+        "rebase_form": RebaseForm(),
+        "breakdowns": list(measure.breakdowns or []),
+    }
+
+
+@login_required
+@require_POST
+def annotate(request: HttpRequest, code: str, ods: str) -> HttpResponse:
+    measure, org = _scoped(request, code, ods, P.ANNOTATE_CHART)
+    form = AnnotationForm(request.POST)
+    if form.is_valid():
+        try:
+            services.add_annotation(
+                by=request.user, measure=measure, organisation=org, **form.cleaned_data
+            )
+        except ValidationError as e:
+            _form_errors(form, e)
+    if form.errors:
+        if _is_htmx(request):
+            context = _chart_context(request, measure, org, None)
+            context.update(_page_extras(request, measure, org))
+            context["annotation_form"] = form
+            return render(request, "measures/_chart_area.html", context, status=422)
+        messages.error(
+            request,
+            "The note was not saved: "
+            + "; ".join(e for errs in form.errors.values() for e in errs),
+        )
+        return redirect("measures:chart", measure.code, org.ods_code)
+    if _is_htmx(request):
+        context = _chart_context(request, measure, org, None)
+        context.update(_page_extras(request, measure, org))
+        context["just_added"] = True
+        return render(request, "measures/_chart_area.html", context)
+    messages.success(request, "Your note has been added to the chart.")
+    return redirect(
+        reverse("measures:chart", args=[measure.code, org.ods_code]) + "#notes"
+    )
+
+
+@login_required
+@require_POST
+def delete_annotation(
+    request: HttpRequest, code: str, ods: str, pk: int
+) -> HttpResponse:
+    measure, org = _scoped(request, code, ods, P.ANNOTATE_CHART)
+    note = get_object_or_404(Annotation, pk=pk, measure=measure, organisation=org)
+    try:
+        services.delete_annotation(by=request.user, annotation=note)
+    except ValidationError as e:
+        raise PermissionDenied(e.messages[0]) from None
+    messages.success(request, "The note has been removed.")
+    return redirect(
+        reverse("measures:chart", args=[measure.code, org.ods_code]) + "#notes"
+    )
+
+
+@login_required
+def rebase(request: HttpRequest, code: str, ods: str) -> HttpResponse:
+    measure, org = _scoped(request, code, ods, P.REBASE_CHART)
+    form = RebaseForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.rebase(
+                by=request.user, measure=measure, organisation=org, **form.cleaned_data
+            )
+        except ValidationError as e:
+            _form_errors(form, e)
+        else:
+            messages.success(
+                request,
+                f"The chart now starts a new baseline in {form.cleaned_data['period']:%B %Y}.",
+            )
+            return redirect("measures:chart", measure.code, org.ods_code)
+    return render(
+        request,
+        "measures/rebase.html",
+        {
+            "form": form,
+            "measure": measure,
+            "organisation": org,
+            "rebases": Rebase.objects.filter(measure=measure, organisation=org),
+        },
+    )
+
+
+@login_required
+@require_POST
+def remove_rebase(request: HttpRequest, code: str, ods: str, pk: int) -> HttpResponse:
+    measure, org = _scoped(request, code, ods, P.REBASE_CHART)
+    change = get_object_or_404(Rebase, pk=pk, measure=measure, organisation=org)
+    form = RemoveRebaseForm(request.POST)
+    if not form.is_valid():
+        messages.error(
+            request, "Say why the baseline should be removed (at least 10 characters)."
+        )
+        return redirect("measures:rebase", measure.code, org.ods_code)
+    services.remove_rebase(
+        by=request.user, change=change, reason=form.cleaned_data["reason"]
+    )
+    messages.success(
+        request, f"The baseline from {change.period:%B %Y} has been removed."
+    )
+    return redirect("measures:chart", measure.code, org.ods_code)
+
+
+@login_required
+def entry(request: HttpRequest, code: str, ods: str) -> HttpResponse:
+    """A team's form for this month's value."""
+    measure, org = _scoped(request, code, ods, P.ENTER_DATA)
+    units = Unit.objects.filter(organisation=org)
+    form = EntryForm(request.POST or None, measure=measure, units=units)
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        try:
+            obs, replaced = services.enter_value(
+                by=request.user,
+                measure=measure,
+                organisation=org,
+                period=d["period"],
+                unit=d.get("unit"),
+                value=d.get("value"),
+                numerator=d.get("numerator"),
+                denominator=d.get("denominator"),
+            )
+        except ValidationError as e:
+            _form_errors(form, e)
+        else:
+            verb = (
+                "updated (it replaces the value entered before)"
+                if replaced
+                else "saved"
+            )
+            messages.success(
+                request,
+                f"{measure.name} for {obs.period:%B %Y}: {words.number(obs.value, measure.decimals)} {measure.unit} {verb}.",
+            )
+            url = reverse("measures:chart", args=[measure.code, org.ods_code])
+            return redirect(url + (f"?unit={obs.unit_id}" if obs.unit_id else ""))
+    recent = (
+        Observation.objects.filter(measure=measure, organisation=org, breakdown="")
+        .select_related("unit")
+        .order_by("-period")[:6]
+    )
+    return render(
+        request,
+        "measures/entry.html",
+        {"form": form, "measure": measure, "organisation": org, "recent": recent},
+    )
+
+
+@login_required
+def breakdown(request: HttpRequest, code: str, ods: str, name: str) -> HttpResponse:
+    """The equity view: the measure split by one breakdown, an SPC chart per group."""
+    measure, org = _scoped(request, code, ods)
+    canonical = {b.lower(): b for b in measure.breakdowns or []}.get(name.lower())
+    if canonical is None:
+        raise Http404("No such breakdown")
+    frame = series.breakdown_series(measure, org, canonical)
+    groups = []
+    if not frame.empty:
+        result = series.run_xmr(
+            frame, by="stratum", direction=measure.direction, target=None, rebase=None
+        )
+        assert result is not None
+        lines, dots, kinds = sparklines(
+            result.points.rename(columns={"stratum": "measure_id"})
+        )
+        icons = result.icons
+        specs = chart.group_charts(result, measure)
+        for i, row in enumerate(icons.itertuples(index=False)):
+            spec = specs[row.stratum]
+            groups.append(
+                {
+                    "stratum": row.stratum,
+                    "value": words.number(row.value, measure.decimals),
+                    "period": words.period(row.period, measure.frequency),
+                    "mean": words.number(row.mean, measure.decimals),
+                    "lpl": words.number(row.lpl, measure.decimals),
+                    "upl": words.number(row.upl, measure.decimals),
+                    "variation": str(row.variation),
+                    "spark": (lines[i], dots[i], kinds[i]),
+                    "spec": spec,
+                    "id": f"spec-g{i}",
+                    "mean_raw": float(row.mean),
+                }
+            )
+        means = np.array([g["mean_raw"] for g in groups])
+        if len(means) > 1:
+            best = means.max() if measure.direction == "increase" else means.min()
+            for g in groups:
+                g["gap"] = words.number(abs(g["mean_raw"] - best), measure.decimals)
+    return render(
+        request,
+        "measures/breakdown.html",
+        {
+            "measure": measure,
+            "organisation": org,
+            "breakdown": canonical,
+            "groups": groups,
+            "breakdowns": list(measure.breakdowns or []),
+        },
+    )

@@ -1,0 +1,186 @@
+"""Django settings, read from the environment only (see `.env.example`).
+
+``QUALITAS_ENV`` says what kind of run this is: ``production`` (the default: a secret
+key and allowed hosts must be given), ``development``, ``test`` or ``demo`` (a fixed,
+insecure key and demo accounts allowed). Everything else has a safe default and an
+environment variable to change it.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+
+WEB_DIR = Path(__file__).resolve().parent
+
+ENVIRONMENTS = ("production", "development", "test", "demo")
+QUALITAS_ENV = os.environ.get("QUALITAS_ENV", "production").strip().lower()
+if QUALITAS_ENV not in ENVIRONMENTS:
+    raise ImproperlyConfigured(
+        f"QUALITAS_ENV must be one of {', '.join(ENVIRONMENTS)}, not {QUALITAS_ENV!r}"
+    )
+DEMO_MODE = QUALITAS_ENV == "demo"
+LOCAL_RUN = QUALITAS_ENV in ("development", "test", "demo")
+
+
+def _flag(name: str, default: bool) -> bool:
+    raw = os.environ.get(name)
+    if raw is None or raw == "":
+        return default
+    if raw.lower() in ("1", "true", "yes", "on"):
+        return True
+    if raw.lower() in ("0", "false", "no", "off"):
+        return False
+    raise ImproperlyConfigured(f"{name} must be true or false, not {raw!r}")
+
+
+def _list(name: str, default: str) -> list[str]:
+    return [x.strip() for x in os.environ.get(name, default).split(",") if x.strip()]
+
+
+SECRET_KEY = os.environ.get("SECRET_KEY", "")
+if not SECRET_KEY:
+    if not LOCAL_RUN:
+        raise ImproperlyConfigured(
+            "SECRET_KEY is not set. Set it to a long random string, e.g. the output of "
+            "`python -c 'import secrets; print(secrets.token_urlsafe(50))'`, "
+            "or set QUALITAS_ENV=demo to try qualitas locally."
+        )
+    SECRET_KEY = f"insecure-{QUALITAS_ENV}-key-never-use-in-production"
+
+DEBUG = _flag("QUALITAS_DEBUG", QUALITAS_ENV == "development")
+ALLOWED_HOSTS = _list("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver")
+CSRF_TRUSTED_ORIGINS = _list("CSRF_TRUSTED_ORIGINS", "")
+
+INSTALLED_APPS = [
+    "qualitas.web.accounts.admin_apps.QualitasAdminConfig",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    "qualitas.web.accounts",
+    "qualitas.web.organisations",
+    "qualitas.web.audit",
+    "qualitas.web.measures",
+    "qualitas.web.board",
+    "qualitas.web.projects",
+    "qualitas.web.api",
+    "qualitas.web.demo",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "qualitas.web.urls"
+WSGI_APPLICATION = "qualitas.web.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [WEB_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "qualitas.web.accounts.context.navigation",
+            ],
+        },
+    },
+]
+
+# SQLite in the working directory unless DATABASE_URL says otherwise
+# (e.g. postgres://user@host:5432/qualitas).
+DATABASES = {
+    "default": dj_database_url.parse(
+        os.environ.get("DATABASE_URL")
+        or f"sqlite:///{Path.cwd() / 'qualitas.sqlite3'}",
+        conn_max_age=int(os.environ.get("DATABASE_CONN_MAX_AGE", "60")),
+    )
+}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # WAL lets the report read while an import writes.
+    DATABASES["default"].setdefault("OPTIONS", {})["init_command"] = (
+        "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
+    )
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTH_USER_MODEL = "accounts.User"
+AUTHENTICATION_BACKENDS = ["qualitas.web.accounts.backends.QualitasBackend"]
+LOGIN_URL = "accounts:login"
+LOGIN_REDIRECT_URL = "home"
+LOGOUT_REDIRECT_URL = "accounts:login"
+AUTH_PASSWORD_VALIDATORS = [
+    {
+        "NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"
+    },
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 12},
+    },
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+if QUALITAS_ENV == "test":
+    # Hashing strength is not what the tests check; a fast hasher keeps them quick.
+    PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+LANGUAGE_CODE = "en-gb"
+TIME_ZONE = "Europe/London"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATICFILES_DIRS = [WEB_DIR / "static"]
+# Local runs serve static files straight from the package; production serves the
+# output of `collectstatic` (STATIC_ROOT), which must then be set.
+WHITENOISE_USE_FINDERS = LOCAL_RUN or _flag("QUALITAS_STATIC_FROM_FINDERS", False)
+STATIC_ROOT = os.environ.get("STATIC_ROOT") or (
+    None if WHITENOISE_USE_FINDERS else str(Path.cwd() / "staticfiles")
+)
+WHITENOISE_AUTOREFRESH = DEBUG
+
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_SAMESITE = "Lax"
+SESSION_COOKIE_SECURE = _flag("SECURE_COOKIES", not LOCAL_RUN)
+CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+SECURE_SSL_REDIRECT = _flag("SECURE_SSL_REDIRECT", False)
+if _flag("BEHIND_HTTPS_PROXY", False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+# Uploads: files above this size are refused before they are read.
+QUALITAS_MAX_UPLOAD_BYTES = int(
+    float(os.environ.get("QUALITAS_MAX_UPLOAD_MB", "20")) * 1024 * 1024
+)
+FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+DATA_UPLOAD_MAX_MEMORY_SIZE = 30 * 1024 * 1024  # JSON API bodies
+
+# The folder with the public data the demo loads (the repository's data/).
+QUALITAS_DATA_DIR = Path(
+    os.environ.get("QUALITAS_DATA_DIR", WEB_DIR.parents[2] / "data")
+)
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
+}

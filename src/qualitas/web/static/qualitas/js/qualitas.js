@@ -1,0 +1,51 @@
+/* qualitas: draw SPC charts with vega-embed, and small progressive enhancements.
+   Every page works without JavaScript; this only adds the interactive chart and
+   row links. */
+(function () {
+  "use strict";
+
+  function drawCharts(root) {
+    if (typeof vegaEmbed === "undefined") { return; }
+    root.querySelectorAll("[data-chart-spec]").forEach(function (el) {
+      if (el.dataset.drawn) { return; }
+      var source = document.getElementById(el.dataset.chartSpec);
+      if (!source) { return; }
+      var spec = JSON.parse(source.textContent);
+      el.dataset.drawn = "1";
+      vegaEmbed(el, spec, {
+        actions: { export: true, source: false, compiled: false, editor: false },
+        renderer: "svg",
+        tooltip: { theme: "light" }
+      }).then(function (result) {
+        el.classList.add("chart--ready");
+        var periodInput = document.querySelector("[data-chart-period-input]");
+        if (periodInput) {
+          result.view.addEventListener("click", function (event, item) {
+            if (item && item.datum && item.datum.period) {
+              periodInput.value = item.datum.period.slice(0, 7);
+              periodInput.dispatchEvent(new Event("change"));
+              periodInput.focus();
+            }
+          });
+        }
+      }).catch(function (err) {
+        el.textContent = "The chart could not be drawn: " + err;
+      });
+    });
+  }
+
+  function rowLinks(root) {
+    root.querySelectorAll("tr[data-href]").forEach(function (row) {
+      row.classList.add("clickable");
+      row.addEventListener("click", function (event) {
+        if (event.target.closest("a, button, input, select, textarea")) { return; }
+        window.location = row.dataset.href;
+      });
+    });
+  }
+
+  function enhance(root) { drawCharts(root); rowLinks(root); }
+
+  document.addEventListener("DOMContentLoaded", function () { enhance(document); });
+  document.addEventListener("htmx:afterSettle", function (event) { enhance(event.target); });
+})();

@@ -1,0 +1,243 @@
+"""FunnelPlotR 0.6.0 golden cases: every number within 1e-9 relative, every outlier flag
+equal; and Spiegelhalter's multiplicative limits against the derived reference files."""
+
+from __future__ import annotations
+
+import csv
+import re
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from qualitas.spc import funnel
+from tests.parity.oracle import assert_close, oracle_dir
+
+FOLDER = oracle_dir() / "funnel"
+CASES = list(csv.DictReader((FOLDER / "cases.csv").read_text().splitlines()))
+DERIVED = sorted(
+    p.name.removesuffix("_DERIVED_multiplicative.csv")
+    for p in FOLDER.glob("*_DERIVED_multiplicative.csv")
+)
+
+# The package's arguments and ours. Display-only arguments change nothing we compute.
+RENAMED = {
+    "data_type": "data_type",
+    "sr_method": "method",
+    "trim_by": "trim",
+    "limit": "limit",
+    "multiplier": "multiplier",
+    "SHMI_rounding": "shmi_rounding",
+}
+DISPLAY_ONLY = {
+    "label",
+    "highlight",
+    "title",
+    "plot_cols",
+    "max.overlaps",
+    "theme",
+    "y_range",
+    "x_label",
+    "y_label",
+}
+ADJUST = {  # (draw_adjusted, draw_unadjusted) -> adjust
+    (True, False): "auto",
+    (False, True): "never",
+    (True, True): "always",
+}
+
+UNIT_COLUMNS = [  # ours, the package's
+    ("numerator", "numerator"),
+    ("denominator", "denominator"),
+    ("target_transformed", "target_transformed"),
+    ("transformed", "Y"),
+    ("z", "Uzscore"),
+    ("z_trimmed", "Wuzscore"),
+    ("limit_se", "s"),
+    ("od_lower_95", "OD95LCL"),
+    ("od_upper_95", "OD95UCL"),
+    ("od_lower_998", "OD99LCL"),
+    ("od_upper_998", "OD99UCL"),
+    ("lower_95", "LCL95"),
+    ("upper_95", "UCL95"),
+    ("lower_998", "LCL99"),
+    ("upper_998", "UCL99"),
+]
+GRID_COLUMNS = [
+    ("denominator", "number_seq"),
+    ("limit_se", "s"),
+    ("od_lower_95", "odll95"),
+    ("od_upper_95", "odul95"),
+    ("od_lower_998", "odll998"),
+    ("od_upper_998", "odul998"),
+    ("lower_95", "ll95"),
+    ("upper_95", "ul95"),
+    ("lower_998", "ll998"),
+    ("upper_998", "ul998"),
+]
+
+
+def r_value(text: str):
+    text = text.strip()
+    if text in ("TRUE", "FALSE"):
+        return text == "TRUE"
+    if re.fullmatch(r"'[^']*'|\"[^\"]*\"", text):
+        return text[1:-1]
+    return float(text)
+
+
+def arguments(case: dict) -> dict:
+    """The case's R arguments as qualitas keyword arguments; anything we do not
+    support makes the case fail rather than pass silently."""
+    args: dict = {}
+    flags = {"draw_adjusted": True, "draw_unadjusted": False}
+    text = case["args"].strip()
+    for part in [] if text == "(defaults)" else text.split(";"):
+        name, _, value = part.partition("=")
+        name = name.strip()
+        if name in flags:
+            flags[name] = r_value(value)
+        elif name in RENAMED:
+            args[RENAMED[name]] = r_value(value)
+        elif name not in DISPLAY_ONLY:
+            raise AssertionError(f"{case['case']}: argument {name!r} is not supported")
+    args["adjust"] = ADJUST[(flags["draw_adjusted"], flags["draw_unadjusted"])]
+    return args
+
+
+def read(name: str) -> pd.DataFrame:
+    return pd.read_csv(FOLDER / name, keep_default_na=False, na_values=["NA"])
+
+
+# The case index names data sets by short labels (MANIFEST.md describes each file).
+DATA_FILES = {
+    "mort": "data_mortality_patients.csv",
+    "los": "data_los_patients.csv",
+    "pois": "data_poisson_units.csv",
+    "prop": "data_proportions_units.csv",
+    "rc": "data_ratio_counts_units.csv",
+}
+
+
+def data_for(case: dict) -> pd.DataFrame:
+    """The case's input file: by its label, or else the one data file that has the
+    case's three columns and whose name contains the label (e.g. 'edge')."""
+    name = DATA_FILES.get(case["dataset"])
+    if name is None:
+        wanted = {case["numerator"], case["denominator"], case["group"]}
+        found = [
+            p.name
+            for p in sorted(FOLDER.glob("data_*.csv"))
+            if wanted
+            <= set(p.read_text().split("\n", 1)[0].replace('"', "").split(","))
+            and case["dataset"].lower() in p.name.lower()
+        ]
+        assert len(found) == 1, (
+            f"{case['case']}: no single data file for data set {case['dataset']!r}: {found}"
+        )
+        name = found[0]
+    return pd.read_csv(FOLDER / name, dtype={case["group"]: str})
+
+
+def run_case(case: dict, **extra):
+    return funnel(
+        data_for(case),
+        numerator=case["numerator"],
+        denominator=case["denominator"],
+        group=case["group"],
+        **{**arguments(case), **extra},
+    )
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c["case"] for c in CASES])
+def test_case_matches_funnelplotr(case):
+    args = arguments(case)
+    result = run_case(case)
+    units = result.units
+    expected = read(f"{case['case']}_aggregated.csv")
+    assert len(units) == len(expected)
+    assert (
+        units[case["group"]].astype(str).tolist()
+        == expected["group"].astype(str).tolist()
+    )
+    multiplier = float(args.get("multiplier", 1))
+    assert_close(units["ratio"] / multiplier, expected["rr"], what="rr")
+    for ours, theirs in UNIT_COLUMNS:
+        assert_close(units[ours], expected[theirs], what=ours)
+    if "rk" in expected:  # SHMI truncation
+        assert_close(units["rank"], expected["rk"], what="rank")
+        assert_close(units["slice"], expected["sp"], what="slice")
+        assert (
+            units["trimmed"].astype(int).tolist()
+            == expected["truncated"].astype(int).tolist()
+        )
+    else:
+        assert (
+            units["trimmed"].astype(int).tolist()
+            == expected["winsorised"].astype(int).tolist()
+        )
+    assert (
+        units["outlier"].astype(int).tolist()
+        == expected["outlier"].astype(int).tolist()
+    )
+
+    grid = read(f"{case['case']}_limits_lookup.csv")
+    assert len(result.limits) == len(grid)
+    for ours, theirs in GRID_COLUMNS:
+        assert_close(result.limits[ours], grid[theirs], what=f"grid {ours}")
+
+    summary = read("summary.csv").set_index("case").loc[case["case"]]
+    ours_summary = result.summary
+    assert ours_summary.n_units == int(summary["n_groups"])
+    assert ours_summary.adjusted == bool(summary["draw_adjusted_final"])
+    assert ours_summary.n_outliers == int(summary["n_outliers"])
+    assert_close([ours_summary.target / multiplier], [summary["target"]], what="target")
+    if args["adjust"] == "never":
+        # Deliberate difference: with the adjustment switched off FunnelPlotR reports
+        # phi = tau2 = 0; qualitas still reports the estimates (for information) and
+        # draws the adjusted limits with tau2 = 0, as the package does.
+        assert summary["phi"] == 0
+        assert summary["tau2"] == 0
+        assert ours_summary.phi > 0
+    else:
+        assert_close([ours_summary.phi], [summary["phi"]], what="phi")
+        assert_close([ours_summary.tau2], [summary["tau2"]], what="tau2")
+
+
+@pytest.mark.parametrize("name", DERIVED)
+def test_multiplicative_limits_match_the_derived_reference(name):
+    case = next(c for c in CASES if c["case"] == name)
+    result = run_case(case, overdispersion="multiplicative")
+    expected = read(f"{name}_DERIVED_multiplicative.csv")
+    units = result.units
+    assert (
+        units[case["group"]].astype(str).tolist()
+        == expected["group"].astype(str).tolist()
+    )
+    assert_close(units["denominator"], expected["denominator"], what="denominator")
+    assert_close([result.summary.phi] * len(units), expected["phi"], what="phi")
+    assert result.summary.adjusted == bool(expected["phi_gt_1"].iloc[0])
+    for ours, theirs in [
+        ("od_lower_95", "mult_lcl95"),
+        ("od_upper_95", "mult_ucl95"),
+        ("od_lower_998", "mult_lcl998"),
+        ("od_upper_998", "mult_ucl998"),
+    ]:
+        assert_close(units[ours], expected[theirs], what=ours)
+    # In force when phi > 1: outliers are judged against these limits.
+    if result.summary.adjusted:
+        level = "95" if result.summary.limit == 95 else "998"
+        lower, upper = expected[f"mult_lcl{level}"], expected[f"mult_ucl{level}"]
+        outside = (units["ratio"] < lower) | (units["ratio"] > upper)
+        assert units["outlier"].tolist() == outside.tolist()
+
+
+def test_every_case_in_the_index_has_its_files():
+    assert len(CASES) >= 6
+    assert np.unique([c["case"] for c in CASES]).size == len(CASES)
+    for case in CASES:
+        for suffix in ("aggregated", "limits_lookup"):
+            assert (FOLDER / f"{case['case']}_{suffix}.csv").exists(), case["case"]
+        assert data_for(case) is not None
+    assert set(DERIVED) <= {c["case"] for c in CASES}
+    assert len(DERIVED) >= 4
