@@ -16,10 +16,15 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from qualitas.engines.kernels import BOOL, FLOAT, INT, PERIOD, Kernel
+from qualitas.engines.kernels import BOOL, FLOAT, INT, NULLABLE_INT, PERIOD, Kernel
 from qualitas.errors import QualitasError
 
-_TYPES = {FLOAT: pa.float64(), INT: pa.int64(), BOOL: pa.bool_()}
+_TYPES = {
+    FLOAT: pa.float64(),
+    INT: pa.int64(),
+    NULLABLE_INT: pa.int64(),
+    BOOL: pa.bool_(),
+}
 
 
 def is_text(t: pa.DataType) -> bool:
@@ -46,7 +51,7 @@ def period_type(t: pa.DataType, name: str) -> pa.DataType:
 def output_schemas(
     kernel: Kernel, request: Any, schema: pa.Schema
 ) -> dict[str, pa.Schema]:
-    """Arrow schemas of the three result tables for input of ``schema``."""
+    """Arrow schemas of the request's result tables for input of ``schema``."""
     missing = [c for c in kernel.columns(request) if c not in schema.names]
     if missing:
         raise QualitasError(
@@ -56,7 +61,7 @@ def output_schemas(
     keys = [pa.field(k, _key_type(schema.field(k).type)) for k in request.by]
     period = period_type(schema.field(request.period).type, request.period)
     out = {}
-    for table, columns in kernel.outputs.items():
+    for table, columns in kernel.outputs(request).items():
         fields = [
             pa.field(name, period if t == PERIOD else _arrow_type(t))
             for name, t in columns.items()
@@ -135,10 +140,6 @@ def _array(values: pd.Series, target: pa.DataType, wall_tz: str | None) -> pa.Ar
     return arr
 
 
-def empty_like(schema: pa.Schema) -> pa.Table:
-    return schema.empty_table()
-
-
 def pandas_types(
     frame: pd.DataFrame, columns: Mapping[str, Any], keys: Sequence[str]
 ) -> pd.DataFrame:
@@ -150,8 +151,10 @@ def pandas_types(
         if col.dtype == object and col.map(type).eq(str).all():
             out[name] = pd.Categorical(col, categories=sorted(col.unique()))
     for name, t in columns.items():
-        if isinstance(t, pd.CategoricalDtype):
+        if isinstance(t, pd.CategoricalDtype) or (
+            isinstance(t, str) and t == NULLABLE_INT
+        ):
             out[name] = out[name].astype(t)
-        elif t == PERIOD and out[name].dtype == object:
+        elif isinstance(t, str) and t == PERIOD and out[name].dtype == object:
             out[name] = pd.to_datetime(out[name])
     return out

@@ -74,3 +74,11 @@ def _normal(key: Hashable, by: Sequence[str]) -> Hashable:
     if len(by) == 1 and isinstance(key, tuple) and len(key) == 1:
         return key[0]
     return key
+
+
+def count_series(summary: pd.DataFrame, by: Sequence[str]) -> int:
+    """How many series a result covers (its summary has a row per series and
+    segment or phase)."""
+    if not by:
+        return int(len(summary) > 0)
+    return len(summary[list(by)].drop_duplicates())

@@ -52,7 +52,7 @@ PAYLOAD = "__qualitas_payload"
 MESSAGE = "__qualitas_message"
 # What a row of that table is: a point, a packed table (summary, icons), or a note.
 POINTS, SUMMARY, ICONS, WARNING, FOUND, ERROR = range(6)
-PACKED = TABLES[1:]
+KINDS = {"points": POINTS, "summary": SUMMARY, "icons": ICONS}
 # Rows per Arrow batch between the JVM and the Python workers.
 ARROW_BATCH_ROWS = 100_000
 
@@ -110,7 +110,8 @@ class SparkTables(Tables[DataFrame]):
 
     cached: DataFrame | None = None
     by: tuple[str, ...] = ()
-    kernel: Kernel | None = None
+    outputs: dict[str, dict[str, Any]] | None = None  # the columns of each table
+    order: dict[str, tuple[str, ...]] | None = None  # row order within a series
     counts: dict[str, int] | None = None
 
     def release(self) -> None:
@@ -177,36 +178,34 @@ class SparkEngine(Engine):
         stacked, layout, kernel = self._plan(data, request)
         # Everything but the points is small: keep it. Collecting the notes computes
         # every partition once, so errors are raised here, not at the first write.
-        side = stacked.where(sf.col(KIND) >= SUMMARY).persist(
-            StorageLevel.MEMORY_AND_DISK
-        )
+        side = stacked.where(sf.col(KIND) != POINTS)
+        if self.cache:
+            side = side.persist(StorageLevel.MEMORY_AND_DISK)
         try:
             rows = side.where(sf.col(KIND) != ICONS).select(KIND, MESSAGE).collect()
-            messages = _read_notes(
-                request, [(r[KIND], r[MESSAGE]) for r in rows if r[KIND] >= WARNING]
-            )
+            notes = [(r[KIND], r[MESSAGE]) for r in rows if r[KIND] >= WARNING]
+            messages = _read_notes(request, notes)
         except BaseException:
             if self.cache:
                 side.unpersist()
             raise
         counts = _counts(r[MESSAGE] for r in rows if r[KIND] == SUMMARY)
-        tables = {
-            "points": stacked.where(sf.col(KIND) == POINTS).select(
-                *layout.columns("points")
-            )
+        points = stacked.where(sf.col(KIND) == POINTS).select(*layout.columns("points"))
+        packed = {
+            name: side.where(sf.col(KIND) == KINDS[name])
+            .select(PAYLOAD)
+            .mapInArrow(_unpack, layout.spark_schemas[name])
+            for name in layout.packed
         }
-        for kind, name in enumerate(PACKED, start=SUMMARY):
-            tables[name] = (
-                side.where(sf.col(KIND) == kind)
-                .select(PAYLOAD)
-                .mapInArrow(_unpack, layout.spark_schemas[name])
-            )
         return SparkTables(
-            **tables,
+            points=points,
+            summary=packed["summary"],
+            icons=packed.get("icons"),
             warnings=messages,
             cached=side if self.cache else None,
             by=tuple(request.by),
-            kernel=kernel,
+            outputs=layout.outputs,
+            order=dict(kernel.order),
             counts=counts,
         )
 
@@ -220,41 +219,51 @@ class SparkEngine(Engine):
             request,
             list(zip(notes[KIND].to_pylist(), notes[MESSAGE].to_pylist(), strict=True)),
         )
-        tables = {
-            "points": everything.filter(pc.equal(kind, POINTS)).select(
-                layout.columns("points")
-            )
-        }
-        for k, name in enumerate(PACKED, start=SUMMARY):
-            packed = everything.filter(pc.equal(kind, k))[PAYLOAD].to_pylist()
+        points = everything.filter(pc.equal(kind, POINTS))
+        tables = {"points": points.select(layout.columns("points"))}
+        for name in layout.packed:
+            packed = everything.filter(pc.equal(kind, KINDS[name]))[PAYLOAD].to_pylist()
             tables[name] = (
-                pa.concat_tables(
-                    [_read_stream(p) for p in packed], promote_options="none"
-                )
+                pa.concat_tables([_read_stream(p) for p in packed])
                 if packed
                 else layout.schemas[name].empty_table()
             )
         out = {
-            name: self._pandas(table, kernel, request.by, name)
+            name: self._pandas(
+                table, layout.outputs[name], kernel.order[name], request.by
+            )
             for name, table in tables.items()
         }
-        return Tables(**out, warnings=messages)
+        return Tables(
+            points=out["points"],
+            summary=out["summary"],
+            icons=out.get("icons"),
+            warnings=messages,
+        )
 
     def to_pandas(self, tables: Tables[Any]) -> Tables[pd.DataFrame]:
-        if not isinstance(tables, SparkTables) or tables.kernel is None:
+        if not isinstance(tables, SparkTables) or tables.outputs is None:
             raise QualitasError(
                 "to_pandas needs the tables returned by SparkEngine.run"
             )
-        out = {
-            name: self._pandas(
-                getattr(tables, name).toArrow(), tables.kernel, tables.by, name
-            )
-            for name in TABLES
-        }
-        return Tables(**out, warnings=tables.warnings)
+        outputs, order, by = tables.outputs, tables.order or {}, tables.by
+
+        def collect(name: str, table: DataFrame) -> pd.DataFrame:
+            return self._pandas(table.toArrow(), outputs[name], order[name], by)
+
+        return Tables(
+            points=collect("points", tables.points),
+            summary=collect("summary", tables.summary),
+            icons=None if tables.icons is None else collect("icons", tables.icons),
+            warnings=tables.warnings,
+        )
 
     def _pandas(
-        self, table: pa.Table, kernel: Kernel, by: tuple[str, ...], name: str
+        self,
+        table: pa.Table,
+        columns: dict[str, Any],
+        order: tuple[str, ...],
+        by: tuple[str, ...],
     ) -> pd.DataFrame:
         """A collected result as the local engine would give it: same column types
         (timestamps in the session's time zone, as Spark's toPandas gives them),
@@ -266,12 +275,10 @@ class SparkEngine(Engine):
                 frame[column] = frame[column].dt.tz_convert(tz).dt.tz_localize(None)
             if pd.api.types.is_datetime64_dtype(frame[column].dtype):
                 frame[column] = frame[column].astype("datetime64[ns]")
-        frame = arrow.pandas_types(frame, kernel.outputs[name], by)
-        order = [*by, *kernel.order[name]]
+        frame = arrow.pandas_types(frame, columns, by)
+        keys = [*by, *order]
         return (
-            frame.sort_values(order, kind="stable", ignore_index=True)
-            if order
-            else frame
+            frame.sort_values(keys, kind="stable", ignore_index=True) if keys else frame
         )
 
     def _plan(self, data: Any, request: Any) -> tuple[DataFrame, _Layout, Kernel]:
@@ -309,12 +316,13 @@ class SparkEngine(Engine):
     ) -> Written:
         with _large_arrow_batches(self.session):
             tables = self.run(data, request)
-            steps = len(TABLES) + 1
+            names = [name for name in TABLES if getattr(tables, name) is not None]
+            steps = len(names) + 1
             if progress is not None:
                 progress(1, steps)
             try:
                 paths = {}
-                for done, name in enumerate(TABLES, start=2):
+                for done, name in enumerate(names, start=2):
                     paths[name] = f"{directory.rstrip('/')}/{name}.parquet"
                     getattr(tables, name).write.mode("overwrite").parquet(paths[name])
                     if progress is not None:
@@ -323,6 +331,7 @@ class SparkEngine(Engine):
                 tables.release()
         counts = tables.counts or {}
         return Written(
+            series=counts.get("series", 0),
             points=counts.get("points", 0),
             summary=counts.get("summary", 0),
             icons=counts.get("icons", 0),
@@ -357,10 +366,11 @@ def _read_notes(request: Any, notes: list[tuple[int, str]]) -> tuple[str, ...]:
 
 
 def _counts(texts: Any) -> dict[str, int]:
-    """Rows per table, added up over the partitions' counts ("points,summary,icons")."""
-    totals = dict.fromkeys(TABLES, 0)
+    """Rows per table, added up over the partitions' counts ("points:480,...")."""
+    totals = dict.fromkeys(["series", *TABLES], 0)
     for text in texts:
-        for name, n in zip(TABLES, text.split(","), strict=True):
+        for item in text.split(","):
+            name, _, n = item.partition(":")
             totals[name] += int(n)
     return totals
 
@@ -382,14 +392,16 @@ class _Layout:
     """
 
     def __init__(self, kernel: Kernel, request: Any, schema: pa.Schema) -> None:
+        self.outputs = kernel.outputs(request)
         declared = arrow.output_schemas(kernel, request, schema)
+        self.packed = [name for name in declared if name != "points"]
         # Round trip through Spark's types: these are the types Spark checks.
         self.spark_schemas = {
-            name: from_arrow_schema(declared[name]) for name in TABLES
+            name: from_arrow_schema(t) for name, t in declared.items()
         }
         self.schemas = {
-            name: to_arrow_schema(self.spark_schemas[name], timezone="UTC")
-            for name in TABLES
+            name: to_arrow_schema(t, timezone="UTC")
+            for name, t in self.spark_schemas.items()
         }
         extra = [
             pa.field(KIND, pa.int8()),
@@ -453,21 +465,22 @@ def _worker(
             ).to_batches()
             return
         tables = {
-            name: arrow.result_table(
-                getattr(result, name), layout.schemas[name], wall_tz
-            )
-            for name in TABLES
+            name: arrow.result_table(getattr(result, name), schema, wall_tz)
+            for name, schema in layout.schemas.items()
         }
         yield from layout.points(tables["points"]).to_batches(
             max_chunksize=ARROW_BATCH_ROWS
         )
         notes += [(WARNING, m) for m in result.warnings]
-        counts = ",".join(str(t.num_rows) for t in tables.values())
-        kinds = [SUMMARY, ICONS, *(k for k, _ in notes)]
-        payloads = [_write_stream(tables[name]) for name in PACKED] + [None] * len(
-            notes
+        # The summary row also carries the partition's row counts.
+        counts = ",".join(
+            [f"{name}:{t.num_rows}" for name, t in tables.items()]
+            + [f"series:{partition.count_series(result.summary, by)}"]
         )
-        messages = [counts, None, *(m for _, m in notes)]
+        kinds = [KINDS[name] for name in layout.packed] + [k for k, _ in notes]
+        payloads = [_write_stream(tables[name]) for name in layout.packed]
+        messages = [counts] + [None] * (len(layout.packed) - 1) + [m for _, m in notes]
+        payloads += [None] * len(notes)
         yield from layout.rows(kinds, payloads, messages).to_batches()
 
     return apply
