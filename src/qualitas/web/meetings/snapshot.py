@@ -75,7 +75,12 @@ def _columns(frame: pd.DataFrame, columns: list[str]) -> dict[str, list[Any]]:
 
 
 def _frame(columns: dict[str, list[Any]]) -> pd.DataFrame:
-    frame = pd.DataFrame(columns)
+    # PostgreSQL's jsonb does not keep key order, and the chart code reads the series
+    # key as the columns before "period": put the key and the period first again.
+    first = [c for c in ("measure_id", "period") if c in columns]
+    frame = pd.DataFrame(
+        {c: columns[c] for c in [*first, *sorted(set(columns) - set(first))]}
+    )
     if frame.empty:
         return frame
     frame["period"] = pd.to_datetime(frame["period"])
