@@ -8,7 +8,9 @@ import importlib
 import pytest
 
 
-@pytest.mark.parametrize("name", ["qualitas.web.measures.words", "qualitas.web.board.csv_safety"])
+@pytest.mark.parametrize(
+    "name", ["qualitas.web.measures.words", "qualitas.web.board.csv_safety"]
+)
 def test_docstring_examples(name):
     result = doctest.testmod(importlib.import_module(name))
     assert result.attempted > 0

@@ -14,6 +14,7 @@ urlpatterns = [
     path("measures/", include("qualitas.web.measures.urls")),
     path("data/", include("qualitas.web.measures.data_urls")),
     path("board/", include("qualitas.web.board.urls")),
+    path("projects/", include("qualitas.web.projects.urls")),
     path("audit/", include("qualitas.web.audit.urls")),
     path("api/", include("qualitas.web.api.urls")),
     path("admin/", admin.site.urls),

@@ -229,13 +229,14 @@ class Project(models.Model):
 
     def aim_sentence(self) -> str:
         """The aim in one sentence: what, how much and by when."""
-        parts = [self.aim_what.rstrip(". ")]
+        text = self.aim_what.strip().rstrip(".")
         if self.aim_measure_id and self.aim_value is not None:
-            m = self.aim_measure
-            parts.append(f"to {self.aim_value:g} {m.unit}".rstrip())
+            unit = self.aim_measure.unit.strip()
+            gap = "" if unit.startswith("%") else " "
+            text += f", reaching {self.aim_value:g}{gap}{unit}".rstrip()
         if self.aim_by:
-            parts.append(f"by {self.aim_by:%B %Y}")
-        return " ".join(parts) + "."
+            text += f" by {self.aim_by:%B %Y}"
+        return text + "."
 
 
 class TeamMember(models.Model):
