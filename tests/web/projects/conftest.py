@@ -18,15 +18,17 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from django.utils import timezone
-
-from qualitas.web.projects.models import PDSACycle, ProjectMeasure
-from tests.web.factories import MembershipFactory
-from tests.web.projects import factories as pf
 
 
 @pytest.fixture
 def pworld(world):
+    # Imported here: Django is set up by tests/web/conftest.py only once pytest starts.
+    from django.utils import timezone
+
+    from qualitas.web.projects.models import PDSACycle, ProjectMeasure
+    from tests.web.factories import MembershipFactory
+    from tests.web.projects import factories as pf
+
     w = world
     a = w["trust_a"]
     lead = MembershipFactory(organisation=a, role="team_member").user

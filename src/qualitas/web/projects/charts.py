@@ -62,17 +62,21 @@ LABEL_PIXELS = 30  # room for one cycle number at the foot of the chart
 LABEL_ROWS = 4
 
 
+def _data_span(chart: dict[str, Any]) -> tuple[dt.date, dt.date] | None:
+    periods = [
+        str(v["period"])[:10]
+        for v in chart.get("data", {}).get("values", [])
+        if v.get("period")
+    ]
+    if not periods:
+        return None
+    return dt.date.fromisoformat(min(periods)), dt.date.fromisoformat(max(periods))
+
+
 def _stagger(rows: list[dict[str, Any]], chart: dict[str, Any], width: float) -> None:
     """Give each cycle's label a row, so labels of cycles close in time do not overlap."""
-    periods = [
-        v["period"] for v in chart.get("data", {}).get("values", []) if "period" in v
-    ]
     days = [dt.date.fromisoformat(r["start"][:10]) for r in rows]
-    if periods:
-        lo = dt.date.fromisoformat(str(min(periods))[:10])
-        hi = dt.date.fromisoformat(str(max(periods))[:10])
-    else:
-        lo, hi = min(days), max(days)
+    lo, hi = _data_span(chart) or (min(days), max(days))
     per_pixel = max((hi - lo).days, 1) / max(width, 1.0)
     gap = LABEL_PIXELS * per_pixel
     last: list[dt.date | None] = [None] * LABEL_ROWS
@@ -97,6 +101,22 @@ def add_cycles(
     )
     x = {**base_x, "field": "start"}
     rows = cycle_rows(cycles, highlight)
+    span = _data_span(chart)
+    if span is not None:
+        # Only cycles within the chart's dates, cut to them: a test still running
+        # must not stretch the axis past the latest data.
+        lo, hi = span[0], span[1] + dt.timedelta(days=31)
+        kept = []
+        for row in rows:
+            start, end = (dt.date.fromisoformat(row[k]) for k in ("start", "end"))
+            if end < lo or start > hi:
+                continue
+            row["start"] = max(start, lo).isoformat()
+            row["end"] = min(end, hi).isoformat()
+            kept.append(row)
+        rows = kept
+        if not rows:
+            return spec
     for row in rows:
         row["start"] = _stamp(dt.date.fromisoformat(row["start"]))
         row["end"] = _stamp(dt.date.fromisoformat(row["end"]))
@@ -163,7 +183,7 @@ def add_cycles(
     for row in rows:
         row["label_y"] = height - 3 - 13 * row.pop("label_row")
     chart["layer"] = [bands, *chart["layer"], labels]
-    n = len(cycles)
+    n = len(rows)
     spec["description"] = (
         spec.get("description", "")
         + f" {n} PDSA cycle{'s are' if n != 1 else ' is'} marked as shaded bands."

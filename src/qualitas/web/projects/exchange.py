@@ -472,17 +472,11 @@ def _import_cycles(
             raise ValidationError(
                 f"Change idea '{idea.title}' has two cycles numbered {c['number']}."
             )
-        prev = c.get("previous")
-        if prev is not None and prev not in made:
-            raise ValidationError(
-                f"Cycle {c['number']} of '{idea.title}' follows cycle {prev}, which comes later or is missing."
-            )
         cycle = PDSACycle(
             change_idea=idea,
             number=c["number"],
             title=c["title"],
             stage=c["stage"],
-            previous=made.get(prev) if prev is not None else None,
             question=c.get("question", ""),
             prediction=c.get("prediction", ""),
             prediction_recorded_at=_when(c.get("prediction_recorded_at")),
@@ -511,3 +505,19 @@ def _import_cycles(
         cycle.save()
         cycle.measures.set([links[m] for m in c.get("measures") or [] if m in links])
         made[c["number"]] = cycle
+    # Chains second, so a file may list cycles in any order.
+    follows = {c["number"]: c.get("previous") for c in cycles if c.get("previous")}
+    for number, prev in follows.items():
+        if prev not in made or prev == number:
+            raise ValidationError(
+                f"Cycle {number} of '{idea.title}' follows cycle {prev}, which is not in the file."
+            )
+        seen, at = {number}, prev
+        while at in follows:
+            if at in seen:
+                raise ValidationError(
+                    f"The cycles of '{idea.title}' follow each other in a circle."
+                )
+            seen.add(at)
+            at = follows[at]
+        PDSACycle.objects.filter(pk=made[number].pk).update(previous=made[prev])

@@ -263,7 +263,8 @@ def mark(text: str, terms: list[str], width: int = 240) -> list[tuple[str, bool]
     """
     if not terms:
         return [(text[:width], False)]
-    pattern = re.compile("|".join(re.escape(t) for t in terms), re.IGNORECASE)
+    # A match runs to the end of its word, so "alarm" marks all of "alarms".
+    pattern = re.compile("|".join(re.escape(t) + r"\w*" for t in terms), re.IGNORECASE)
     first = pattern.search(text)
     start = 0
     if first and first.start() > width // 2:

@@ -345,7 +345,11 @@ class InvolvementEntry(models.Model):
     you_said = models.TextField("you said")
     we_did = models.TextField("we did", blank=True)
     by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     created_at = models.DateTimeField(default=timezone.now)
 
@@ -703,7 +707,11 @@ class ProgressScore(models.Model):
     assessed_on = models.DateField(default=dt.date.today)
     note = models.TextField(blank=True, help_text="The evidence for this score.")
     by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     created_at = models.DateTimeField(default=timezone.now)
 
@@ -758,7 +766,11 @@ class Spread(models.Model):
     offered_on = models.DateField(default=dt.date.today)
     adopted_on = models.DateField(null=True, blank=True)
     by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -671,8 +671,10 @@ def start_cycle(
     idea = cycle.change_idea
     if idea.status in (ChangeIdea.Status.IDEA, ChangeIdea.Status.ADAPTED):
         ChangeIdea.objects.filter(pk=idea.pk).update(status=ChangeIdea.Status.TESTING)
-    if project.status == Project.Status.PLANNING:
-        Project.objects.filter(pk=project.pk).update(status=Project.Status.TESTING)
+    # The first test moves a project from planning to testing.
+    Project.objects.filter(pk=project.pk, status=Project.Status.PLANNING).update(
+        status=Project.Status.TESTING
+    )
     touch(project)
     _event(
         by,
