@@ -262,8 +262,8 @@ def _chart_context(
         notes=[(pd.Timestamp(n.period), n.text) for n in notes],
     )
     # Every PDSA cycle of the projects following this chart, drawn by itself.
-    spec, context["project_links"], context["project_cycles"] = (
-        annotate_measure_chart(spec, request.user, measure, org, unit)
+    spec, context["project_links"], context["project_cycles"] = annotate_measure_chart(
+        spec, request.user, measure, org, unit
     )
     assurance = None if pd.isna(icons["assurance"]) else str(icons["assurance"])
     variation = str(icons["variation"])
