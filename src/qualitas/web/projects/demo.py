@@ -457,6 +457,9 @@ def _falls(qi, team, exe, partner, rae, units, users) -> Project:
         note="Worked on Ward 5 by day and night once bank staff were briefed.",
     )
     s.update_spread(by=qi, spread=spread, status=Spread.Status.ADOPTED)
+    Spread.objects.filter(pk=spread.pk).update(
+        offered_on=D(2024, 4, 22), adopted_on=D(2024, 7, 1)
+    )
     _activity(p, 6)
     return p
 
@@ -845,6 +848,7 @@ def _calderdale(admin, qi, rwy, falls: Project) -> Project:
         note="Ward 5 at Bradford cut falls by about 40% with this and the lying and standing BP.",
     )
     idea = s.take_up_spread(by=admin, spread=spread, project=p)
+    Spread.objects.filter(pk=spread.pk).update(offered_on=D(2025, 3, 24))
     n = _drivers(
         admin,
         p,

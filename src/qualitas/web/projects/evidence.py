@@ -348,7 +348,11 @@ def _assess(
     aim_state = next(
         (s for s in outcomes if s.link.measure_id == project.aim_measure_id), None
     )
-    baseline = [s for s in outcomes if s.baseline_points >= BASELINE_POINTS]
+    # The aim's own measure first, when it has a baseline.
+    baseline = sorted(
+        (s for s in outcomes if s.baseline_points >= BASELINE_POINTS),
+        key=lambda s: s.link.measure_id != project.aim_measure_id,
+    )
     improved = [s for s in outcomes if s.improvement_since_start]
     checks = [
         Check(

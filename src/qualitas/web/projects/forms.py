@@ -69,8 +69,9 @@ class ProjectForm(forms.ModelForm):
         labels = {
             "aim_what": "What we will achieve",
             "aim_measure": "Outcome measure",
-            "aim_value": "How much: the level the outcome measure should reach",
+            "aim_value": "How much",
             "started_on": "Started on",
+            "unit": "Ward, department or service",
         }
 
     def __init__(self, *args, organisation: Organisation, measures, **kwargs):
