@@ -184,6 +184,10 @@ def build(say: Callable[[str], None] = print) -> None:
         f"  {len(synthetic.NOTES)} notes and {len(synthetic.REBASES)} rebased chart added by the QI lead"
     )
 
+    from qualitas.web.projects import demo as projects_demo
+
+    projects_demo.build(users, say)
+
 
 def _upload(
     user: User, organisation: Organisation, name: str, frame: pd.DataFrame
