@@ -412,7 +412,7 @@ class _Layout:
         self.spark_schema = from_arrow_schema(self.stacked)
 
     def columns(self, table: str) -> list[str]:
-        return self.schemas[table].names
+        return list(self.schemas[table].names)
 
     def points(self, points: pa.Table) -> pa.Table:
         n = points.num_rows
@@ -478,9 +478,9 @@ def _worker(
             + [f"series:{partition.count_series(result.summary, by)}"]
         )
         kinds = [KINDS[name] for name in layout.packed] + [k for k, _ in notes]
-        payloads = [_write_stream(tables[name]) for name in layout.packed]
-        messages = [counts] + [None] * (len(layout.packed) - 1) + [m for _, m in notes]
+        payloads: list[bytes | None] = [_write_stream(tables[n]) for n in layout.packed]
         payloads += [None] * len(notes)
+        messages = [counts] + [None] * (len(layout.packed) - 1) + [m for _, m in notes]
         yield from layout.rows(kinds, payloads, messages).to_batches()
 
     return apply
