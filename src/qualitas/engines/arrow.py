@@ -9,7 +9,7 @@ period comes back as a date, a string key as a string.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
@@ -28,7 +28,7 @@ _TYPES = {
 
 
 def is_text(t: pa.DataType) -> bool:
-    return (
+    return bool(
         pa.types.is_string(t)
         or pa.types.is_large_string(t)
         or pa.types.is_string_view(t)
@@ -110,7 +110,7 @@ def sorted_categorical(col: pa.ChunkedArray | pa.Array) -> pd.Categorical:
     levels = levels.take(pc.array_sort_indices(levels))
     codes = pc.index_in(col, value_set=levels).fill_null(-1)
     return pd.Categorical.from_codes(
-        np.asarray(codes, dtype=np.int32),
+        cast(Any, np.asarray(codes, dtype=np.int32)),
         categories=pd.Index(levels.to_pandas(), dtype=object),
     )
 
@@ -148,13 +148,13 @@ def pandas_types(
     out = frame.copy()
     for name in keys:
         col = out[name]
-        if col.dtype == object and col.map(type).eq(str).all():
+        if pd.api.types.infer_dtype(col, skipna=False) == "string":
             out[name] = pd.Categorical(col, categories=sorted(col.unique()))
     for name, t in columns.items():
         if isinstance(t, pd.CategoricalDtype) or (
             isinstance(t, str) and t == NULLABLE_INT
         ):
-            out[name] = out[name].astype(t)
+            out[name] = out[name].astype(cast(Any, t))
         elif isinstance(t, str) and t == PERIOD and out[name].dtype == object:
             out[name] = pd.to_datetime(out[name])
     return out

@@ -82,7 +82,7 @@ XMR_OUTPUTS: dict[str, Columns] = {
         "lpl": FLOAT,
         "upl": FLOAT,
         "target": FLOAT,
-        "direction": pd.CategoricalDtype(rules.DIRECTIONS),
+        "direction": pd.CategoricalDtype(list(rules.DIRECTIONS)),
         "variation": rules.VARIATION_DTYPE,
         "assurance": rules.ASSURANCE_DTYPE,
     },
@@ -142,7 +142,7 @@ def chart_outputs(request: ChartRequest) -> dict[str, Columns]:
         "lcl": FLOAT,
         "ucl": FLOAT,
         "target": FLOAT,
-        "direction": pd.CategoricalDtype(rules.DIRECTIONS),
+        "direction": pd.CategoricalDtype(list(rules.DIRECTIONS)),
         "variation": rules.VARIATION_DTYPE,
         "assurance": rules.ASSURANCE_DTYPE,
     }

@@ -72,7 +72,8 @@ def series_present(frame: pd.DataFrame, by: Sequence[str]) -> set[Hashable]:
 def _normal(key: Hashable, by: Sequence[str]) -> Hashable:
     # A one-column key may be given bare or as a 1-tuple, as the kernels accept.
     if len(by) == 1 and isinstance(key, tuple) and len(key) == 1:
-        return key[0]
+        bare: Hashable = key[0]
+        return bare
     return key
 
 

@@ -7,9 +7,11 @@ series at once, exactly as the local engine would. The results come back as Spar
 DataFrames (points, summary, icons) that can be written anywhere Spark writes, or
 collected to pandas.
 
-Spark moves rows between the JVM and Python one column at a time, so the workers return
+Every cell a worker returns costs time on its way back into Spark, so the workers return
 one narrow table: the points as rows, and for each partition its summary and icons as
 one Arrow stream in a binary cell each, unpacked again by a second, tiny Python step.
+Points are the bulk of the work; rather than caching them, Spark computes them again
+when they are written (measured: faster than building and reading a cache).
 
 This is the only module of qualitas that imports pyspark (``pip install
 'qualitas[spark]'``; Spark needs Java 17 or later).
@@ -412,7 +414,7 @@ class _Layout:
         self.spark_schema = from_arrow_schema(self.stacked)
 
     def columns(self, table: str) -> list[str]:
-        return self.schemas[table].names
+        return list(self.schemas[table].names)
 
     def points(self, points: pa.Table) -> pa.Table:
         n = points.num_rows
@@ -478,9 +480,9 @@ def _worker(
             + [f"series:{partition.count_series(result.summary, by)}"]
         )
         kinds = [KINDS[name] for name in layout.packed] + [k for k, _ in notes]
-        payloads = [_write_stream(tables[name]) for name in layout.packed]
-        messages = [counts] + [None] * (len(layout.packed) - 1) + [m for _, m in notes]
+        payloads: list[bytes | None] = [_write_stream(tables[n]) for n in layout.packed]
         payloads += [None] * len(notes)
+        messages = [counts] + [None] * (len(layout.packed) - 1) + [m for _, m in notes]
         yield from layout.rows(kinds, payloads, messages).to_batches()
 
     return apply
