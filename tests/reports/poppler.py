@@ -34,9 +34,12 @@ def page_count(pdf: Path) -> int:
     return int(line.split()[1])
 
 
-def page_text(pdf: Path, page: int) -> str:
+def page_text(pdf: Path, page: int, *, layout: bool = True) -> str:
+    """One page's text; ``layout=False`` reads text blocks in order rather than
+    side by side (columns of prose come out whole)."""
+    mode = ["-layout"] if layout else []
     out = subprocess.run(
-        ["pdftotext", "-layout", "-f", str(page), "-l", str(page), str(pdf), "-"],
+        ["pdftotext", *mode, "-f", str(page), "-l", str(page), str(pdf), "-"],
         capture_output=True,
         text=True,
         check=True,

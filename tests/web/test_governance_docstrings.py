@@ -13,6 +13,7 @@ import pytest
     [
         "qualitas.web.meetings.narrative",
         "qualitas.web.assessments.radar",
+        "qualitas.web.assessments.proposals",
         "qualitas.web.value.templatetags.value_tags",
     ],
 )

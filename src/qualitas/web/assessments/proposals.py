@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property
 
-from django.db.models import Sum
+from django.db.models import Max, Sum
 
 from qualitas.web.assessments.models import Assessment, Headcount, TrainingRecord
 from qualitas.web.board import report as live_report
@@ -116,6 +116,14 @@ class Evidence:
 Rule = Callable[[Evidence], Proposal | None]
 
 
+def _count(n: int, one: str, many: str) -> str:
+    """
+    >>> _count(1, "committee reports", "committees report")
+    '1 committee reports'
+    """
+    return f"{n} {one if n == 1 else many}"
+
+
 def _share(part: float, whole: float) -> float:
     return part / whole if whole else 0.0
 
@@ -209,8 +217,8 @@ def m_committees(e: Evidence) -> Proposal | None:
         )
     return Proposal(
         "medium",
-        f"{committees.count()} committee(s) report to the board; {len(met)} met in the last "
-        "year, none four times.",
+        f"{_count(committees.count(), 'committee reports', 'committees report')} to the "
+        f"board; {len(met)} met in the last year, none four times.",
     )
 
 
@@ -431,17 +439,18 @@ def c_data(e: Evidence) -> Proposal | None:
             _four(share, 0.8, 0.5),
             f"{full} of {total} report measures are SPC charts with full limits ({share:.0%}).",
         )
-    n = (
-        Observation.objects.filter(
-            unit=e.unit, period__gt=e.year_ago, period__lte=e.as_of
-        )
-        .values("measure")
-        .distinct()
-        .count()
-    )
+    # The unit's own charts: measures with ward-level data in the twelve months up
+    # to the unit's latest data (how current the data are is the register's concern).
+    rows = Observation.objects.filter(unit=e.unit, period__lte=e.as_of)
+    latest = rows.aggregate(p=Max("period"))["p"]
+    n = 0
+    if latest is not None:
+        start = latest - dt.timedelta(days=365)
+        n = rows.filter(period__gt=start).values("measure").distinct().count()
     return Proposal(
         _four(n, 5, 3),
-        f"{e.unit.name} has its own data for {n} measures in the last year. Embedded from 5, developing from 3.",
+        f"{e.unit.name} has its own SPC data for {n} measures in its latest twelve "
+        "months of data. Embedded from 5, developing from 3.",
     )
 
 

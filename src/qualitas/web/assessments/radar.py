@@ -57,8 +57,15 @@ def radar_spec(
         x, y = xy(key, 1.1)
         align = "center" if abs(x) < 0.2 else ("left" if x > 0 else "right")
         labels.append({"x": x, "y": y, "name": name, "align": align})
+    # Ring labels sit between the first two spokes, clear of the dimension names.
+    between = math.pi / 2 - math.pi / n
     ring_labels = [
-        {"x": 0.02, "y": score / top, "label": label} for score, label in levels
+        {
+            "x": score / top * math.cos(between),
+            "y": score / top * math.sin(between),
+            "label": label,
+        }
+        for score, label in levels
     ]
     points = []
     order_of = {label: i for i, (label, _) in enumerate(series)}
@@ -81,7 +88,7 @@ def radar_spec(
                     "y": y,
                 }
             )
-    domain = [-1.9, 1.9]
+    domain = [-1.55, 1.55]
     x = {
         "field": "x",
         "type": "quantitative",

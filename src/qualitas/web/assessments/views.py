@@ -51,7 +51,7 @@ def _levels(spec) -> list[tuple[int, str]]:
     return [(lv.score, lv.label) for lv in spec.levels]
 
 
-def history_radar(assessments: list[Assessment], spec, *, size: int = 420):
+def history_radar(assessments: list[Assessment], spec, *, size: int = 460):
     """A radar of the most recent completed assessments (newest first, up to four)."""
     done = [a for a in assessments if a.is_completed][:4]
     if not done:
@@ -225,6 +225,13 @@ def assessment_page(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
+def _label(score: float | None) -> str:
+    """The capability level nearest a (mean) score."""
+    if score is None:
+        return ""
+    return min(CAPABILITY.levels, key=lambda lv: abs(lv.score - score)).label
+
+
 @login_required
 def capability_map(request: HttpRequest, ods: str) -> HttpResponse:
     org = get_organisation_for_user(request.user, ods)
@@ -257,13 +264,15 @@ def capability_map(request: HttpRequest, ods: str) -> HttpResponse:
                     {
                         "dimension": d,
                         "rated": rated.get(d.key),
+                        "rated_label": _label(rated.get(d.key)),
                         "proposed": proposed.get(d.key),
-                        "proposed_score": CAPABILITY.level(proposed[d.key].level).score
+                        "proposed_label": CAPABILITY.level(proposed[d.key].level).label
                         if d.key in proposed
-                        else None,
+                        else "",
                     }
                     for d in CAPABILITY.dimensions
                 ],
+                "skilled": sum(e.training.get(k, 0) for k in proposals.SKILLED),
                 "training": e.training,
                 "headcount": e.headcount,
                 "activity": e.activity,
@@ -274,6 +283,7 @@ def capability_map(request: HttpRequest, ods: str) -> HttpResponse:
         "assessments/capability.html",
         {
             "organisation": org,
+            "as_of": today,
             "rows": rows,
             "dimensions": CAPABILITY.dimensions,
             "levels": CAPABILITY.levels,

@@ -128,9 +128,10 @@ def _train(t) -> Item:
         t,
         t.organisation_id,
         t.completed_on,
-        f"{t.people} people trained in QI{where}: {t.get_level_display()}{course}"[
-            :500
-        ],
+        (
+            f"{t.people} {'person' if t.people == 1 else 'people'} trained in QI"
+            f"{where}: {t.get_level_display()}{course}"
+        )[:500],
         reverse("assessments:training", args=[t.organisation.ods_code]),
     )
 

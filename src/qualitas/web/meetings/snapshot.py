@@ -74,13 +74,10 @@ def _columns(frame: pd.DataFrame, columns: list[str]) -> dict[str, list[Any]]:
     return out
 
 
-def _frame(columns: dict[str, list[Any]]) -> pd.DataFrame:
-    # PostgreSQL's jsonb does not keep key order, and the chart code reads the series
-    # key as the columns before "period": put the key and the period first again.
-    first = [c for c in ("measure_id", "period") if c in columns]
-    frame = pd.DataFrame(
-        {c: columns[c] for c in [*first, *sorted(set(columns) - set(first))]}
-    )
+def _frame(columns: dict[str, list[Any]], order: list[str]) -> pd.DataFrame:
+    """The table back from its columns, in ``order``: PostgreSQL's JSON keeps keys
+    in its own order, and the chart code finds the series key by column position."""
+    frame = pd.DataFrame({c: columns[c] for c in order if c in columns})
     if frame.empty:
         return frame
     frame["period"] = pd.to_datetime(frame["period"])
@@ -259,8 +256,8 @@ class FrozenReport:
     @property
     def result(self) -> XmrResult | None:
         if self._result is None and self.snapshot.points:
-            points = _frame(self.snapshot.points)
-            icons = _frame(self.snapshot.icons)
+            points = _frame(self.snapshot.points, POINT_COLUMNS)
+            icons = _frame(self.snapshot.icons, ICON_COLUMNS)
             self._result = XmrResult(points=points, summary=pd.DataFrame(), icons=icons)
         return self._result
 

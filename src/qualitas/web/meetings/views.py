@@ -51,6 +51,7 @@ from qualitas.web.meetings.snapshot import FrozenReport
 from qualitas.web.organisations.models import Organisation
 
 P = Permission
+ROLE_ORDER = ["chair", "member", "secretary", "attendee"]
 
 
 def get_committee_for_user(
@@ -116,6 +117,11 @@ def index(request: HttpRequest) -> HttpResponse:
         key=lambda o: (o.pk not in by_org, not o.is_system, o.name),
     )
     prepare = organisation_ids(request.user, P.PREPARE_MEETINGS)
+    for c in committees:
+        held = [m for m in c.meetings.all() if m.is_held]
+        planned = [m for m in c.meetings.all() if not m.is_held]
+        c.last_held = max(held, key=lambda m: m.date) if held else None
+        c.next_planned = min(planned, key=lambda m: m.date) if planned else None
     rows = [
         {
             "organisation": o,
@@ -177,7 +183,10 @@ def committee_detail(request: HttpRequest, pk: int) -> HttpResponse:
     context = {
         "committee": committee,
         "organisation": committee.organisation,
-        "members": committee.members.select_related("user"),
+        "members": sorted(
+            committee.members.select_related("user"),
+            key=lambda s: (ROLE_ORDER.index(s.role), s.user.last_name),
+        ),
         "meetings": meetings,
         "open_actions": open_actions,
         "can_prepare": can_prepare,
@@ -280,7 +289,7 @@ def meeting_detail(request: HttpRequest, pk: int) -> HttpResponse:
         }
         for a in Action.objects.open_at(meeting)
         .select_related("meeting", "measure")
-        .prefetch_related("updates")
+        .prefetch_related("updates__meeting")
     ]
     raised = [
         {"action": a, "status": services.action_status(a, meeting)}

@@ -287,6 +287,11 @@ def _evidence_chart(claim: BenefitClaim) -> dict[str, Any] | None:
     ]
     if claim.changed_from:
         notes.append((pd.Timestamp(claim.changed_from), f"Change made: {claim.title}"))
+    # One label per month: notes for the same month are joined, so none hides another.
+    merged: dict[pd.Timestamp, list[str]] = {}
+    for period, text in notes:
+        merged.setdefault(period, []).append(text)
+    notes = [(p, " / ".join(texts)) for p, texts in sorted(merged.items())]
     return measure_chart.measure_chart(result, m.pk, m, notes=notes, height=260)
 
 
