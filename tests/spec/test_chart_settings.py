@@ -1,4 +1,7 @@
-"""Settings per series, several key columns, other table types, and subgroup summaries."""
+"""Settings per series, several key columns, other table types, and subgroup summaries.
+
+The first tests run on every engine (the ``engine`` fixture of tests/conftest.py).
+"""
 
 from __future__ import annotations
 
@@ -8,6 +11,7 @@ import pyarrow as pa
 import pytest
 
 from qualitas.spc import chart
+from tests.spec.tables import chart_on
 
 WARDS = pd.DataFrame(
     {
@@ -36,9 +40,10 @@ WARDS = pd.DataFrame(
 )
 
 
-def test_settings_can_differ_per_series():
+def test_settings_can_differ_per_series(engine):
     data = WARDS[WARDS["site"] == "North"]
-    result = chart(
+    result = chart_on(
+        engine,
         data,
         chart="c",
         value="falls",
@@ -57,28 +62,43 @@ def test_settings_can_differ_per_series():
     assert b["target"].unique().tolist() == [5.0]
 
 
-def test_phases_and_baselines_can_differ_per_series():
+def test_phases_and_baselines_can_differ_per_series(engine):
     data = WARDS[WARDS["site"] == "North"]
-    phased = chart(
-        data, chart="run", value="falls", period="week", by="ward", part={"B": [3]}
+    phased = chart_on(
+        engine,
+        data,
+        chart="run",
+        value="falls",
+        period="week",
+        by="ward",
+        part={"B": [3]},
     )
     assert phased.points["phase"].tolist() == [1, 1, 1, 1, 1, 1, 2, 2]
-    frozen = chart(
-        data, chart="run", value="falls", period="week", by="ward", freeze={"A": 2}
+    frozen = chart_on(
+        engine,
+        data,
+        chart="run",
+        value="falls",
+        period="week",
+        by="ward",
+        freeze={"A": 2},
     )
     assert frozen.points["baseline"].tolist() == [True, True, False, False] + [True] * 4
     assert frozen.points["cl"].tolist()[:4] == [2.0] * 4
 
 
-def test_several_key_columns_name_a_series():
-    result = chart(WARDS, chart="c", value="falls", period="week", by=["site", "ward"])
+def test_several_key_columns_name_a_series(engine):
+    result = chart_on(
+        engine, WARDS, chart="c", value="falls", period="week", by=["site", "ward"]
+    )
     assert result.summary[["site", "ward"]].astype(str).values.tolist() == [
         ["North", "A"],
         ["North", "B"],
         ["South", "A"],
         ["South", "B"],
     ]
-    keyed = chart(
+    keyed = chart_on(
+        engine,
         WARDS,
         chart="c",
         value="falls",

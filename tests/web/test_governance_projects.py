@@ -19,7 +19,7 @@ from qualitas.web.meetings.models import ReportItem
 from qualitas.web.value import ledger
 from qualitas.web.value import services as value_services
 from qualitas.web.value.models import BenefitClaim
-from tests.web.project_factories import (
+from tests.web.projects.factories import (
     ChangeIdeaFactory,
     CycleFactory,
     InvolvementEntryFactory,

@@ -294,11 +294,14 @@ def _assemble(
     sid = seg.id
     keys = table.key_columns()
     short = arrays["segment_length"] < SHORT_SEGMENT
+    # copy=False keeps each column as built instead of copying all of them into
+    # blocks (a quarter of the time at national scale); the two columns that may
+    # share memory with the caller's data are copied so results never alias it.
     points = pd.DataFrame(
         {
             **keys,
-            "period": table.period.to_numpy(),
-            "value": table.values[request.value],
+            "period": table.period.to_numpy().copy(),
+            "value": table.values[request.value].copy(),
             "segment": seg.number,
             "mean": arrays["mean"][sid],
             "lpl": arrays["lpl"][sid],
@@ -310,7 +313,7 @@ def _assemble(
             "short_segment": short[sid],
             "target": target[table.series_code],
         },
-        copy=False,  # no consolidation copy: 0.3 µs per point at scale
+        copy=False,
     )
 
     # Summary: one row per series and segment.

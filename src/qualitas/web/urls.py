@@ -21,6 +21,7 @@ urlpatterns = [
     path("measures/", include("qualitas.web.measures.urls")),
     path("data/", include("qualitas.web.measures.data_urls")),
     path("board/", include("qualitas.web.board.urls")),
+    path("projects/", include("qualitas.web.projects.urls")),
     path("meetings/", include("qualitas.web.meetings.urls")),
     path("value/", include("qualitas.web.value.urls")),
     path("governance/", include("qualitas.web.assessments.urls")),

@@ -188,6 +188,10 @@ def build(say: Callable[[str], None] = print) -> None:
 
     governance.build(users, say)
 
+    from qualitas.web.projects import demo as projects_demo
+
+    projects_demo.build(users, say)
+
 
 def _upload(
     user: User, organisation: Organisation, name: str, frame: pd.DataFrame
