@@ -53,6 +53,23 @@ def test_demo_has_completed_assessments_claims_and_evidence(demo):
         lands_in=BenefitClaim.objects.first().organisation
     ).exists()
     assert EvidenceTag.objects.filter(kloe="W6").count() >= 3
+    # Claims belong to the demonstration's improvement projects.
+    falls = BenefitClaim.objects.get(title__startswith="Falls bundle")
+    assert falls.project.title == "Fewer falls on Ward 5"
+    assert falls.status == "realised"
+
+
+def test_the_meeting_to_prepare_suggests_narrative_from_the_projects(demo):
+    from qualitas.web.meetings import services
+    from qualitas.web.meetings.models import ReportItem
+
+    planned = Meeting.objects.get(status=Meeting.Status.PLANNED)
+    qi = planned.committee.members.get(role="secretary").user
+    services.freeze_report(by=qi, meeting=planned)
+    falls = ReportItem.objects.get(
+        meeting=planned, measure__code="falls-per-1000-bed-days"
+    )
+    assert falls.doing.startswith("Fewer falls on Ward 5")
 
 
 def test_demo_governance_pages_for_each_role(demo, client):

@@ -485,6 +485,13 @@ def _capability(qi: User, board_user: User, org: Organisation) -> None:
         assessments.complete(by=by, assessment=a)
 
 
+def _project(title: str):
+    """A demonstration project by its title (None if the projects demo is absent)."""
+    from qualitas.web.projects.models import Project
+
+    return Project.objects.filter(title=title).first()
+
+
 def _claims(
     qi: User, executive: User, finance: User, org: Organisation, system: Organisation
 ) -> None:
@@ -505,6 +512,7 @@ def _claims(
         by=qi,
         organisation=org,
         lands_in=org,
+        project=_project("Fewer falls on Ward 5"),
         title="Falls bundle: fewer bank shifts for enhanced observation",
         kind="cash",
         financial_year="2024/25",
@@ -549,6 +557,7 @@ def _claims(
         by=qi,
         organisation=org,
         lands_in=org,
+        project=_project("Sepsis: antibiotics within the hour"),
         title="Sepsis screening: shorter stays on the medical wards",
         kind="capacity",
         financial_year="2025/26",
@@ -567,6 +576,7 @@ def _claims(
         by=qi,
         organisation=org,
         lands_in=org,
+        project=_project("Fewer missed outpatient appointments"),
         title="Text reminders: outpatient slots released",
         kind="capacity",
         financial_year="2025/26",
@@ -578,6 +588,22 @@ def _claims(
         budget_line="Outpatient elective activity",
         evidence_measure=m["outpatient-dna"],
         changed_from=D(2024, 10, 1),
+    )
+    value.create_claim(
+        by=qi,
+        organisation=org,
+        lands_in=org,
+        project=_project("Home before noon"),
+        title="Home before noon: bed days released on the medical wards",
+        kind="capacity",
+        financial_year="2025/26",
+        estimate_quantity=Decimal("900"),
+        quantity_unit="bed days",
+        method="Discharges before noon up from 14% to 30%: about half a day saved for 1,800 patients a year.",
+        conversion="Use the released beds to stop booking escalation beds in March; only then does it become cash.",
+        owner="Director of Operations, medicine",
+        budget_line="Escalation beds, medicine",
+        evidence_measure=m["length-of-stay"],
     )
     value.create_claim(
         by=qi,
@@ -596,6 +622,7 @@ def _claims(
         by=qi,
         organisation=org,
         lands_in=org,
+        project=_project("Pressure ulcer prevention on Ward 9"),
         title="Pressure ulcer prevention on Ward 9",
         kind="quality",
         method="Fewer hospital-acquired pressure ulcers: harm avoided for patients; any saving in dressings and stays is small and not claimed.",
