@@ -224,7 +224,7 @@ def _actions(pack: Pack) -> str:
     return f'<section class="actions"><h2>Decisions and actions</h2>{decisions}{actions}</section>'
 
 
-def as_jpeg(png: bytes, quality: int = 90) -> bytes:
+def as_jpeg(png: bytes, quality: int = 85) -> bytes:
     """A chart as JPEG on white. WeasyPrint copies JPEG into the PDF as it is, where a
     PNG with transparency is decoded and compressed again, twice."""
     from PIL import Image
@@ -236,7 +236,7 @@ def as_jpeg(png: bytes, quality: int = 90) -> bytes:
     else:
         flat.paste(image)
     out = io.BytesIO()
-    flat.save(out, format="JPEG", quality=quality, subsampling=0)
+    flat.save(out, format="JPEG", quality=quality)
     return out.getvalue()
 
 
