@@ -337,3 +337,11 @@ def test_too_few_organisations_for_a_funnel_is_said_plainly(world, client_for):
         {"measure": "falls", "months": "12", "benchmark": "median"},
     )
     assert b"needs at least 3 organisations" in page.content
+
+
+def test_the_admin_site_cannot_change_the_ledger():
+    """Administrators use the admin site; the ledger is not in it, so finance's
+    sign-off cannot be bypassed there."""
+    from django.contrib import admin
+
+    assert BenefitClaim not in admin.site._registry
