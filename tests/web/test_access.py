@@ -322,8 +322,12 @@ def _all_url_names() -> set[str]:
 
 
 def test_every_url_is_in_the_access_table():
-    listed = {v[0] for v in VIEWS()} | set(PUBLIC)
-    missing = _all_url_names() - listed
+    # Board governance and value keep their own table (issue 6), and so do projects
+    # (tests/web/projects/test_access.py checks every projects: URL is in it).
+    from tests.web.test_governance_access import VIEW_NAMES as GOVERNANCE
+
+    listed = {v[0] for v in VIEWS()} | set(PUBLIC) | GOVERNANCE
+    missing = {n for n in _all_url_names() - listed if not n.startswith("projects:")}
     assert not missing, (
         f"add these views to VIEWS (with their refusals) or PUBLIC: {sorted(missing)}"
     )

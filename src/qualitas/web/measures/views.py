@@ -48,6 +48,7 @@ from qualitas.web.measures.models import (
     Target,
 )
 from qualitas.web.organisations.models import Organisation, Unit
+from qualitas.web.projects.charts import annotate_measure_chart
 
 P = Permission
 DOMAIN_ORDER = {d: i for i, d in enumerate(Domain.values)}
@@ -263,6 +264,10 @@ def _chart_context(
         measure,
         steps=steps[steps["measure_id"] == measure.pk] if not steps.empty else None,
         notes=[(pd.Timestamp(n.period), n.text) for n in notes],
+    )
+    # Every PDSA cycle of the projects following this chart, drawn by itself.
+    spec, context["project_links"], context["project_cycles"] = annotate_measure_chart(
+        spec, request.user, measure, org, unit
     )
     assurance = None if pd.isna(icons["assurance"]) else str(icons["assurance"])
     variation = str(icons["variation"])

@@ -229,13 +229,14 @@ class Project(models.Model):
 
     def aim_sentence(self) -> str:
         """The aim in one sentence: what, how much and by when."""
-        parts = [self.aim_what.rstrip(". ")]
+        text = self.aim_what.strip().rstrip(".")
         if self.aim_measure_id and self.aim_value is not None:
-            m = self.aim_measure
-            parts.append(f"to {self.aim_value:g} {m.unit}".rstrip())
+            unit = self.aim_measure.unit.strip()
+            gap = "" if unit.startswith("%") else " "
+            text += f", reaching {self.aim_value:g}{gap}{unit}".rstrip()
         if self.aim_by:
-            parts.append(f"by {self.aim_by:%B %Y}")
-        return " ".join(parts) + "."
+            text += f" by {self.aim_by:%B %Y}"
+        return text + "."
 
 
 class TeamMember(models.Model):
@@ -344,7 +345,11 @@ class InvolvementEntry(models.Model):
     you_said = models.TextField("you said")
     we_did = models.TextField("we did", blank=True)
     by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     created_at = models.DateTimeField(default=timezone.now)
 
@@ -702,7 +707,11 @@ class ProgressScore(models.Model):
     assessed_on = models.DateField(default=dt.date.today)
     note = models.TextField(blank=True, help_text="The evidence for this score.")
     by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     created_at = models.DateTimeField(default=timezone.now)
 
@@ -757,7 +766,11 @@ class Spread(models.Model):
     offered_on = models.DateField(default=dt.date.today)
     adopted_on = models.DateField(null=True, blank=True)
     by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     updated_at = models.DateTimeField(auto_now=True)
 

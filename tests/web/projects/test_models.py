@@ -10,7 +10,7 @@ from django.db import DatabaseError, IntegrityError, transaction
 from django.utils import timezone
 
 from qualitas.web.projects.models import PDSACycle, ProgressScore
-from tests.web import project_factories as pf
+from tests.web.projects import factories as pf
 
 
 def _started(cycle: PDSACycle) -> PDSACycle:

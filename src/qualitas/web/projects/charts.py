@@ -1,0 +1,290 @@
+"""PDSA cycles on SPC charts, with no one annotating by hand.
+
+:func:`add_cycles` lays every cycle over a measure chart as a shaded band from the day
+its test started to the day it ended (or is planned to end), with its number on top and
+its question, prediction and decision in the tooltip. The measure page calls
+:func:`annotate_measure_chart`; the project and cycle pages build their charts with
+:func:`measure_chart`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from typing import Any
+
+import pandas as pd
+from django.db.models import Q
+
+from qualitas.web.accounts.access import has_permission
+from qualitas.web.accounts.permissions import Permission
+from qualitas.web.measures import chart as measure_chart_spec
+from qualitas.web.measures import series
+from qualitas.web.measures.models import Annotation, Rebase
+from qualitas.web.projects.models import PDSACycle, ProjectMeasure
+
+CYCLE_COLOUR = "#007f73"  # NHS aqua green, darkened for text contrast
+DECISION_WORDS = {"adopt": "Adopted", "adapt": "Adapted", "abandon": "Abandoned"}
+
+
+def cycle_rows(
+    cycles: list[PDSACycle], highlight: int | None = None
+) -> list[dict[str, Any]]:
+    rows = []
+    for c in cycles:
+        start, end = c.dates()
+        idea = c.change_idea
+        rows.append(
+            {
+                "start": start.isoformat(),
+                # A band of at least a day, so a one-day test still shows.
+                "end": max(end, start + dt.timedelta(days=1)).isoformat(),
+                "label": f"{idea.position}.{c.number}",
+                "cycle": f"{idea.project.title}: {idea.title}, cycle {c.number}: {c.title}",
+                "dates": f"{start:%d %b %Y} to {end:%d %b %Y}"
+                + (" (planned)" if c.stage == PDSACycle.Stage.PLAN else ""),
+                "prediction": c.prediction or "(not written yet)",
+                "result": c.get_outcome_display() if c.outcome else "Not studied yet",
+                "decision": DECISION_WORDS.get(c.decision, c.get_stage_display()),
+                "highlight": c.pk == highlight,
+            }
+        )
+    return rows
+
+
+def _stamp(day: dt.date) -> str:
+    # The same form as the chart's own periods: Vega reads a bare date as UTC midnight
+    # but this form as local time, and the two must line up.
+    return f"{day.isoformat()}T00:00:00"
+
+
+LABEL_PIXELS = 30  # room for one cycle number at the foot of the chart
+LABEL_ROWS = 4
+
+
+def _data_span(chart: dict[str, Any]) -> tuple[dt.date, dt.date] | None:
+    periods = [
+        str(v["period"])[:10]
+        for v in chart.get("data", {}).get("values", [])
+        if v.get("period")
+    ]
+    if not periods:
+        return None
+    return dt.date.fromisoformat(min(periods)), dt.date.fromisoformat(max(periods))
+
+
+def _stagger(rows: list[dict[str, Any]], chart: dict[str, Any], width: float) -> None:
+    """Give each cycle's label a row, so labels of cycles close in time do not overlap."""
+    days = [dt.date.fromisoformat(r["start"][:10]) for r in rows]
+    lo, hi = _data_span(chart) or (min(days), max(days))
+    per_pixel = max((hi - lo).days, 1) / max(width, 1.0)
+    gap = LABEL_PIXELS * per_pixel
+    last: list[dt.date | None] = [None] * LABEL_ROWS
+    for row, day in sorted(zip(rows, days, strict=True), key=lambda rd: rd[1]):
+        free = [i for i, d in enumerate(last) if d is None or (day - d).days >= gap]
+        i = free[0] if free else min(range(LABEL_ROWS), key=lambda k: last[k] or day)
+        row["label_row"] = i
+        last[i] = day
+
+
+def add_cycles(
+    spec: dict[str, Any], cycles: list[PDSACycle], highlight: int | None = None
+) -> dict[str, Any]:
+    """The spec with every cycle drawn on it (the spec is changed and returned)."""
+    if not cycles:
+        return spec
+    chart = spec["hconcat"][0] if "hconcat" in spec else spec
+    base_x = next(
+        layer["encoding"]["x"]
+        for layer in chart["layer"]
+        if "encoding" in layer and "x" in layer["encoding"]
+    )
+    x = {**base_x, "field": "start"}
+    rows = cycle_rows(cycles, highlight)
+    span = _data_span(chart)
+    if span is not None:
+        # Only cycles within the chart's dates, cut to them: a test still running
+        # must not stretch the axis past the latest data.
+        lo, hi = span[0], span[1] + dt.timedelta(days=31)
+        kept = []
+        for row in rows:
+            start, end = (dt.date.fromisoformat(row[k]) for k in ("start", "end"))
+            if end < lo or start > hi:
+                continue
+            row["start"] = max(start, lo).isoformat()
+            row["end"] = min(end, hi).isoformat()
+            kept.append(row)
+        rows = kept
+        if not rows:
+            return spec
+    for row in rows:
+        row["start"] = _stamp(dt.date.fromisoformat(row["start"]))
+        row["end"] = _stamp(dt.date.fromisoformat(row["end"]))
+    tooltip = [
+        {"field": "cycle", "type": "nominal", "title": "PDSA cycle"},
+        {"field": "dates", "type": "nominal", "title": "Dates"},
+        {"field": "prediction", "type": "nominal", "title": "Prediction"},
+        {"field": "result", "type": "nominal", "title": "Result"},
+        {"field": "decision", "type": "nominal", "title": "Decision"},
+    ]
+    data = {"values": rows}
+    bands = {
+        "data": data,
+        "layer": [
+            {
+                "mark": {"type": "rect", "color": CYCLE_COLOUR},
+                "encoding": {
+                    "x": x,
+                    "x2": {"field": "end"},
+                    "opacity": {
+                        "condition": {"test": "datum.highlight", "value": 0.3},
+                        "value": 0.12,
+                    },
+                    "tooltip": tooltip,
+                },
+            },
+            {
+                "mark": {
+                    "type": "rule",
+                    "color": CYCLE_COLOUR,
+                    "strokeDash": [3, 3],
+                    "strokeWidth": 1.2,
+                },
+                "encoding": {"x": x, "tooltip": tooltip},
+            },
+        ],
+    }
+    height = chart.get("height", 300)
+    _stagger(rows, chart, width=float(chart.get("width", 640)))
+    labels = {
+        "data": data,
+        "mark": {
+            "type": "text",
+            "align": "left",
+            "baseline": "bottom",
+            "dx": 3,
+            "fontSize": 11,
+            "fontWeight": "bold",
+            "color": CYCLE_COLOUR,
+        },
+        # Along the foot of the plot (notes use its top edge), in rows so that cycles
+        # close together keep readable numbers.
+        "encoding": {
+            "x": x,
+            "y": {
+                "field": "label_y",
+                "type": "quantitative",
+                "scale": None,
+            },
+            "text": {"field": "label"},
+            "tooltip": tooltip,
+        },
+    }
+    for row in rows:
+        row["label_y"] = height - 3 - 13 * row.pop("label_row")
+    chart["layer"] = [bands, *chart["layer"], labels]
+    n = len(rows)
+    spec["description"] = (
+        spec.get("description", "")
+        + f" {n} PDSA cycle{'s are' if n != 1 else ' is'} marked as shaded bands."
+    )
+    return spec
+
+
+def cycles_for_links(links: list[ProjectMeasure]) -> list[PDSACycle]:
+    project_ids = {link.project_id for link in links}
+    return list(
+        PDSACycle.objects.filter(change_idea__project_id__in=project_ids)
+        .select_related("change_idea__project")
+        .order_by("started_on", "planned_start", "pk")
+    )
+
+
+def links_on_chart(user: Any, measure, organisation, unit=None) -> list[ProjectMeasure]:
+    """The links of projects the user may see in full that follow this chart."""
+    from qualitas.web.projects.access import visible_project_filter
+
+    qs = ProjectMeasure.objects.filter(
+        measure=measure, organisation=organisation
+    ).filter(visible_project_filter(user, prefix="project__"))
+    if unit is not None:
+        qs = qs.filter(Q(unit=unit) | Q(unit__isnull=True, project__unit=unit))
+    links = list(qs.select_related("project", "project__organisation", "project__unit"))
+    return [
+        link
+        for link in links
+        if has_permission(user, Permission.VIEW_PROJECT_WORK, link.project)
+    ]
+
+
+def annotate_measure_chart(
+    spec: dict[str, Any], user: Any, measure, organisation, unit=None
+) -> tuple[dict[str, Any], list[ProjectMeasure], list[PDSACycle]]:
+    """For the measure page: the chart with the started cycles of every project that
+    follows it, and those projects' links and cycles for the page to list."""
+    links = links_on_chart(user, measure, organisation, unit)
+    cycles = [c for c in cycles_for_links(links) if c.stage != PDSACycle.Stage.PLAN]
+    return add_cycles(spec, cycles), links, cycles
+
+
+def measure_chart(
+    link: ProjectMeasure,
+    cycles: list[PDSACycle],
+    *,
+    highlight: int | None = None,
+    window: tuple[dt.date, dt.date] | None = None,
+    height: int = 280,
+) -> dict[str, Any] | None:
+    """The SPC chart of one project measure with the project's cycles on it; limited to
+    ``window`` (the limits still come from the whole series)."""
+    measure, org = link.measure, link.organisation
+    frame = series.organisation_series([measure], org, unit_id=link.unit_id)
+    if frame.empty:
+        return None
+    rebase = None
+    if link.unit_id is None:
+        periods = [
+            pd.Timestamp(p)
+            for p in Rebase.objects.filter(
+                measure=measure, organisation=org
+            ).values_list("period", flat=True)
+        ]
+        rebase = {measure.pk: periods} if periods else None
+    steps = series.target_steps([measure], org)
+    latest = frame.groupby("measure_id")["period"].max()
+    result = series.run_xmr(
+        frame,
+        by="measure_id",
+        direction={measure.pk: measure.direction},
+        target=series.target_at(steps, latest),
+        rebase=rebase,
+    )
+    if result is None:
+        return None
+    if window is not None:
+        lo, hi = (pd.Timestamp(d) for d in window)
+        keep = (result.points["period"] >= lo) & (result.points["period"] <= hi)
+        if not keep.any():
+            return None
+        result = dataclasses.replace(
+            result, points=result.points[keep].reset_index(drop=True)
+        )
+        cycles = [
+            c
+            for c in cycles
+            if pd.Timestamp(c.dates()[1]) >= lo and pd.Timestamp(c.dates()[0]) <= hi
+        ]
+    notes = Annotation.objects.filter(measure=measure, organisation=org)
+    spec = measure_chart_spec.measure_chart(
+        result,
+        measure.pk,
+        measure,
+        steps=steps[steps["measure_id"] == measure.pk] if not steps.empty else None,
+        notes=[
+            (pd.Timestamp(n.period), n.text)
+            for n in notes
+            if window is None or lo <= pd.Timestamp(n.period) <= hi
+        ],
+        height=height,
+    )
+    return add_cycles(spec, cycles, highlight)

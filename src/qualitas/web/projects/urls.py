@@ -1,0 +1,66 @@
+from django.urls import path
+
+from qualitas.web.projects import views
+
+app_name = "projects"
+
+urlpatterns = [
+    path("", views.portfolio, name="portfolio"),
+    path("new/", views.create, name="create"),
+    path("import/", views.import_project, name="import"),
+    path("learning/", views.learning_search, name="learning"),
+    path("spread/", views.spread_list, name="spread_list"),
+    path("spread/<int:pk>/", views.spread_update, name="spread_update"),
+    path("spread/<int:pk>/take-up/", views.spread_take_up, name="spread_take_up"),
+    path("<int:pk>/", views.detail, name="detail"),
+    path("<int:pk>/edit/", views.edit, name="edit"),
+    path("<int:pk>/export.json", views.export_json, name="export"),
+    path("<int:pk>/driver-diagram/", views.diagram_page, name="diagram"),
+    path("<int:pk>/driver-diagram.svg", views.diagram_svg, name="diagram_svg"),
+    path("<int:pk>/driver-diagram.png", views.diagram_png, name="diagram_png"),
+    path("<int:pk>/drivers/add/", views.driver_add, name="driver_add"),
+    path("<int:pk>/drivers/<int:driver>/edit/", views.driver_edit, name="driver_edit"),
+    path(
+        "<int:pk>/drivers/<int:driver>/remove/",
+        views.driver_remove,
+        name="driver_remove",
+    ),
+    path("<int:pk>/drivers/<int:driver>/move/", views.driver_move, name="driver_move"),
+    path("<int:pk>/ideas/add/", views.idea_add, name="idea_add"),
+    path("<int:pk>/ideas/<int:idea>/", views.idea, name="idea"),
+    path("<int:pk>/ideas/<int:idea>/edit/", views.idea_edit, name="idea_edit"),
+    path("<int:pk>/ideas/<int:idea>/remove/", views.idea_remove, name="idea_remove"),
+    path("<int:pk>/ideas/<int:idea>/spread/", views.idea_spread, name="idea_spread"),
+    path("<int:pk>/ideas/<int:idea>/cycles/new/", views.cycle_new, name="cycle_new"),
+    path("<int:pk>/cycles/", views.cycles, name="cycles"),
+    path("<int:pk>/cycles/<int:cycle>/", views.cycle, name="cycle"),
+    path("<int:pk>/cycles/<int:cycle>/plan/", views.cycle_plan, name="cycle_plan"),
+    path("<int:pk>/cycles/<int:cycle>/start/", views.cycle_start, name="cycle_start"),
+    path("<int:pk>/cycles/<int:cycle>/do/", views.cycle_do, name="cycle_do"),
+    path("<int:pk>/cycles/<int:cycle>/study/", views.cycle_study, name="cycle_study"),
+    path("<int:pk>/cycles/<int:cycle>/act/", views.cycle_act, name="cycle_act"),
+    path("<int:pk>/measures/", views.measures, name="measures"),
+    path("<int:pk>/measures/link/", views.measure_link, name="measure_link"),
+    path("<int:pk>/measures/new/", views.measure_new, name="measure_new"),
+    path(
+        "<int:pk>/measures/<int:link>/remove/",
+        views.measure_unlink,
+        name="measure_unlink",
+    ),
+    path("<int:pk>/team/", views.team, name="team"),
+    path("<int:pk>/team/add/", views.team_add, name="team_add"),
+    path("<int:pk>/team/<int:member>/remove/", views.team_remove, name="team_remove"),
+    path("<int:pk>/partners/new/", views.partner_form, name="partner_new"),
+    path(
+        "<int:pk>/partners/<int:partner>/edit/",
+        views.partner_form,
+        name="partner_edit",
+    ),
+    path("<int:pk>/involvement/", views.involvement, name="involvement"),
+    path(
+        "<int:pk>/involvement/<int:entry>/edit/",
+        views.involvement_edit,
+        name="involvement_edit",
+    ),
+    path("<int:pk>/progress/", views.progress, name="progress"),
+]

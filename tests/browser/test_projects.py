@@ -1,0 +1,113 @@
+"""An improvement project from start to learning, in a real browser: create a project,
+draw its driver diagram, plan a PDSA cycle with a prediction, run and study it, see it
+on the measure's chart, and find what was learnt in the search."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from qualitas.web.measures.models import Measure
+from qualitas.web.projects.models import PDSACycle, Project
+from tests.browser.conftest import sign_in
+
+pytestmark = pytest.mark.browser
+
+
+def test_project_driver_diagram_pdsa_chart_and_search(page, demo):
+    sign_in(page, "team")
+    page.get_by_role("link", name="Projects", exact=True).click()
+    page.get_by_role("heading", name="Improvement projects").wait_for()
+    page.get_by_role("link", name="Start a project").click()
+
+    page.get_by_label("Title").fill("Safer nights on Ward 21")
+    page.get_by_label("What we will achieve").fill("Reduce falls at night")
+    falls = Measure.objects.get(code="falls-per-1000-bed-days")
+    page.get_by_label("Outcome measure", exact=True).select_option(value=str(falls.pk))
+    page.get_by_label("How much").fill("5")
+    page.get_by_label("By when").fill("2026-03")
+    page.get_by_label("Strategic priority").fill("Safe care")
+    page.get_by_role("button", name="Start the project").click()
+
+    # The driver diagram, edited in place (htmx): a primary, a secondary, an idea.
+    page.get_by_role("heading", name="Safer nights on Ward 21").wait_for()
+    editor = page.locator("#diagram-editor")
+    page.get_by_label("Driver", exact=True).fill("Patients can call for help")
+    page.get_by_role("button", name="Add driver").click()
+    editor.get_by_text("Added primary driver").wait_for()
+    page.get_by_label("Driver", exact=True).fill("Call bell within reach at night")
+    page.get_by_label("Under").select_option(label="Patients can call for help")
+    page.get_by_role("button", name="Add driver").click()
+    editor.get_by_text("Added secondary driver").wait_for()
+    page.get_by_role("textbox", name="Change idea").fill("Night-time bedside check")
+    page.get_by_label("– Call bell within reach at night").check()
+    page.get_by_role("button", name="Add change idea").click()
+    editor.get_by_text("Added change idea").wait_for()
+    diagram = page.locator("#driver-diagram svg")
+    for text in ("Patients can call for help", "Night-time bedside check"):
+        assert diagram.get_by_text(text).count() >= 1
+
+    # Plan a cycle with its prediction, then run it.
+    page.get_by_role(
+        "link", name="Plan a PDSA cycle for Night-time bedside check"
+    ).click()
+    page.get_by_label("What will be tested").fill("Bedside check on the night shift")
+    page.get_by_label("Question").fill("Will the night team do the check at 2am?")
+    page.get_by_label("Prediction").fill("The check will be done for 8 of 10 patients.")
+    page.get_by_label("Planned start").fill("2025-03-03")
+    page.get_by_label("Planned end").fill("2025-03-17")
+    page.get_by_role("button", name="Save the plan").click()
+    page.get_by_text("Its prediction is recorded").wait_for()
+    page.get_by_label("The test started on").fill("2025-03-03")
+    page.get_by_role("button", name="Start the test").click()
+    page.get_by_text("Its prediction is now fixed").wait_for()
+    assert page.get_by_text("It cannot be changed").is_visible()
+
+    page.get_by_label("The test ended on", exact=True).fill("2025-03-17")
+    page.get_by_label("What the data showed").fill(
+        "Done for 6 of 10: the 2am round clashed with medicines."
+    )
+    page.get_by_label("Partly as predicted").check()
+    page.get_by_label("What we learnt").fill(
+        "Move the bedside check to the 1am comfort round."
+    )
+    page.get_by_role("button", name="Save the study").click()
+    page.get_by_text("The study has been recorded").wait_for()
+    page.get_by_label("Adapt: change it and test again").check()
+    page.get_by_label("Why, and what next").fill("Test again at the comfort round.")
+    page.get_by_role("button", name="Record the decision").click()
+    page.get_by_role("link", name="Plan the next cycle").wait_for()
+
+    cycle = PDSACycle.objects.get(title="Bedside check on the night shift")
+    assert cycle.prediction == "The check will be done for 8 of 10 patients."
+    assert cycle.decision == "adapt"
+    project = Project.objects.get(title="Safer nights on Ward 21")
+
+    # The measure's own chart shows the cycle, with no one annotating it.
+    page.goto("/measures/falls-per-1000-bed-days/at/RAE/")
+    page.locator("#spc-chart svg").first.wait_for()
+    spec = json.loads(page.locator("#spc-spec").text_content())
+    cycles = [
+        v
+        for layer in spec["hconcat"][0]["layer"]
+        for sub in [layer, *layer.get("layer", [])]
+        for v in (sub.get("data", {}).get("values") or [])
+        if "prediction" in v
+    ]
+    assert any("Bedside check on the night shift" in c["cycle"] for c in cycles)
+    label = f"{cycle.change_idea.position}.{cycle.number}"
+    page.locator("#spc-chart svg text", has_text=label).first.wait_for()
+    assert page.get_by_role("link", name="Safer nights on Ward 21").is_visible()
+
+    # What was learnt can be found.
+    page.goto("/projects/learning/")
+    page.get_by_label("Search the learning").fill("comfort round")
+    page.get_by_role("button", name="Search").click()
+    result = page.locator("#results article").first
+    result.wait_for()
+    assert "Bedside check on the night shift" in result.inner_text()
+    marked = [m.lower() for m in result.locator("mark").all_inner_texts()]
+    assert "comfort" in marked
+    assert "round" in marked
+    assert project.team.get().user.username == "team"
