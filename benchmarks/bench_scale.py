@@ -48,8 +48,10 @@ def main() -> None:
     print(
         f"XmR, {MONTHS} monthly points per series, Parquet in and out; inputs in {folder}"
     )
+    print(f"load average at start: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
     print(
-        f"{'engine':<14}{'series':>10}{'points':>12}{'seconds':>9}{'µs/point':>10}{'peak GB':>9}"
+        f"{'engine':<14}{'series':>10}{'points':>12}{'seconds':>9}{'µs/point':>10}"
+        f"{'CPU s':>8}{'peak GB':>9}"
     )
     local: dict[int, dict] = {}
     for power in sizes:
@@ -75,8 +77,10 @@ def main() -> None:
         if SPARK_SERIES not in local:
             local[SPARK_SERIES] = child("local", source, folder / "out-local-5")
         ratio = result["seconds"] / local[SPARK_SERIES]["seconds"]
+        cpu_ratio = result["cpu"] / local[SPARK_SERIES]["cpu"]
         print(
-            f"  Spark/local ratio at {SPARK_SERIES:,} series: {ratio:.1f} "
+            f"  Spark/local ratio at {SPARK_SERIES:,} series: {ratio:.1f} in time, "
+            f"{cpu_ratio:.1f} in CPU "
             f"(target at most {SPARK_RATIO_TARGET:.0f}: {'met' if ratio <= SPARK_RATIO_TARGET else 'MISSED'})"
         )
 
@@ -85,7 +89,7 @@ def report(engine: str, n: int, result: dict) -> None:
     points = n * MONTHS
     print(
         f"{engine:<14}{n:>10,}{points:>12,}{result['seconds']:>9.2f}"
-        f"{result['seconds'] / points * 1e6:>10.3f}{result['peak_gb']:>9.2f}",
+        f"{result['seconds'] / points * 1e6:>10.3f}{result['cpu']:>8.1f}{result['peak_gb']:>9.2f}",
         flush=True,
     )
 
@@ -177,25 +181,33 @@ def _peak_gb(who: int) -> float:
     return resource.getrusage(who).ru_maxrss / 2**20  # kB on Linux
 
 
-def _tree_peak_gb(pid: int) -> float:
-    """Peak resident memory of a process plus each of its descendants (the sum of
-    their peaks: an upper bound on their peak together)."""
+def _tree(pid: int) -> tuple[float, float]:
+    """Peak resident memory (GB) and CPU seconds of a process plus its descendants.
+    The memory is the sum of each process's peak: an upper bound on their peak
+    together."""
     total_kb = 0
+    ticks = 0
     todo = [pid]
     while todo:
         current = todo.pop()
+        proc = Path(f"/proc/{current}")
         try:
-            status = Path(f"/proc/{current}/status").read_text()
-            children = (
-                Path(f"/proc/{current}/task/{current}/children").read_text().split()
-            )
+            status = (proc / "status").read_text()
+            stat = (proc / "stat").read_text().rsplit(")", 1)[1].split()
+            children = (proc / "task" / str(current) / "children").read_text().split()
         except OSError:
             continue
         for line in status.splitlines():
             if line.startswith("VmHWM:"):
                 total_kb += int(line.split()[1])
+        ticks += sum(int(x) for x in stat[11:15])  # utime, stime, cutime, cstime
         todo += [int(c) for c in children]
-    return total_kb / 2**20
+    return total_kb / 2**20, ticks / os.sysconf("SC_CLK_TCK")
+
+
+def _cpu_seconds() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
 
 
 def _run_local(source: str, output: str) -> dict:
@@ -204,6 +216,7 @@ def _run_local(source: str, output: str) -> dict:
     from qualitas.spc import XmrRequest
 
     request = XmrRequest(value="value", period="month", by=("org",))
+    cpu = _cpu_seconds()
     started = time.perf_counter()
     table = read_arrow(parse_source(source), ["org", "month", "value"])
     read = time.perf_counter() - started
@@ -211,6 +224,7 @@ def _run_local(source: str, output: str) -> dict:
     seconds = time.perf_counter() - started
     return {
         "seconds": seconds,
+        "cpu": _cpu_seconds() - cpu,
         "read": read,
         "points": written.points,
         "peak_gb": _peak_gb(resource.RUSAGE_SELF),
@@ -229,14 +243,17 @@ def _run_spark(source: str, output: str) -> dict:
     # a long-running cluster would have done already.
     engine.write(engine.read_files([source], "parquet").limit(480), request, output)
     startup = time.perf_counter() - started
+    jvm_pid = session.sparkContext._gateway.proc.pid  # type: ignore[union-attr]
+    cpu = _cpu_seconds() + _tree(jvm_pid)[1]
     started = time.perf_counter()
     written = engine.write(engine.read_files([source], "parquet"), request, output)
     seconds = time.perf_counter() - started
     driver = _peak_gb(resource.RUSAGE_SELF)
-    jvm = _tree_peak_gb(session.sparkContext._gateway.proc.pid)  # type: ignore[union-attr]
+    jvm, jvm_cpu = _tree(jvm_pid)
     session.stop()
     return {
         "seconds": seconds,
+        "cpu": _cpu_seconds() + jvm_cpu - cpu,
         "startup": startup,
         "points": written.points,
         "peak_gb": driver,

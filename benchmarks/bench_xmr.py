@@ -8,7 +8,7 @@ qualitas is timed in the same run on the same workload and checked against the
 harness's NHSRplotthedots preset. The machine is noisy: we report medians and ratios.
 
 Environment: QUALITAS_BENCH_ROUNDS (default 3), QUALITAS_BENCH_SKIP_PEERS=1 to skip
-the peers, QUALITAS_BENCH_SIZES (default "100000,1000000" series).
+the peers, QUALITAS_BENCH_XMR_SIZES (default "100000,1000000" series).
 """
 
 from __future__ import annotations
@@ -49,7 +49,7 @@ def main() -> None:
     _print_peer_table(ours, peers)
     sizes = [
         int(s)
-        for s in os.environ.get("QUALITAS_BENCH_SIZES", "100000,1000000").split(",")
+        for s in os.environ.get("QUALITAS_BENCH_XMR_SIZES", "100000,1000000").split(",")
         if s
     ]
     print(

@@ -177,10 +177,12 @@ class SparkEngine(Engine):
         return reader.parquet(*paths)
 
     def run(self, data: Any, request: Any) -> SparkTables:
-        stacked, layout, kernel = self._plan(data, request)
         # Everything but the points is small: keep it. Collecting the notes computes
         # every partition once, so errors are raised here, not at the first write.
-        side = stacked.where(sf.col(KIND) != POINTS)
+        # The points are computed again when used: handing millions of rows back to
+        # Spark costs more than the kernel, so this first pass leaves them out.
+        frame = self.read(data)
+        side, layout, kernel = self._plan(frame, request, points=False)
         if self.cache:
             side = side.persist(StorageLevel.MEMORY_AND_DISK)
         try:
@@ -192,6 +194,7 @@ class SparkEngine(Engine):
                 side.unpersist()
             raise
         counts = _counts(r[MESSAGE] for r in rows if r[KIND] == SUMMARY)
+        stacked, _, _ = self._plan(frame, request, rest=False)
         points = stacked.where(sf.col(KIND) == POINTS).select(*layout.columns("points"))
         packed = {
             name: side.where(sf.col(KIND) == KINDS[name])
@@ -283,8 +286,11 @@ class SparkEngine(Engine):
             frame.sort_values(keys, kind="stable", ignore_index=True) if keys else frame
         )
 
-    def _plan(self, data: Any, request: Any) -> tuple[DataFrame, _Layout, Kernel]:
-        """The workers' stacked results, as a Spark plan (nothing runs yet)."""
+    def _plan(
+        self, data: Any, request: Any, *, points: bool = True, rest: bool = True
+    ) -> tuple[DataFrame, _Layout, Kernel]:
+        """The workers' stacked results, as a Spark plan (nothing runs yet): the
+        points, the rest (packed tables and notes), or both."""
         kernel = kernel_for(request)
         frame = self.read(data)
         columns = kernel.columns(request)
@@ -304,7 +310,8 @@ class SparkEngine(Engine):
             else frame.repartition(1)
         )
         stacked = spread.mapInArrow(
-            _worker(kernel, request, layout), layout.spark_schema
+            _worker(kernel, request, layout, points=points, rest=rest),
+            layout.spark_schema,
         )
         return stacked, layout, kernel
 
@@ -439,7 +446,7 @@ class _Layout:
 
 
 def _worker(
-    kernel: Kernel, request: Any, layout: _Layout
+    kernel: Kernel, request: Any, layout: _Layout, *, points: bool, rest: bool
 ) -> Callable[[Iterator[pa.RecordBatch]], Iterator[pa.RecordBatch]]:
     """What each Python worker runs on one partition (pickled to the workers)."""
     by = tuple(request.by)
@@ -470,9 +477,12 @@ def _worker(
             name: arrow.result_table(getattr(result, name), schema, wall_tz)
             for name, schema in layout.schemas.items()
         }
-        yield from layout.points(tables["points"]).to_batches(
-            max_chunksize=ARROW_BATCH_ROWS
-        )
+        if points:
+            yield from layout.points(tables["points"]).to_batches(
+                max_chunksize=ARROW_BATCH_ROWS
+            )
+        if not rest:
+            return
         notes += [(WARNING, m) for m in result.warnings]
         # The summary row also carries the partition's row counts.
         counts = ",".join(
