@@ -264,11 +264,8 @@ def pack_html(
 def pack_pdf(pack: Pack, charts: Sequence[bytes | None] | None = None) -> bytes:
     """The pack as PDF. ``charts``: PNG images in the order of ``pack.measures``, if
     already drawn (see :func:`render_charts`); otherwise they are drawn here."""
-    import weasyprint  # type: ignore[import-untyped]
-    from weasyprint.urls import (  # type: ignore[import-untyped]
-        URLFetcher,
-        URLFetcherResponse,
-    )
+    import weasyprint
+    from weasyprint.urls import URLFetcher, URLFetcherResponse
 
     if charts is None:
         charts = render_charts([m.chart for m in pack.measures])

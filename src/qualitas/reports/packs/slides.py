@@ -45,7 +45,7 @@ def _rgb(hex_colour: str) -> Any:
     from pptx.dml.color import RGBColor
 
     red, green, blue = (int(hex_colour[i : i + 2], 16) for i in (0, 2, 4))
-    return RGBColor(red, green, blue)  # type: ignore[no-untyped-call]
+    return RGBColor(red, green, blue)
 
 
 def png_size(png: bytes) -> tuple[int, int]:
