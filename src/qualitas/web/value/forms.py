@@ -48,6 +48,7 @@ class ClaimForm(forms.ModelForm):
         self, *args, organisations=None, measures=None, projects=None, **kwargs
     ):
         super().__init__(*args, **kwargs)
+        self.fields["kind"].choices = BenefitClaim.Kind.choices  # no blank radio
         self.fields["project"].queryset = projects
         self.fields["project"].required = False
         self.fields["project"].empty_label = "No project in particular"
