@@ -16,7 +16,7 @@ $(STAMP): pyproject.toml
 install: $(STAMP)
 
 demo: $(STAMP)
-	$(PY) -m qualitas demo
+	$(PY) -m qualitas.web demo
 
 # The web tests run a second time on PostgreSQL (127.0.0.1:5432, or DATABASE_URL_POSTGRES);
 # in CI (CI=true) that run always happens, so a missing server fails the build.

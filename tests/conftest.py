@@ -62,6 +62,7 @@ def engine(request: pytest.FixtureRequest):
         from qualitas.engines.local import LocalEngine
 
         return LocalEngine()
+    session = request.getfixturevalue("spark_session")  # skips without Spark
     from qualitas.engines.spark import SparkEngine
 
-    return SparkEngine(request.getfixturevalue("spark_session"), partitions=2)
+    return SparkEngine(session, partitions=2)

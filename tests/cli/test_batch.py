@@ -12,7 +12,7 @@ import pytest
 from typer.testing import CliRunner
 
 from qualitas.cli.main import app
-from qualitas.spc import xmr
+from qualitas.spc import chart, xmr
 
 AE = Path(__file__).resolve().parents[2] / "data" / "ae_attendances.csv"
 ARGS = [
@@ -110,6 +110,18 @@ def test_batch_on_a_glob_of_parquet_files(tmp_path, expected):
         (["--input", str(AE), "--value", "beds"], "column 'beds' not found"),
         (["--input", str(AE), "--engine", "dask"], "unknown engine 'dask'"),
         (["--input", str(AE), "--direction", "up"], "direction must be one of"),
+        (
+            ["--input", str(AE), "--chart", "pie"],
+            "unknown chart 'pie'; choose one of xmr, c, g",
+        ),
+        (
+            ["--input", str(AE), "--denominator", "attendances"],
+            "an XmR chart has no denominator",
+        ),
+        (
+            ["--input", str(AE), "--chart", "p", "--value", "breaches"],
+            "needs a denominator",
+        ),
         (
             ["--input", str(AE), "--sql-table", "ae"],
             "--sql-table needs --input to be a database URL",
@@ -215,3 +227,56 @@ def test_batch_on_spark_writes_what_the_local_engine_writes(
     assert code == 0, output
     assert "428 series, 12,765 points" in output
     assert_files_hold(tmp_path, expected)
+
+
+def test_batch_draws_p_charts_with_icons_and_run_charts_without(tmp_path):
+    # The share of attendances that breached four hours, per trust and type.
+    code, output = batch(
+        "--input",
+        str(AE),
+        "--chart",
+        "p",
+        "--value",
+        "breaches",
+        "--denominator",
+        "attendances",
+        "--by",
+        "org_code,type",
+        "--rules",
+        "mdc",
+        "--direction",
+        "decrease",
+        "--output",
+        str(tmp_path / "p"),
+    )
+    assert code == 0, output
+    assert re.search(r"\d+ series, [\d,]+ points, [\d,]+ phases written", output)
+    data = pd.read_csv(AE, dtype={"type": str})
+    expected = chart(
+        data,
+        chart="p",
+        value="breaches",
+        denominator="attendances",
+        period="period",
+        by=["org_code", "type"],
+        rules="mdc",
+        direction="decrease",
+    )
+    icons = read(tmp_path / "p", "icons")
+    assert len(icons) == len(expected.icons)
+    assert (
+        icons["variation"].tolist() == expected.icons["variation"].astype(str).tolist()
+    )
+    assert icons["ucl"].to_numpy() == pytest.approx(
+        expected.icons["ucl"].to_numpy(), rel=1e-12, nan_ok=True
+    )
+
+    code, output = batch(
+        "--input", str(AE), "--chart", "run", *ARGS, "--output", str(tmp_path / "run")
+    )
+    assert code == 0, output
+    assert sorted(p.name for p in (tmp_path / "run").iterdir()) == [
+        "points.parquet",
+        "summary.parquet",
+    ]
+    assert "428 series, 12,765 points" in output

@@ -259,7 +259,9 @@ def test_static_chart_of_many_series_asks_which(run, wards_csv, tmp_path):
     )
     assert result.exit_code == 1
     assert "2 series; choose one with --series" in result.output
-    assert not (tmp_path / "p.csv").exists()  # nothing is written when the drawing cannot be made
+    assert not (
+        tmp_path / "p.csv"
+    ).exists()  # nothing is written when the drawing cannot be made
 
 
 @pytest.mark.parametrize(

@@ -2,7 +2,8 @@
 
 The case index (``qicharts/cases.csv``) gives each case's ``qic()`` arguments as R
 text; positions there (``part``, ``exclude``, ``freeze``) count subgroups after
-aggregation, which this module turns into the periods qualitas takes.
+aggregation, which this module turns into the periods qualitas takes. Every case runs
+on every engine (the ``engine`` fixture of tests/conftest.py).
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from qualitas.spc import chart
+from qualitas.spc.chart import ChartRequest
 from tests.parity.oracle import assert_close, oracle_dir
 
 FOLDER = oracle_dir() / "qicharts"
@@ -69,7 +70,7 @@ def read(name: str) -> pd.DataFrame:
     return pd.read_csv(FOLDER / name, keep_default_na=False, na_values=["NA"])
 
 
-def run_case(case: dict) -> tuple[pd.DataFrame, object]:
+def run_case(case: dict, engine) -> tuple[pd.DataFrame, object]:
     args = parse_args(case["args"])
     data = read(f"{case['case']}_input.csv")
     dates = data["x"].dtype == object
@@ -90,20 +91,19 @@ def run_case(case: dict) -> tuple[pd.DataFrame, object]:
     for name in ("multiply", "target"):
         if name in args:
             kwargs[name] = float(args[name])
-    result = chart(
-        data,
+    request = ChartRequest(
         chart=args["chart"].strip("'"),
         value="y",
         period="x",
         denominator="n" if "n" in data.columns else None,
         **kwargs,
     )
-    return data, result
+    return data, engine.compute(data, request)
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c["case"] for c in CASES])
-def test_case_matches_qicharts2(case):
-    _, result = run_case(case)
+def test_case_matches_qicharts2(case, engine):
+    _, result = run_case(case, engine)
     expected = read(f"{case['case']}_output.csv")
     points = result.points
     assert len(points) == len(expected) == int(case["n_output_rows"])

@@ -14,6 +14,7 @@ import pytest
 from qualitas.engines.local import LocalEngine
 from qualitas.errors import QualitasError
 from qualitas.spc import Rules, XmrRequest
+from qualitas.spc.chart import CHART_TYPES, ChartRequest
 
 pytestmark = pytest.mark.spark
 
@@ -183,3 +184,57 @@ def test_write_gives_the_same_files_as_the_local_engine(spark_engine, tmp_path):
         local = local.sort_values(order, ignore_index=True)
         spark = spark.sort_values(order, ignore_index=True)
         pd.testing.assert_frame_equal(spark, local, check_exact=True)
+
+
+def test_without_caching_the_results_are_the_same(spark_session):
+    from qualitas.engines.spark import SparkEngine
+
+    data = many_series(seed=6, n_series=15)
+    request = XmrRequest(value="value", period="month", by=("org",))
+    tables = SparkEngine(spark_session, partitions=3, cache=False).run(data, request)
+    assert tables.cached is None
+    assert_same(
+        SparkEngine(spark_session).to_pandas(tables),
+        LocalEngine().compute(data, request),
+    )
+
+
+@pytest.mark.parametrize("chart", sorted(CHART_TYPES))
+def test_spark_equals_local_exactly_for_every_chart_type(spark_engine, chart):
+    rng = np.random.default_rng(12)
+    n_units, months, per_month = 9, 18, 3
+    rows = n_units * months * per_month
+    data = pd.DataFrame(
+        {
+            "unit": np.repeat([f"U{i}" for i in range(n_units)], months * per_month),
+            "month": np.tile(
+                np.repeat(
+                    pd.date_range("2023-01-01", periods=months, freq="MS"), per_month
+                ),
+                n_units,
+            ),
+            "count": rng.poisson(6, rows).astype(float) + 1,
+            "patients": rng.integers(20, 60, rows).astype(float),
+        }
+    )
+    request = ChartRequest(
+        chart=chart,
+        value="count",
+        period="month",
+        by=("unit",),
+        denominator="patients" if chart in ("p", "pp", "u", "up") else None,
+        # Every other chart type with Making Data Count rules and icons.
+        rules=Rules() if sorted(CHART_TYPES).index(chart) % 2 else None,
+        part={"U1": ["2023-09-01"], "U4": ["2023-06-01"]},
+        exclude={"U2": ["2023-04-01"]},
+        target={"U3": 5.0},
+        direction={"U5": "decrease"},
+    )
+    ours = spark_engine.compute(data, request)
+    theirs = LocalEngine().compute(data, request)
+    assert (ours.icons is None) == (theirs.icons is None) == (request.rules is None)
+    for name in ("points", "summary", "icons"):
+        if getattr(theirs, name) is not None:
+            pd.testing.assert_frame_equal(
+                getattr(ours, name), getattr(theirs, name), check_exact=True
+            )

@@ -25,3 +25,13 @@ def table(text: str, **dtypes: str) -> pd.DataFrame:
 def column(frame: pd.DataFrame, name: str) -> list:
     """A result column as plain Python values (labels as text, missing as None)."""
     return [None if pd.isna(v) else v for v in frame[name].astype(object)]
+
+
+def chart_on(engine, data: pd.DataFrame, **arguments):
+    """``qualitas.spc.chart(data, **arguments)``, computed on ``engine``."""
+    from qualitas.spc.chart import ChartRequest, _coerce_rules
+    from qualitas.spc.table import normalise_by
+
+    by = tuple(normalise_by(arguments.pop("by", None)))
+    rules = _coerce_rules(arguments.pop("rules", "anhoej"))
+    return engine.compute(data, ChartRequest(by=by, rules=rules, **arguments))

@@ -13,10 +13,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from qualitas.engines import capabilities, get_engine
-from qualitas.engines.kernels import XMR
+from qualitas.engines.kernels import CHART, XMR
 from qualitas.engines.local import LocalEngine, blocks, renumber
 from qualitas.errors import QualitasError
-from qualitas.spc import XmrRequest
+from qualitas.spc import Rules, XmrRequest
+from qualitas.spc.chart import CHART_TYPES, ChartRequest
 from tests.parity.oracle import oracle_dir
 
 
@@ -155,23 +156,60 @@ def test_renumber_maps_rows_through_the_block_origin():
     assert renumber("period '2' appears twice", 99) == "period '2' appears twice"
 
 
-def test_the_declared_result_columns_are_what_the_kernel_returns():
+def assert_declared(result, request, kernel) -> None:
+    declared = kernel.outputs(request)
+    assert sorted(declared) == sorted(
+        t for t in ("points", "summary", "icons") if getattr(result, t) is not None
+    )
+    for name, columns in declared.items():
+        frame = getattr(result, name)
+        assert frame.columns.tolist() == [*request.by, *columns], name
+        for column, dtype in columns.items():
+            if isinstance(dtype, pd.CategoricalDtype) or dtype in (
+                "Int64",
+                "int64",
+                "float64",
+                "bool",
+            ):
+                assert frame[column].dtype == dtype, (name, column)
+
+
+def test_the_declared_xmr_columns_are_what_the_kernel_returns():
     folder = oracle_dir() / "mdc"
     for case in json.loads((folder / "cases.json").read_text())["cases"]:
         s = case["settings"]
         data = pd.read_csv(folder / case["files"]["input"])
         by = (s["facet_field"],) if s["facet_field"] else ()
-        result = LocalEngine().run(
-            data, XmrRequest(value=s["value_field"], period=s["date_field"], by=by)
-        )
-        for name, columns in XMR.outputs.items():
-            assert getattr(result, name).columns.tolist() == [*by, *columns], (
-                case["id"],
-                name,
-            )
-            for column, dtype in columns.items():
-                if isinstance(dtype, pd.CategoricalDtype):
-                    assert getattr(result, name)[column].dtype == dtype
+        request = XmrRequest(value=s["value_field"], period=s["date_field"], by=by)
+        assert_declared(LocalEngine().run(data, request), request, XMR)
+
+
+@pytest.mark.parametrize("chart", sorted(CHART_TYPES))
+@pytest.mark.parametrize("rules", [None, Rules()], ids=["anhoej", "mdc"])
+def test_the_declared_chart_columns_are_what_the_kernel_returns(chart, rules):
+    rng = np.random.default_rng(5)
+    data = pd.DataFrame(
+        {
+            "unit": np.repeat(["A", "B"], 60),
+            "month": np.tile(
+                np.repeat(pd.date_range("2023-01-01", periods=20, freq="MS"), 3), 2
+            ),
+            "count": rng.poisson(8, 120).astype(float) + 1,
+            "patients": rng.integers(20, 40, 120).astype(float),
+            "stage": np.tile(np.repeat(["before", "after"], 30), 2),
+        }
+    )
+    needs_denominator = chart in ("p", "pp", "u", "up")
+    request = ChartRequest(
+        chart=chart,
+        value="count",
+        period="month",
+        by=("unit",),
+        denominator="patients" if needs_denominator else None,
+        part="stage",
+        rules=rules,
+    )
+    assert_declared(LocalEngine().run(data, request), request, CHART)
 
 
 def test_an_unknown_engine_is_named():
@@ -188,3 +226,14 @@ def test_the_capability_page_shows_the_capability_table():
 
     page = (Path(__file__).resolve().parents[2] / "docs" / "engines.md").read_text()
     assert capabilities.markdown_table() in page
+
+
+def test_changing_a_result_never_changes_the_callers_data():
+    # The points table is built without copying its columns; the ones that could
+    # share memory with the input (sorted input needs no reordering) are copied.
+    data = pd.DataFrame({"week": range(20), "count": np.arange(20.0)})
+    points = LocalEngine().run(data, XmrRequest(value="count", period="week")).points
+    points["value"] *= 2
+    points.loc[0, "period"] = 99
+    assert data["count"].tolist() == list(np.arange(20.0))
+    assert data["week"].tolist() == list(range(20))

@@ -14,6 +14,9 @@ import os
 import numpy as np
 import pytest
 
+# Fixtures of the board governance tests (issue 6).
+from tests.web.governance_world import gov  # noqa: F401
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "qualitas.web.settings")
 os.environ.setdefault("QUALITAS_ENV", "test")
 

@@ -477,3 +477,19 @@ def test_system_breakdown_combines_members(world, client_for):
         )
     )
     assert "Asian" in response.content.decode()
+
+
+def test_data_in_page_sends_the_team_to_the_entry_form(world, client_for):
+    client = client_for(world["users"]["member"])
+    response = client.get(
+        reverse("data:entry"), {"measure": "falls", "organisation": "RAA"}
+    )
+    assert response["Location"] == reverse(
+        "measures:entry", kwargs={"code": "falls", "ods": "RAA"}
+    )
+    assert client.get(response["Location"]).status_code == 200
+    outsider = client_for(world["users"]["outsider"])
+    response = outsider.get(
+        reverse("data:entry"), {"measure": "falls", "organisation": "RAA"}, follow=True
+    )
+    assert response.status_code == 404

@@ -28,10 +28,12 @@ from qualitas.engines.base import Written
 from qualitas.engines.kernels import kernel_for
 from qualitas.errors import QualitasError
 from qualitas.io.sources import parse_source, read_arrow
-from qualitas.spc import XmrRequest
+from qualitas.spc import Rules, XmrRequest
+from qualitas.spc.chart import CHART_TYPES, ChartRequest
 from qualitas.spc.rules import DIRECTIONS
 
-CHARTS = {"xmr": "XmR"}  # --chart name: title
+# --chart: Making Data Count's XmR, or a qicharts2 chart type.
+CHARTS = ("xmr", *sorted(CHART_TYPES))
 SHOWN_WARNINGS = 5
 
 
@@ -58,8 +60,34 @@ def batch(
     engine: Annotated[
         str, typer.Option("--engine", "-e", help="Where to compute: local or spark.")
     ] = "local",
-    chart: Annotated[str, typer.Option("--chart", help="Chart type: xmr.")] = "xmr",
-    value: Annotated[str, typer.Option("--value", help="Column of values.")] = "value",
+    chart: Annotated[
+        str,
+        typer.Option(
+            "--chart",
+            help="xmr (Making Data Count), or a qicharts2 type: run, i, mr, xbar, s, p, "
+            "pp, u, up, c, g, t.",
+        ),
+    ] = "xmr",
+    value: Annotated[
+        str,
+        typer.Option(
+            "--value", help="Column of values (numerators with --denominator)."
+        ),
+    ] = "value",
+    denominator: Annotated[
+        str | None,
+        typer.Option(
+            "--denominator", help="Column of denominators (p, pp, u, up charts)."
+        ),
+    ] = None,
+    rules: Annotated[
+        str,
+        typer.Option(
+            "--rules",
+            help="qicharts2 types: anhoej (sigma and runs signals) or mdc (Making Data "
+            "Count rules and icons as well).",
+        ),
+    ] = "anhoej",
     period: Annotated[
         str,
         typer.Option("--period", help="Column of periods (dates or whole numbers)."),
@@ -116,6 +144,8 @@ def batch(
         request = _request(
             chart,
             value=value,
+            denominator=denominator,
+            rules=rules,
             period=period,
             by=by or [],
             direction=direction,
@@ -146,8 +176,9 @@ def batch(
         )
     per_point = seconds / written.points * 1e6 if written.points else 0.0
     typer.echo(
-        f"{written.icons:,} series, {written.points:,} points, {written.summary:,} segments "
-        f"written to {output} in {seconds:.1f} s ({per_point:.2f} µs per point, {engine} engine)"
+        f"{written.series:,} series, {written.points:,} points, {written.summary:,} "
+        f"{'segments' if chart == 'xmr' else 'phases'} written to {output} in "
+        f"{seconds:.1f} s ({per_point:.2f} µs per point, {engine} engine)"
     )
 
 
@@ -155,6 +186,8 @@ def _request(
     chart: str,
     *,
     value: str,
+    denominator: str | None,
+    rules: str,
     period: str,
     by: list[str],
     direction: str,
@@ -168,12 +201,37 @@ def _request(
         raise QualitasError(
             f"direction must be one of {', '.join(DIRECTIONS)}, not {direction!r}"
         )
+    if rules not in ("anhoej", "mdc"):
+        raise QualitasError(f"rules must be anhoej or mdc, not {rules!r}")
     keys = tuple(
         dict.fromkeys(k.strip() for item in by for k in item.split(",") if k.strip())
     )
-    return XmrRequest(
-        value=value, period=period, by=keys, direction=direction, target=target
+    if chart == "xmr":
+        if denominator is not None:
+            raise QualitasError(
+                "an XmR chart has no denominator; for rates use --chart p or u"
+            )
+        return XmrRequest(
+            value=value, period=period, by=keys, direction=direction, target=target
+        )
+    return ChartRequest(
+        chart=chart,
+        value=value,
+        period=period,
+        denominator=denominator,
+        by=keys,
+        rules=Rules() if rules == "mdc" else None,
+        direction=direction,
+        target=target,
     )
+
+
+TITLES = {"xmr": "XmR", "run": "run", "xbar": "X-bar", "pp": "P′", "up": "U′"}
+
+
+def _title(request: Any) -> str:
+    name = "xmr" if isinstance(request, XmrRequest) else request.chart
+    return TITLES.get(name, name.upper())
 
 
 def _run(
@@ -230,7 +288,7 @@ def _run(
         transient=False,
     ) as bar:
         task = bar.add_task(
-            f"Computing {CHARTS[kernel_for(request).name]} charts ({label})",
+            f"Computing {_title(request)} charts ({label})",
             total=None,
         )
 

@@ -9,21 +9,26 @@ period comes back as a date, a string key as a string.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from qualitas.engines.kernels import BOOL, FLOAT, INT, PERIOD, Kernel
+from qualitas.engines.kernels import BOOL, FLOAT, INT, NULLABLE_INT, PERIOD, Kernel
 from qualitas.errors import QualitasError
 
-_TYPES = {FLOAT: pa.float64(), INT: pa.int64(), BOOL: pa.bool_()}
+_TYPES = {
+    FLOAT: pa.float64(),
+    INT: pa.int64(),
+    NULLABLE_INT: pa.int64(),
+    BOOL: pa.bool_(),
+}
 
 
 def is_text(t: pa.DataType) -> bool:
-    return (
+    return bool(
         pa.types.is_string(t)
         or pa.types.is_large_string(t)
         or pa.types.is_string_view(t)
@@ -46,7 +51,7 @@ def period_type(t: pa.DataType, name: str) -> pa.DataType:
 def output_schemas(
     kernel: Kernel, request: Any, schema: pa.Schema
 ) -> dict[str, pa.Schema]:
-    """Arrow schemas of the three result tables for input of ``schema``."""
+    """Arrow schemas of the request's result tables for input of ``schema``."""
     missing = [c for c in kernel.columns(request) if c not in schema.names]
     if missing:
         raise QualitasError(
@@ -56,7 +61,7 @@ def output_schemas(
     keys = [pa.field(k, _key_type(schema.field(k).type)) for k in request.by]
     period = period_type(schema.field(request.period).type, request.period)
     out = {}
-    for table, columns in kernel.outputs.items():
+    for table, columns in kernel.outputs(request).items():
         fields = [
             pa.field(name, period if t == PERIOD else _arrow_type(t))
             for name, t in columns.items()
@@ -105,7 +110,7 @@ def sorted_categorical(col: pa.ChunkedArray | pa.Array) -> pd.Categorical:
     levels = levels.take(pc.array_sort_indices(levels))
     codes = pc.index_in(col, value_set=levels).fill_null(-1)
     return pd.Categorical.from_codes(
-        np.asarray(codes, dtype=np.int32),
+        cast(Any, np.asarray(codes, dtype=np.int32)),
         categories=pd.Index(levels.to_pandas(), dtype=object),
     )
 
@@ -135,10 +140,6 @@ def _array(values: pd.Series, target: pa.DataType, wall_tz: str | None) -> pa.Ar
     return arr
 
 
-def empty_like(schema: pa.Schema) -> pa.Table:
-    return schema.empty_table()
-
-
 def pandas_types(
     frame: pd.DataFrame, columns: Mapping[str, Any], keys: Sequence[str]
 ) -> pd.DataFrame:
@@ -147,11 +148,13 @@ def pandas_types(
     out = frame.copy()
     for name in keys:
         col = out[name]
-        if col.dtype == object and col.map(type).eq(str).all():
+        if pd.api.types.infer_dtype(col, skipna=False) == "string":
             out[name] = pd.Categorical(col, categories=sorted(col.unique()))
     for name, t in columns.items():
-        if isinstance(t, pd.CategoricalDtype):
-            out[name] = out[name].astype(t)
-        elif t == PERIOD and out[name].dtype == object:
+        if isinstance(t, pd.CategoricalDtype) or (
+            isinstance(t, str) and t == NULLABLE_INT
+        ):
+            out[name] = out[name].astype(cast(Any, t))
+        elif isinstance(t, str) and t == PERIOD and out[name].dtype == object:
             out[name] = pd.to_datetime(out[name])
     return out

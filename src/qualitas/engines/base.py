@@ -25,18 +25,21 @@ TABLES = ("points", "summary", "icons")
 
 @dataclass(frozen=True)
 class Tables(Generic[T]):
-    """An engine's answer: one row per point, per series and segment, per series."""
+    """An engine's answer: one row per point, per series and segment (or phase), and
+    per series (icons; None for charts that have no icons)."""
 
     points: T
     summary: T
-    icons: T
+    icons: T | None
     warnings: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
 class Written:
-    """What :meth:`Engine.write` wrote: row counts per table, warnings, where."""
+    """What :meth:`Engine.write` wrote: row counts per table (0 for a table the chart
+    does not have), warnings, and the path of each table written."""
 
+    series: int
     points: int
     summary: int
     icons: int
@@ -68,8 +71,9 @@ class Engine(ABC):
         *,
         progress: Progress | None = None,
     ) -> Written:
-        """Compute ``request`` and write points, summary and icons as Parquet in
-        ``directory`` (``points.parquet``, ``summary.parquet``, ``icons.parquet``)."""
+        """Compute ``request`` and write its tables as Parquet in ``directory``
+        (``points.parquet``, ``summary.parquet`` and, if the chart has icons,
+        ``icons.parquet``)."""
 
     def compute(self, frame: pd.DataFrame, request: Any) -> Tables[pd.DataFrame]:
         """Run on a pandas DataFrame and return pandas: what tests and notebooks use."""

@@ -32,7 +32,23 @@ class Capability:
 CAPABILITIES: tuple[Capability, ...] = (
     Capability("xmr", "Making Data Count XmR charts: limits, special causes, icons"),
     Capability(
-        "per_series_settings", "Targets, directions and rebase dates per series"
+        "chart",
+        "qicharts2 run, Shewhart and rare-event charts, with or without Making Data "
+        "Count rules",
+    ),
+    Capability(
+        "funnel",
+        "Funnel plots",
+        dict.fromkeys(
+            ("local", "spark"),
+            "Not through an engine yet: call qualitas.spc.funnel, which "
+            "compares the units of one table at once (every GP practice in England "
+            "fits in memory).",
+        ),
+    ),
+    Capability(
+        "per_series_settings",
+        "Settings per series: targets, directions, rebase dates, phases, baselines",
     ),
     Capability("pandas_and_arrow_input", "pandas DataFrames and Arrow tables as input"),
     Capability(

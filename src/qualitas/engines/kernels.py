@@ -1,9 +1,10 @@
 """The kernels engines can run, and the tables each one returns.
 
 Each request type of :mod:`qualitas.spc` maps to its kernel function and a description of
-its three result tables: column names and types, after the series key columns. Engines
-that cannot hand pandas objects around (Spark) build their schemas from this; a test
-checks it against what the kernels really return.
+its result tables (points, summary and, where the request asks for icons, icons): column
+names and types, after the series key columns. Engines that cannot hand pandas objects
+around (Spark) build their schemas from this; a test checks it against what the kernels
+really return.
 """
 
 from __future__ import annotations
@@ -16,6 +17,8 @@ import pandas as pd
 
 from qualitas.errors import QualitasError
 from qualitas.spc import rules
+from qualitas.spc.chart import ChartRequest
+from qualitas.spc.chart import run as run_chart
 from qualitas.spc.xmr import XmrRequest
 from qualitas.spc.xmr import run as run_xmr
 
@@ -23,72 +26,148 @@ from qualitas.spc.xmr import run as run_xmr
 PERIOD = "period"
 FLOAT = "float64"
 INT = "int64"
+NULLABLE_INT = "Int64"  # whole numbers, some missing
 BOOL = "bool"
+
+Columns = dict[str, Any]  # column -> dtype (or PERIOD)
 
 
 @dataclass(frozen=True)
 class Kernel:
-    """One chart type: how to run it and what it returns."""
+    """One kind of chart: how to run it and what it returns."""
 
     name: str
     run: Callable[[pd.DataFrame, Any], Any]
-    values: Callable[[Any], tuple[str, ...]]  # the numeric input columns it reads
-    outputs: Mapping[str, Mapping[str, Any]]  # table -> column -> dtype or PERIOD
+    inputs: Callable[[Any], tuple[str, ...]]  # columns read besides keys and period
+    outputs: Callable[[Any], dict[str, Columns]]  # table -> its columns
     order: Mapping[str, tuple[str, ...]]  # row order within a series, per table
 
     def columns(self, request: Any) -> list[str]:
         """Every input column the request reads: keys, period, values."""
-        return list(dict.fromkeys([*request.by, request.period, *self.values(request)]))
+        return list(dict.fromkeys([*request.by, request.period, *self.inputs(request)]))
 
+
+XMR_OUTPUTS: dict[str, Columns] = {
+    "points": {
+        "period": PERIOD,
+        "value": FLOAT,
+        "segment": INT,
+        "mean": FLOAT,
+        "lpl": FLOAT,
+        "upl": FLOAT,
+        "special_cause": rules.SPECIAL_CAUSE_DTYPE,
+        "point_type": rules.POINT_TYPE_DTYPE,
+        "short_segment": BOOL,
+        "target": FLOAT,
+    },
+    "summary": {
+        "segment": INT,
+        "start": PERIOD,
+        "end": PERIOD,
+        "mean": FLOAT,
+        "lpl": FLOAT,
+        "upl": FLOAT,
+        "n": INT,
+        "common_cause": INT,
+        "improvement": INT,
+        "concern": INT,
+        "variation": rules.VARIATION_DTYPE,
+        "assurance": rules.ASSURANCE_DTYPE,
+        "short_segment": BOOL,
+    },
+    "icons": {
+        "period": PERIOD,
+        "value": FLOAT,
+        "mean": FLOAT,
+        "lpl": FLOAT,
+        "upl": FLOAT,
+        "target": FLOAT,
+        "direction": pd.CategoricalDtype(list(rules.DIRECTIONS)),
+        "variation": rules.VARIATION_DTYPE,
+        "assurance": rules.ASSURANCE_DTYPE,
+    },
+}
 
 XMR = Kernel(
     name="xmr",
     run=run_xmr,
-    values=lambda request: (request.value,),
-    outputs={
-        "points": {
-            "period": PERIOD,
-            "value": FLOAT,
-            "segment": INT,
-            "mean": FLOAT,
-            "lpl": FLOAT,
-            "upl": FLOAT,
-            "special_cause": rules.SPECIAL_CAUSE_DTYPE,
-            "point_type": rules.POINT_TYPE_DTYPE,
-            "short_segment": BOOL,
-            "target": FLOAT,
-        },
-        "summary": {
-            "segment": INT,
-            "start": PERIOD,
-            "end": PERIOD,
-            "mean": FLOAT,
-            "lpl": FLOAT,
-            "upl": FLOAT,
-            "n": INT,
-            "common_cause": INT,
-            "improvement": INT,
-            "concern": INT,
-            "variation": rules.VARIATION_DTYPE,
-            "assurance": rules.ASSURANCE_DTYPE,
-            "short_segment": BOOL,
-        },
-        "icons": {
-            "period": PERIOD,
-            "value": FLOAT,
-            "mean": FLOAT,
-            "lpl": FLOAT,
-            "upl": FLOAT,
-            "target": FLOAT,
-            "direction": pd.CategoricalDtype(rules.DIRECTIONS),
-            "variation": rules.VARIATION_DTYPE,
-            "assurance": rules.ASSURANCE_DTYPE,
-        },
-    },
+    inputs=lambda request: (request.value,),
+    outputs=lambda request: XMR_OUTPUTS,
     order={"points": ("period",), "summary": ("segment",), "icons": ()},
 )
 
-KERNELS: dict[type, Kernel] = {XmrRequest: XMR}
+
+def chart_outputs(request: ChartRequest) -> dict[str, Columns]:
+    """qicharts2 chart tables; Making Data Count rules add labels and icons."""
+    lines = dict.fromkeys(("cl", "lcl", "ucl", "lcl_95", "ucl_95"), FLOAT)
+    points: Columns = {
+        "period": PERIOD,
+        "value": FLOAT,
+        **lines,
+        "target": FLOAT,
+        "phase": INT,
+        "baseline": BOOL,
+        "include": BOOL,
+        "sigma_signal": BOOL,
+        "runs_signal": BOOL,
+        "observations": INT,
+        "total": FLOAT,
+        "subgroup_mean": FLOAT,
+        "subgroup_sd": FLOAT,
+        "denominator": FLOAT,
+    }
+    runs = ("longest_run", "longest_run_max", "n_crossings", "n_crossings_min")
+    summary: Columns = {
+        "phase": INT,
+        "start": PERIOD,
+        "end": PERIOD,
+        "n_obs": INT,
+        "n_useful": INT,
+        **dict.fromkeys(runs, NULLABLE_INT),
+        "runs_signal": BOOL,
+        **lines,
+        "sigma_signals": INT,
+    }
+    if request.rules is None:
+        return {"points": points, "summary": summary}
+    points |= {
+        "special_cause": rules.SPECIAL_CAUSE_DTYPE,
+        "point_type": rules.POINT_TYPE_DTYPE,
+    }
+    summary |= {"improvement": INT, "concern": INT}
+    icons: Columns = {
+        "period": PERIOD,
+        "value": FLOAT,
+        "cl": FLOAT,
+        "lcl": FLOAT,
+        "ucl": FLOAT,
+        "target": FLOAT,
+        "direction": pd.CategoricalDtype(list(rules.DIRECTIONS)),
+        "variation": rules.VARIATION_DTYPE,
+        "assurance": rules.ASSURANCE_DTYPE,
+    }
+    return {"points": points, "summary": summary, "icons": icons}
+
+
+def _chart_inputs(request: ChartRequest) -> tuple[str, ...]:
+    # `part` may name a column of phase labels.
+    part = (request.part,) if isinstance(request.part, str) else ()
+    return (
+        request.value,
+        *((request.denominator,) if request.denominator else ()),
+        *part,
+    )
+
+
+CHART = Kernel(
+    name="chart",
+    run=run_chart,
+    inputs=_chart_inputs,
+    outputs=chart_outputs,
+    order={"points": ("period",), "summary": ("phase",), "icons": ()},
+)
+
+KERNELS: dict[type, Kernel] = {XmrRequest: XMR, ChartRequest: CHART}
 
 
 def kernel_for(request: Any) -> Kernel:
@@ -98,5 +177,5 @@ def kernel_for(request: Any) -> Kernel:
     except KeyError:
         known = ", ".join(sorted(t.__name__ for t in KERNELS))
         raise QualitasError(
-            f"no engine kernel for {type(request).__name__}; known requests: {known}"
+            f"no engine runs {type(request).__name__} yet; engines run {known}"
         ) from None

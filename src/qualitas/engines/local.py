@@ -76,19 +76,21 @@ class LocalEngine(Engine):
         progress: Progress | None = None,
     ) -> Written:
         kernel = kernel_for(request)
-        table = _as_arrow(data).select(kernel.columns(request))
+        table = _as_arrow(data)
         schemas = arrow.output_schemas(kernel, request, table.schema)
+        table = table.select(kernel.columns(request))
+        names = list(schemas)  # the tables this chart has
         period = table.schema.field(request.period).type
         wall_tz = period.tz if pa.types.is_timestamp(period) else None
         os.makedirs(directory, exist_ok=True)
-        paths = {name: os.path.join(directory, f"{name}.parquet") for name in TABLES}
-        counts = dict.fromkeys(TABLES, 0)
+        paths = {name: os.path.join(directory, f"{name}.parquet") for name in names}
+        counts = dict.fromkeys(["series", *TABLES], 0)
         messages: dict[str, None] = {}
         found: list[dict[str, list[int]]] = []
 
         def compute(
             item: tuple[pa.Table, int | np.ndarray],
-        ) -> tuple[list[pa.Table], tuple[str, ...], dict[str, list[int]]]:
+        ) -> tuple[list[pa.Table], int, tuple[str, ...], dict[str, list[int]]]:
             block, origin = item
             frame = arrow.kernel_frame(block, request.by)
             part, hits = partition.restrict(request, frame)
@@ -101,14 +103,15 @@ class LocalEngine(Engine):
                 raise QualitasError(renumber(str(error), origin)) from None
             out = [
                 arrow.result_table(getattr(result, t), schemas[t], wall_tz)
-                for t in TABLES
+                for t in names
             ]
-            return out, tuple(result.warnings), hits
+            series = partition.count_series(result.summary, request.by)
+            return out, series, tuple(result.warnings), hits
 
-        writers = {t: pq.ParquetWriter(paths[t], schemas[t]) for t in TABLES}
+        writers = {t: pq.ParquetWriter(paths[t], schemas[t]) for t in names}
 
         def write_block(out: list[pa.Table]) -> None:
-            for name, result in zip(TABLES, out, strict=True):
+            for name, result in zip(names, out, strict=True):
                 writers[name].write_table(result)
 
         done = 0
@@ -119,14 +122,15 @@ class LocalEngine(Engine):
         writing: Future[None] | None = None
         try:
             for block in blocks(table, request.by, self.block_rows):
-                out, block_warnings, hits = compute(block)
+                out, series, block_warnings, hits = compute(block)
+                counts["series"] += series
                 if writing is not None:
                     writing.result()
                 if pool is None:
                     write_block(out)
                 else:
                     writing = pool.submit(write_block, out)
-                for name, result in zip(TABLES, out, strict=True):
+                for name, result in zip(names, out, strict=True):
                     counts[name] += result.num_rows
                 messages.update(dict.fromkeys(block_warnings))
                 found.append(hits)

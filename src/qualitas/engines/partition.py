@@ -72,5 +72,14 @@ def series_present(frame: pd.DataFrame, by: Sequence[str]) -> set[Hashable]:
 def _normal(key: Hashable, by: Sequence[str]) -> Hashable:
     # A one-column key may be given bare or as a 1-tuple, as the kernels accept.
     if len(by) == 1 and isinstance(key, tuple) and len(key) == 1:
-        return key[0]
+        bare: Hashable = key[0]
+        return bare
     return key
+
+
+def count_series(summary: pd.DataFrame, by: Sequence[str]) -> int:
+    """How many series a result covers (its summary has a row per series and
+    segment or phase)."""
+    if not by:
+        return int(len(summary) > 0)
+    return len(summary[list(by)].drop_duplicates())

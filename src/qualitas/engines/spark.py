@@ -1,10 +1,17 @@
 """The Spark engine: the same NumPy kernels, run inside Apache Spark.
 
-Rows are grouped by a hash of the series key into ``partitions`` groups of whole series;
-Spark sends each group to a Python worker as an Arrow table (``applyInArrow``), where
-the kernel of :mod:`qualitas.spc` computes it exactly as the local engine would. The
-results come back as Spark DataFrames (points, summary, icons) that can be written
-anywhere Spark writes, or collected to pandas.
+Rows are spread over ``partitions`` partitions by a hash of the series key, so each
+partition holds whole series; Spark hands each partition to a Python worker as Arrow
+batches (``mapInArrow``), where the kernel of :mod:`qualitas.spc` computes all its
+series at once, exactly as the local engine would. The results come back as Spark
+DataFrames (points, summary, icons) that can be written anywhere Spark writes, or
+collected to pandas.
+
+Every cell a worker returns costs time on its way back into Spark, so the workers return
+one narrow table: the points as rows, and for each partition its summary and icons as
+one Arrow stream in a binary cell each, unpacked again by a second, tiny Python step.
+Points are the bulk of the work; rather than caching them, Spark computes them again
+when they are written (measured: faster than building and reading a cache).
 
 This is the only module of qualitas that imports pyspark (``pip install
 'qualitas[spark]'``; Spark needs Java 17 or later).
@@ -18,13 +25,16 @@ This is the only module of qualitas that imports pyspark (``pip install
 
 from __future__ import annotations
 
+import io
 import os
 import sys
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -40,25 +50,36 @@ from qualitas.errors import QualitasError, QualitasWarning
 
 # Extra columns of the one table the workers return (see _Layout).
 KIND = "__qualitas_kind"
+PAYLOAD = "__qualitas_payload"
 MESSAGE = "__qualitas_message"
-GROUP = "__qualitas_group"
+# What a row of that table is: a point, a packed table (summary, icons), or a note.
 POINTS, SUMMARY, ICONS, WARNING, FOUND, ERROR = range(6)
+KINDS = {"points": POINTS, "summary": SUMMARY, "icons": ICONS}
+# Rows per Arrow batch between the JVM and the Python workers.
+ARROW_BATCH_ROWS = 100_000
 
 
 def local_session(
-    master: str = "local[2]", *, shuffle_partitions: int = 2, app_name: str = "qualitas"
+    master: str = "local[2]",
+    *,
+    shuffle_partitions: int = 2,
+    driver_memory: str = "2g",
+    app_name: str = "qualitas",
 ) -> SparkSession:
     """A Spark session on this machine, set up for qualitas: workers use this
-    Python, Arrow transfers on, the web UI off, few shuffle partitions."""
+    Python, Arrow transfers on, the web UI off, few shuffle partitions.
+    ``driver_memory`` is the JVM's heap (in local mode the JVM does all the work)."""
     os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     session = (
         SparkSession.builder.master(master)
         .appName(app_name)
+        .config("spark.driver.memory", driver_memory)
         .config("spark.ui.enabled", "false")
         .config("spark.ui.showConsoleProgress", "false")
         .config("spark.sql.shuffle.partitions", str(shuffle_partitions))
         .config("spark.default.parallelism", str(shuffle_partitions))
         .config("spark.sql.execution.arrow.pyspark.enabled", "true")
+        .config("spark.sql.execution.arrow.maxRecordsPerBatch", str(ARROW_BATCH_ROWS))
         .config("spark.sql.session.timeZone", "UTC")
         .getOrCreate()
     )
@@ -72,7 +93,9 @@ def spark_session(master: str | None = None) -> SparkSession:
     ``master``. Workers use this Python unless PYSPARK_PYTHON says otherwise."""
     os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     if master is not None and master.startswith("local"):
-        return local_session(master, shuffle_partitions=4)
+        cores = master.removeprefix("local").strip("[]")
+        partitions = int(cores) if cores.isdigit() else os.cpu_count() or 2
+        return local_session(master, shuffle_partitions=partitions)
     builder = SparkSession.builder.config(
         "spark.sql.execution.arrow.pyspark.enabled", "true"
     )
@@ -83,11 +106,15 @@ def spark_session(master: str | None = None) -> SparkSession:
 
 @dataclass(frozen=True)
 class SparkTables(Tables[DataFrame]):
-    """Spark results. They read from one cached table; ``release()`` frees it."""
+    """Spark results. Points are computed again by each action on them (cache them to
+    use them twice); summary and icons read from a small cached table, which
+    ``release()`` frees."""
 
     cached: DataFrame | None = None
     by: tuple[str, ...] = ()
-    kernel: Kernel | None = None
+    outputs: dict[str, dict[str, Any]] | None = None  # the columns of each table
+    order: dict[str, tuple[str, ...]] | None = None  # row order within a series
+    counts: dict[str, int] | None = None
 
     def release(self) -> None:
         if self.cached is not None:
@@ -98,20 +125,28 @@ class SparkEngine(Engine):
     """Runs the kernels inside Spark.
 
     ``session``: the Spark session (default: the active one, or a new one).
-    ``partitions``: how many groups of series to make; each group is computed in one
-    piece by one Python worker, so more groups mean smaller pieces (default: the
-    session's ``spark.sql.shuffle.partitions``).
+    ``partitions``: how many partitions to spread the series over; each is computed
+    in one piece by one Python worker, so more partitions mean smaller pieces
+    (default: the session's ``spark.sql.shuffle.partitions``).
+    ``cache``: keep the small summary and icons tables in memory between actions;
+    turn it off where caching is not allowed (Databricks serverless compute), and
+    they are computed again for each action.
     """
 
     name = "spark"
 
     def __init__(
-        self, session: SparkSession | None = None, *, partitions: int | None = None
+        self,
+        session: SparkSession | None = None,
+        *,
+        partitions: int | None = None,
+        cache: bool = True,
     ) -> None:
         if partitions is not None and partitions < 1:
             raise QualitasError("partitions must be at least 1")
         self._session = session
         self.partitions = partitions
+        self.cache = cache
 
     @property
     def session(self) -> SparkSession:
@@ -142,66 +177,95 @@ class SparkEngine(Engine):
         return reader.parquet(*paths)
 
     def run(self, data: Any, request: Any) -> SparkTables:
-        combined, layout, kernel = self._plan(data, request)
-        combined = combined.persist(StorageLevel.MEMORY_AND_DISK)
+        stacked, layout, kernel = self._plan(data, request)
+        # Everything but the points is small: keep it. Collecting the notes computes
+        # every partition once, so errors are raised here, not at the first write.
+        side = stacked.where(sf.col(KIND) != POINTS)
+        if self.cache:
+            side = side.persist(StorageLevel.MEMORY_AND_DISK)
         try:
-            # One pass computes every group into the cache and brings back the
-            # messages; errors are raised here rather than at the first write.
-            notes = (
-                combined.where(sf.col(KIND) >= WARNING).select(KIND, MESSAGE).collect()
-            )
-            messages = _read_notes(request, [(r[KIND], r[MESSAGE]) for r in notes])
+            rows = side.where(sf.col(KIND) != ICONS).select(KIND, MESSAGE).collect()
+            notes = [(r[KIND], r[MESSAGE]) for r in rows if r[KIND] >= WARNING]
+            messages = _read_notes(request, notes)
         except BaseException:
-            combined.unpersist()
+            if self.cache:
+                side.unpersist()
             raise
-        tables = {
-            name: combined.where(sf.col(KIND) == kind).select(*layout.columns(name))
-            for kind, name in enumerate(TABLES)
+        counts = _counts(r[MESSAGE] for r in rows if r[KIND] == SUMMARY)
+        points = stacked.where(sf.col(KIND) == POINTS).select(*layout.columns("points"))
+        packed = {
+            name: side.where(sf.col(KIND) == KINDS[name])
+            .select(PAYLOAD)
+            .mapInArrow(_unpack, layout.spark_schemas[name])
+            for name in layout.packed
         }
         return SparkTables(
-            **tables,
+            points=points,
+            summary=packed["summary"],
+            icons=packed.get("icons"),
             warnings=messages,
-            cached=combined,
+            cached=side if self.cache else None,
             by=tuple(request.by),
-            kernel=kernel,
+            outputs=layout.outputs,
+            order=dict(kernel.order),
+            counts=counts,
         )
 
     def compute(self, frame: pd.DataFrame, request: Any) -> Tables[pd.DataFrame]:
         # One Spark job: the stacked results come back as one Arrow table.
-        combined, layout, kernel = self._plan(frame, request)
-        everything = combined.toArrow()
+        stacked, layout, kernel = self._plan(frame, request)
+        everything = stacked.toArrow()
         kind = everything[KIND]
         notes = everything.filter(pc.greater_equal(kind, WARNING))
         messages = _read_notes(
             request,
             list(zip(notes[KIND].to_pylist(), notes[MESSAGE].to_pylist(), strict=True)),
         )
+        points = everything.filter(pc.equal(kind, POINTS))
+        tables = {"points": points.select(layout.columns("points"))}
+        for name in layout.packed:
+            packed = everything.filter(pc.equal(kind, KINDS[name]))[PAYLOAD].to_pylist()
+            tables[name] = (
+                pa.concat_tables([_read_stream(p) for p in packed])
+                if packed
+                else layout.schemas[name].empty_table()
+            )
         out = {
             name: self._pandas(
-                everything.filter(pc.equal(kind, k)).select(layout.columns(name)),
-                kernel,
-                request.by,
-                name,
+                table, layout.outputs[name], kernel.order[name], request.by
             )
-            for k, name in enumerate(TABLES)
+            for name, table in tables.items()
         }
-        return Tables(**out, warnings=messages)
+        return Tables(
+            points=out["points"],
+            summary=out["summary"],
+            icons=out.get("icons"),
+            warnings=messages,
+        )
 
     def to_pandas(self, tables: Tables[Any]) -> Tables[pd.DataFrame]:
-        if not isinstance(tables, SparkTables) or tables.kernel is None:
+        if not isinstance(tables, SparkTables) or tables.outputs is None:
             raise QualitasError(
                 "to_pandas needs the tables returned by SparkEngine.run"
             )
-        out = {
-            name: self._pandas(
-                getattr(tables, name).toArrow(), tables.kernel, tables.by, name
-            )
-            for name in TABLES
-        }
-        return Tables(**out, warnings=tables.warnings)
+        outputs, order, by = tables.outputs, tables.order or {}, tables.by
+
+        def collect(name: str, table: DataFrame) -> pd.DataFrame:
+            return self._pandas(table.toArrow(), outputs[name], order[name], by)
+
+        return Tables(
+            points=collect("points", tables.points),
+            summary=collect("summary", tables.summary),
+            icons=None if tables.icons is None else collect("icons", tables.icons),
+            warnings=tables.warnings,
+        )
 
     def _pandas(
-        self, table: pa.Table, kernel: Kernel, by: tuple[str, ...], name: str
+        self,
+        table: pa.Table,
+        columns: dict[str, Any],
+        order: tuple[str, ...],
+        by: tuple[str, ...],
     ) -> pd.DataFrame:
         """A collected result as the local engine would give it: same column types
         (timestamps in the session's time zone, as Spark's toPandas gives them),
@@ -213,16 +277,14 @@ class SparkEngine(Engine):
                 frame[column] = frame[column].dt.tz_convert(tz).dt.tz_localize(None)
             if pd.api.types.is_datetime64_dtype(frame[column].dtype):
                 frame[column] = frame[column].astype("datetime64[ns]")
-        frame = arrow.pandas_types(frame, kernel.outputs[name], by)
-        order = [*by, *kernel.order[name]]
+        frame = arrow.pandas_types(frame, columns, by)
+        keys = [*by, *order]
         return (
-            frame.sort_values(order, kind="stable", ignore_index=True)
-            if order
-            else frame
+            frame.sort_values(keys, kind="stable", ignore_index=True) if keys else frame
         )
 
     def _plan(self, data: Any, request: Any) -> tuple[DataFrame, _Layout, Kernel]:
-        """The stacked results of every group, as a Spark plan (nothing runs yet)."""
+        """The workers' stacked results, as a Spark plan (nothing runs yet)."""
         kernel = kernel_for(request)
         frame = self.read(data)
         columns = kernel.columns(request)
@@ -234,18 +296,17 @@ class SparkEngine(Engine):
             )
         frame = frame.select(*columns)
         layout = _Layout(kernel, request, to_arrow_schema(frame.schema, timezone="UTC"))
-        groups = self.partitions or _shuffle_partitions(self.session)
-        group = (
-            sf.pmod(sf.xxhash64(*request.by), sf.lit(groups))
+        # Hash partitioning on the key puts each series wholly in one partition.
+        partitions = self.partitions or _shuffle_partitions(self.session)
+        spread = (
+            frame.repartition(partitions, *request.by)
             if request.by
-            else sf.lit(0)
+            else frame.repartition(1)
         )
-        combined = (
-            frame.withColumn(GROUP, group)
-            .groupBy(GROUP)
-            .applyInArrow(_worker(kernel, request, layout), layout.spark_schema)
+        stacked = spread.mapInArrow(
+            _worker(kernel, request, layout), layout.spark_schema
         )
-        return combined, layout, kernel
+        return stacked, layout, kernel
 
     def write(
         self,
@@ -255,28 +316,45 @@ class SparkEngine(Engine):
         *,
         progress: Progress | None = None,
     ) -> Written:
-        tables = self.run(data, request)
-        steps = len(TABLES) + 1
-        if progress is not None:
-            progress(1, steps)
-        try:
-            paths = {}
-            for done, name in enumerate(TABLES, start=2):
-                paths[name] = f"{directory.rstrip('/')}/{name}.parquet"
-                getattr(tables, name).write.mode("overwrite").parquet(paths[name])
-                if progress is not None:
-                    progress(done, steps)
-            assert tables.cached is not None
-            counts = dict(tables.cached.groupBy(KIND).count().collect())
-        finally:
-            tables.release()
+        with _large_arrow_batches(self.session):
+            tables = self.run(data, request)
+            names = [name for name in TABLES if getattr(tables, name) is not None]
+            steps = len(names) + 1
+            if progress is not None:
+                progress(1, steps)
+            try:
+                paths = {}
+                for done, name in enumerate(names, start=2):
+                    paths[name] = f"{directory.rstrip('/')}/{name}.parquet"
+                    getattr(tables, name).write.mode("overwrite").parquet(paths[name])
+                    if progress is not None:
+                        progress(done, steps)
+            finally:
+                tables.release()
+        counts = tables.counts or {}
         return Written(
-            points=counts.get(POINTS, 0),
-            summary=counts.get(SUMMARY, 0),
-            icons=counts.get(ICONS, 0),
+            series=counts.get("series", 0),
+            points=counts.get("points", 0),
+            summary=counts.get("summary", 0),
+            icons=counts.get("icons", 0),
             warnings=tables.warnings,
             paths=paths,
         )
+
+
+@contextmanager
+def _large_arrow_batches(session: SparkSession) -> Iterator[None]:
+    """Send rows to the Python workers in batches of at least ARROW_BATCH_ROWS:
+    Spark's default of 10,000 nearly doubles the time of a national run."""
+    key = "spark.sql.execution.arrow.maxRecordsPerBatch"
+    before = session.conf.get(key)
+    if before is not None and 0 < int(before) < ARROW_BATCH_ROWS:
+        session.conf.set(key, str(ARROW_BATCH_ROWS))
+    try:
+        yield
+    finally:
+        if before is not None:
+            session.conf.set(key, before)
 
 
 def _read_notes(request: Any, notes: list[tuple[int, str]]) -> tuple[str, ...]:
@@ -289,6 +367,16 @@ def _read_notes(request: Any, notes: list[tuple[int, str]]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(sorted(m for k, m in notes if k == WARNING)))
 
 
+def _counts(texts: Any) -> dict[str, int]:
+    """Rows per table, added up over the partitions' counts ("points:480,...")."""
+    totals = dict.fromkeys(["series", *TABLES], 0)
+    for text in texts:
+        for item in text.split(","):
+            name, _, n = item.partition(":")
+            totals[name] += int(n)
+    return totals
+
+
 def _shuffle_partitions(session: SparkSession) -> int:
     try:
         return max(1, int(session.conf.get("spark.sql.shuffle.partitions") or 200))
@@ -297,104 +385,125 @@ def _shuffle_partitions(session: SparkSession) -> int:
 
 
 class _Layout:
-    """The one table a worker returns: the three result tables stacked, with a kind
-    column saying which table a row belongs to and a message column for warnings,
-    errors and which per-series settings found their series. Columns of the same
-    name and type are shared between tables."""
+    """The schemas: of each result table, and of the one table the workers return.
+
+    That table has the points' columns, then a kind column saying what each row is,
+    a binary column holding a packed summary or icons table (one row per partition
+    for each), and a message column for warnings, errors, row counts and which
+    per-series settings found their series.
+    """
 
     def __init__(self, kernel: Kernel, request: Any, schema: pa.Schema) -> None:
-        self.schemas = arrow.output_schemas(kernel, request, schema)
-        fields: dict[str, pa.Field] = {}
-        for name in TABLES:
-            for f in self.schemas[name]:
-                if f.name in fields and fields[f.name].type != f.type:
-                    raise QualitasError(f"result column {f.name!r} has two types")
-                fields.setdefault(f.name, f)
-        spark = from_arrow_schema(
-            pa.schema(
-                [
-                    pa.field(KIND, pa.int8()),
-                    pa.field(MESSAGE, pa.string()),
-                    *fields.values(),
-                ]
-            )
-        )
-        self.spark_schema = spark
-        # The types Spark will check the workers' tables against.
-        self.arrow_schema = to_arrow_schema(spark, timezone="UTC")
-        for name in TABLES:
-            self.schemas[name] = pa.schema(
-                [self.arrow_schema.field(f.name) for f in self.schemas[name]]
-            )
+        self.outputs = kernel.outputs(request)
+        declared = arrow.output_schemas(kernel, request, schema)
+        self.packed = [name for name in declared if name != "points"]
+        # Round trip through Spark's types: these are the types Spark checks.
+        self.spark_schemas = {
+            name: from_arrow_schema(t) for name, t in declared.items()
+        }
+        self.schemas = {
+            name: to_arrow_schema(t, timezone="UTC")
+            for name, t in self.spark_schemas.items()
+        }
+        extra = [
+            pa.field(KIND, pa.int8()),
+            pa.field(PAYLOAD, pa.binary()),
+            pa.field(MESSAGE, pa.string()),
+        ]
+        self.stacked = pa.schema([*self.schemas["points"], *extra])
+        self.spark_schema = from_arrow_schema(self.stacked)
 
     def columns(self, table: str) -> list[str]:
-        return self.schemas[table].names
+        return list(self.schemas[table].names)
 
-    def stack(self, parts: list[tuple[int, pa.Table]]) -> pa.Table:
-        """One table from result tables of each kind (a part with its own KIND
-        column, such as messages, keeps it)."""
-        tables = []
-        for kind, part in parts:
-            n = part.num_rows
-            arrays = []
-            for f in self.arrow_schema:
-                if f.name in part.column_names:
-                    arrays.append(part[f.name])
-                elif f.name == KIND:
-                    arrays.append(pa.array([kind] * n, pa.int8()))
-                else:
-                    arrays.append(pa.nulls(n, f.type))
-            tables.append(pa.Table.from_arrays(arrays, schema=self.arrow_schema))
-        return pa.concat_tables(tables) if tables else self.arrow_schema.empty_table()
+    def points(self, points: pa.Table) -> pa.Table:
+        n = points.num_rows
+        return (
+            points.append_column(KIND, pa.array(np.zeros(n, dtype=np.int8)))
+            .append_column(PAYLOAD, pa.nulls(n, pa.binary()))
+            .append_column(MESSAGE, pa.nulls(n, pa.string()))
+        )
+
+    def rows(
+        self, kinds: list[int], payloads: list[bytes | None], messages: list[str | None]
+    ) -> pa.Table:
+        """Rows that are not points: packed tables and notes."""
+        n = len(kinds)
+        columns = [pa.nulls(n, f.type) for f in self.schemas["points"]]
+        columns += [
+            pa.array(kinds, pa.int8()),
+            pa.array(payloads, pa.binary()),
+            pa.array(messages, pa.string()),
+        ]
+        return pa.Table.from_arrays(columns, schema=self.stacked)
 
 
 def _worker(
     kernel: Kernel, request: Any, layout: _Layout
-) -> Callable[[pa.Table], pa.Table]:
-    """What each Python worker runs on one group of series (pickled to the workers;
-    a plain annotated function, as applyInArrow reads its type hints)."""
+) -> Callable[[Iterator[pa.RecordBatch]], Iterator[pa.RecordBatch]]:
+    """What each Python worker runs on one partition (pickled to the workers)."""
     by = tuple(request.by)
 
-    def apply(table: pa.Table) -> pa.Table:
-        table = table.drop_columns([GROUP])
+    def apply(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+        received = list(batches)
+        if not received or not sum(b.num_rows for b in received):
+            return  # an empty partition (more partitions than series)
+        table = pa.Table.from_batches(received)
+        del received
         period = table.schema.field(request.period).type
         wall_tz = period.tz if pa.types.is_timestamp(period) else None
         frame = arrow.kernel_frame(table, by)
+        del table
         part, found = partition.restrict(request, frame)
-        notes = [(FOUND, _encode_found(found))] if found else []
+        notes: list[tuple[int, str]] = [(FOUND, _encode_found(found))] if found else []
         try:
             with warnings.catch_warnings():
                 # The kernel returns its warnings too; they travel as rows.
                 warnings.simplefilter("ignore", QualitasWarning)
                 result = kernel.run(frame, part)
         except QualitasError as error:
-            return layout.stack(
-                [(ERROR, _messages([(ERROR, _in_group(str(error), frame, by))]))]
-            )
-        parts = [
-            (
-                kind,
-                arrow.result_table(
-                    getattr(result, name), layout.schemas[name], wall_tz
-                ),
-            )
-            for kind, name in enumerate(TABLES)
-        ]
+            yield from layout.rows(
+                [ERROR], [None], [_in_group(str(error), frame, by)]
+            ).to_batches()
+            return
+        tables = {
+            name: arrow.result_table(getattr(result, name), schema, wall_tz)
+            for name, schema in layout.schemas.items()
+        }
+        yield from layout.points(tables["points"]).to_batches(
+            max_chunksize=ARROW_BATCH_ROWS
+        )
         notes += [(WARNING, m) for m in result.warnings]
-        if notes:
-            parts.append((WARNING, _messages(notes)))
-        return layout.stack(parts)
+        # The summary row also carries the partition's row counts.
+        counts = ",".join(
+            [f"{name}:{t.num_rows}" for name, t in tables.items()]
+            + [f"series:{partition.count_series(result.summary, by)}"]
+        )
+        kinds = [KINDS[name] for name in layout.packed] + [k for k, _ in notes]
+        payloads: list[bytes | None] = [_write_stream(tables[n]) for n in layout.packed]
+        payloads += [None] * len(notes)
+        messages = [counts] + [None] * (len(layout.packed) - 1) + [m for _, m in notes]
+        yield from layout.rows(kinds, payloads, messages).to_batches()
 
     return apply
 
 
-def _messages(notes: list[tuple[int, str]]) -> pa.Table:
-    return pa.table(
-        {
-            KIND: pa.array([k for k, _ in notes], pa.int8()),
-            MESSAGE: [m for _, m in notes],
-        }
-    )
+def _write_stream(table: pa.Table) -> bytes:
+    sink = io.BytesIO()
+    with pa.ipc.new_stream(sink, table.schema) as writer:
+        writer.write_table(table)
+    return sink.getvalue()
+
+
+def _read_stream(data: bytes) -> pa.Table:
+    return pa.ipc.open_stream(data).read_all()
+
+
+def _unpack(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+    """Packed tables (one per row of the payload column) back to rows."""
+    for batch in batches:
+        for data in batch.column(0).to_pylist():
+            yield from _read_stream(data).to_batches()
 
 
 def _in_group(message: str, frame: pd.DataFrame, by: tuple[str, ...]) -> str:

@@ -4,11 +4,11 @@ Files are read by DuckDB (CSV and Parquet, glob patterns allowed; column types a
 inferred, so ISO dates become dates), SQL tables through SQLAlchemy (any database it
 knows; PostgreSQL is tested). Only the columns the chart needs are read.
 
->>> source = parse_source("data/ae_*.csv")
->>> source.kind, source.file_format
-('files', 'csv')
->>> parse_source("postgresql://nhs@db/warehouse?table=ae.attendances").table
-'ae.attendances'
+>>> source = parse_source("postgresql://nhs:secret@db/warehouse?table=ae.attendances")
+>>> source.kind, source.table, source.text
+('sql', 'ae.attendances', 'postgresql://nhs:***@db/warehouse?table=ae.attendances')
+>>> source.url
+'postgresql+psycopg://nhs:secret@db/warehouse'
 """
 
 from __future__ import annotations

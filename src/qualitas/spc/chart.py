@@ -423,8 +423,10 @@ def _assemble(
         icons = _icons(rows, arrays, target, keys)
     return ChartResult(
         chart=request.chart,
-        points=pd.DataFrame(points),
-        summary=pd.DataFrame(summary),
+        # copy=False: the arrays are ours, and copying them into one 2-D block
+        # would take longer than the whole calculation on large inputs.
+        points=pd.DataFrame(points, copy=False),
+        summary=pd.DataFrame(summary, copy=False),
         icons=icons,
         warnings=messages,
     )
@@ -458,12 +460,20 @@ def _icons(
             ),
             "variation": mdc.categorical(variation, mdc.VARIATION_DTYPE),
             "assurance": mdc.categorical(assurance, mdc.ASSURANCE_DTYPE),
-        }
+        },
+        copy=False,
     )
 
 
 def _phase_mean(values: np.ndarray, seg: segments.Segments) -> np.ndarray:
-    """Mean over a phase's points, ignoring missing values (limits may vary)."""
+    """Mean over a phase's points, ignoring missing values (limits may vary).
+
+    Most lines are constant within a phase; then the mean is the first value.
+    """
+    first: np.ndarray = values[seg.start[:-1]]
+    spread = first[seg.id]
+    if ((values == spread) | (np.isnan(values) & np.isnan(spread))).all():
+        return first
     return segment_mean(values, np.ones(len(values), dtype=bool), seg)
 
 

@@ -149,12 +149,17 @@ def baseline(freeze: Any, table: SeriesTable) -> np.ndarray:
     return np.asarray(table.period_key <= last[table.series_code], dtype=bool)
 
 
+def named_rows(setting: Any, table: SeriesTable, what: str) -> np.ndarray:
+    """Per row: is its period one that ``setting`` names for its series?"""
+    if setting is None:
+        return np.zeros(table.n_rows, dtype=bool)
+    codes, keys = _pairs(setting, table, what)
+    if not len(keys):
+        return np.zeros(table.n_rows, dtype=bool)
+    rows, wanted = _composite(table, codes, keys)
+    return np.asarray(np.isin(rows, wanted), dtype=bool)
+
+
 def included(exclude: Any, table: SeriesTable) -> np.ndarray:
     """Per row: is it used in the calculations (not excluded)?"""
-    if exclude is None:
-        return np.ones(table.n_rows, dtype=bool)
-    codes, keys = _pairs(exclude, table, "exclude")
-    if not len(keys):
-        return np.ones(table.n_rows, dtype=bool)
-    rows, wanted = _composite(table, codes, keys)
-    return np.asarray(~np.isin(rows, wanted), dtype=bool)
+    return ~named_rows(exclude, table, "exclude")

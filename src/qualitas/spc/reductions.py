@@ -27,9 +27,11 @@ def exact_sums(
     value is split at a power of two above its group's total size (Rump's
     extraction): the high parts are multiples of that power's unit and add up
     exactly; the low parts are tiny, so their rounding errors are far below the
-    last place of the sum.
+    last place of the sum. (Only values some 2**80 times smaller than the sum,
+    tipping an exact tie between two doubles, could be lost.)
     """
-    x = np.where(np.isnan(values), 0.0, values)
+    missing = np.isnan(values)
+    x = np.where(missing, 0.0, values) if missing.any() else values.copy()
     size = np.bincount(groups, weights=np.abs(x), minlength=count)
     scale = np.ldexp(1.0, np.frexp(size)[1] + 1)[groups]
     high = scale + x
@@ -88,19 +90,35 @@ def grouped_variance(
     >>> float(v[0]) == 7 / 3
     True
     """
-    x = np.where(np.isnan(values), 0.0, values)
-    m = np.where(np.isnan(values), 0.0, mean)
+    missing = np.isnan(values)
+    if missing.any():
+        x, m = np.where(missing, 0.0, values), np.where(missing, 0.0, mean)
+    else:
+        x, m = values, mean
+    # Knuth's two-sum: x - m == d + error exactly. (In place: these arrays are
+    # the size of the data.)
     d = x - m
     back = d - x
-    error = (x - (d - back)) - (m + back)  # x - m == d + error exactly
-    c = _SPLITTER * d
-    upper = c - (c - d)
-    lower = d - upper
+    error = d - back
+    np.subtract(x, error, out=error)
+    back += m
+    error -= back
+    # Dekker's halves of d: upper has 26 bits, so upper**2 is exact.
+    upper = d * _SPLITTER
+    np.subtract(upper, np.subtract(upper, d, out=back), out=upper)
+    lower = np.subtract(d, upper, out=back)
     # (d + error)**2 = upper**2 + 2 upper lower + lower**2 + 2 d error + error**2:
-    # the first term is exact and carries all but the last 26 bits; the others
-    # are small enough for an ordinary sum.
-    small = 2 * upper * lower + lower * lower + 2 * d * error
-    exact, rest = exact_sums(upper * upper, groups, count)
+    # the first term carries all but the last 26 bits and is summed exactly; the
+    # others are small enough for an ordinary sum.
+    error *= d
+    error *= 2
+    small = upper * lower
+    small *= 2
+    error += small
+    np.multiply(lower, lower, out=small)
+    small += error
+    np.multiply(upper, upper, out=upper)
+    exact, rest = exact_sums(upper, groups, count)
     rest += np.bincount(groups, weights=small, minlength=count)
     with np.errstate(invalid="ignore", divide="ignore"):
         return np.where(n > 1, quotient(exact, rest, n - 1), np.nan)
@@ -132,24 +150,37 @@ def segment_mean(values: np.ndarray, keep: np.ndarray, seg: Segments) -> np.ndar
 def segment_median(values: np.ndarray, keep: np.ndarray, seg: Segments) -> np.ndarray:
     """Median of ``values[keep]`` per segment, ignoring missing values (NaN if none).
 
-    One sort of the kept values by (segment, value); the middle one or two of each
-    block are then read off by position.
+    The kept values are sorted within segments (as rows of a padded matrix when
+    that is compact, which is much faster than one sort by segment and value), and
+    the middle one or two of each segment are read off by position.
     """
     keep = keep & ~np.isnan(values)
     rows = np.flatnonzero(keep)
-    v = values[rows]
     sid = seg.id[rows]
-    if not _sorted_within(v, sid):
-        order = np.lexsort((v, sid))
-        v = v[order]
     count = np.bincount(sid, minlength=seg.count)
+    has = count > 0
+    lo = np.maximum(count - 1, 0) // 2
+    hi = count // 2
+    out = np.full(seg.count, np.nan)
+    if not len(rows):
+        return out
+    width = int(count.max())
+    if seg.count * width <= 2 * len(rows) + 1024:
+        # Padded matrix: one row per segment, padded with +inf (sorted last).
+        first = np.zeros(seg.count, dtype=np.int64)
+        np.cumsum(count[:-1], out=first[1:])
+        matrix = np.full((seg.count, width), np.inf)
+        matrix[sid, np.arange(len(rows)) - first[sid]] = values[rows]
+        matrix.sort(axis=1)
+        idx = np.flatnonzero(has)
+        out[has] = (matrix[idx, lo[has]] + matrix[idx, hi[has]]) / 2.0
+        return out
+    v = values[rows]
+    if not _sorted_within(v, sid):
+        v = v[np.lexsort((v, sid))]
     first = np.zeros(seg.count, dtype=np.int64)
     np.cumsum(count[:-1], out=first[1:])
-    has = count > 0
-    lo = first + np.maximum(count - 1, 0) // 2
-    hi = first + count // 2
-    out = np.full(seg.count, np.nan)
-    out[has] = (v[lo[has]] + v[hi[has]]) / 2.0
+    out[has] = (v[(first + lo)[has]] + v[(first + hi)[has]]) / 2.0
     return out
 
 

@@ -127,9 +127,10 @@ def _one_per_period(
     return Subgroups(
         table=replace(table, values={"value": plotted}),
         first_row=np.arange(table.n_rows, dtype=np.int64),
-        total=y,
+        # Separate copies: these become separate columns of the result.
+        total=y.copy(),
         observations=present.astype(np.int64),
-        mean=y,
+        mean=y.copy(),
         sd=np.full(len(y), np.nan),
         denominator=denominators,
         value=plotted,

@@ -69,6 +69,11 @@ INSTALLED_APPS = [
     "qualitas.web.measures",
     "qualitas.web.board",
     "qualitas.web.projects",
+    # Board governance and value (issue 6)
+    "qualitas.web.meetings",
+    "qualitas.web.value",
+    "qualitas.web.assessments",
+    "qualitas.web.evidence",
     "qualitas.web.api",
     "qualitas.web.demo",
 ]

@@ -1,13 +1,20 @@
 """Top-level URLs: one include per app, plus the health check and the home page."""
 
 from django.contrib import admin
+from django.templatetags.static import static
 from django.urls import include, path
+from django.views.generic import RedirectView
 
 from qualitas.web import home
 
 urlpatterns = [
     path("", home.home, name="home"),
     path("healthz", home.healthz, name="healthz"),
+    path(
+        "favicon.ico",
+        RedirectView.as_view(url=static("qualitas/favicon.svg")),
+        name="favicon",
+    ),
     path("components/", home.components, name="components"),
     path("accounts/", include("qualitas.web.accounts.urls")),
     path("organisations/", include("qualitas.web.organisations.urls")),
@@ -15,6 +22,10 @@ urlpatterns = [
     path("data/", include("qualitas.web.measures.data_urls")),
     path("board/", include("qualitas.web.board.urls")),
     path("projects/", include("qualitas.web.projects.urls")),
+    path("meetings/", include("qualitas.web.meetings.urls")),
+    path("value/", include("qualitas.web.value.urls")),
+    path("governance/", include("qualitas.web.assessments.urls")),
+    path("evidence/", include("qualitas.web.evidence.urls")),
     path("audit/", include("qualitas.web.audit.urls")),
     path("api/", include("qualitas.web.api.urls")),
     path("admin/", admin.site.urls),

@@ -26,6 +26,13 @@ class Permission(StrEnum):
     START_PROJECTS = "start_projects"
     EDIT_PROJECTS = "edit_projects"
     LOG_INVOLVEMENT = "log_involvement"
+    # Board governance and value (issue 6)
+    PREPARE_MEETINGS = "prepare_meetings"
+    ASSESS_GOVERNANCE = "assess_governance"
+    RECORD_TRAINING = "record_training"
+    CLAIM_BENEFITS = "claim_benefits"
+    SIGN_OFF_SAVINGS = "sign_off_savings"
+    TAG_EVIDENCE = "tag_evidence"
 
     @property
     def description(self) -> str:
@@ -34,7 +41,7 @@ class Permission(StrEnum):
 
 DESCRIPTIONS = {
     Permission.VIEW_MEASURES: "See the measures register, SPC charts and the integrated quality report",
-    Permission.EXPORT_REPORT: "Download the integrated quality report as CSV",
+    Permission.EXPORT_REPORT: "Download the integrated quality report as CSV, board packs as PDF and PowerPoint, and the well-led evidence list",
     Permission.ANNOTATE_CHART: "Add notes to points on a chart",
     Permission.ENTER_DATA: "Enter a month's value for a measure",
     Permission.IMPORT_DATA: "Upload data files and use the JSON API",
@@ -49,6 +56,12 @@ DESCRIPTIONS = {
     Permission.START_PROJECTS: "Start an improvement project",
     Permission.EDIT_PROJECTS: "Change improvement projects (a project's own team may change it)",
     Permission.LOG_INVOLVEMENT: "Add to a project's 'you said, we did' involvement log",
+    Permission.PREPARE_MEETINGS: "Set up boards and committees, freeze a meeting's quality report, write its narrative and record decisions and actions",
+    Permission.ASSESS_GOVERNANCE: "Answer the QI-governance maturity and improvement capability self-assessments",
+    Permission.RECORD_TRAINING: "Record how many people have been trained in quality improvement, and at what level",
+    Permission.CLAIM_BENEFITS: "Record benefit claims: the light green estimate, its method and the action that would make it real",
+    Permission.SIGN_OFF_SAVINGS: "Sign off the realised (dark green) amount of a benefit claim",
+    Permission.TAG_EVIDENCE: "Tag records as evidence for the CQC well-led framework",
 }
 
 
@@ -70,13 +83,18 @@ ROLES: dict[str, Role] = {
             "board_member",
             "Board member",
             "Reads the integrated quality report and asks for assurance.",
-            frozenset(_READ | {P.EXPORT_REPORT}),
+            frozenset(_READ | {P.EXPORT_REPORT, P.ASSESS_GOVERNANCE}),
         ),
         Role(
             "executive",
             "Executive",
             "Answers for measures at board and explains what the charts show.",
-            frozenset(_READ | {P.EXPORT_REPORT, P.ANNOTATE_CHART, P.START_PROJECTS}),
+            frozenset(
+                _READ
+                | {P.EXPORT_REPORT, P.ANNOTATE_CHART, P.START_PROJECTS}
+                | {P.PREPARE_MEETINGS, P.ASSESS_GOVERNANCE, P.CLAIM_BENEFITS}
+                | {P.TAG_EVIDENCE}
+            ),
         ),
         Role(
             "qi_lead",
@@ -94,6 +112,8 @@ ROLES: dict[str, Role] = {
                     P.EDIT_PROJECTS,
                     P.LOG_INVOLVEMENT,
                 }
+                | {P.PREPARE_MEETINGS, P.ASSESS_GOVERNANCE, P.RECORD_TRAINING}
+                | {P.CLAIM_BENEFITS, P.TAG_EVIDENCE}
             ),
         ),
         Role(
@@ -116,6 +136,7 @@ ROLES: dict[str, Role] = {
                     P.MANAGE_MEASURES,
                     P.REBASE_CHART,
                 }
+                | {P.PREPARE_MEETINGS, P.CLAIM_BENEFITS}
             ),
         ),
         Role(
@@ -127,14 +148,15 @@ ROLES: dict[str, Role] = {
         Role(
             "finance",
             "Finance",
-            "Reads the report, especially efficiency measures, and exports it.",
-            frozenset(_READ | {P.EXPORT_REPORT}),
+            "Reads the report, especially efficiency measures, and signs off realised savings.",
+            frozenset(_READ | {P.EXPORT_REPORT, P.CLAIM_BENEFITS, P.SIGN_OFF_SAVINGS}),
         ),
         Role(
             "administrator",
             "Administrator",
             "Manages organisations, people and roles, and reads the audit log.",
-            frozenset(Permission),
+            # Everything but signing off savings: only finance confirms money is real.
+            frozenset(Permission) - {P.SIGN_OFF_SAVINGS},
         ),
     )
 }

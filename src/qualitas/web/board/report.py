@@ -8,12 +8,14 @@ bench_web.py: 200 measures × 36 months).
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from qualitas.spc import XmrResult
 from qualitas.web.accounts.access import ancestors, descendants, hierarchy
 from qualitas.web.measures import series, words
 from qualitas.web.measures.models import Domain, Measure
@@ -70,6 +72,9 @@ class Report:
     rows: list[Row]
     committees: list[str]
     measures_without_data: list[Measure]
+    # The engine's tables behind the rows (series keyed by measure id), for callers
+    # that draw the charts too, such as a meeting's frozen report.
+    result: XmrResult | None = None
 
     @property
     def concern_count(self) -> int:
@@ -100,7 +105,10 @@ def build(
     *,
     committee: str = "",
     domain: str = "",
+    until: dt.date | None = None,
 ) -> Report:
+    """The report for ``measures`` at ``organisation``; ``until`` leaves out periods
+    after that date (a meeting's data cut)."""
     committees = sorted({m.committee for m in measures if m.committee})
     chosen = [
         m
@@ -110,6 +118,8 @@ def build(
     ]
     by_id = {m.pk: m for m in chosen}
     data = series.organisation_series(chosen, organisation)
+    if until is not None and not data.empty:
+        data = data[data["period"] <= pd.Timestamp(until)]
     with_data = set(data["measure_id"].unique().tolist()) if not data.empty else set()
     without = [m for m in chosen if m.pk not in with_data]
     if data.empty:
@@ -177,7 +187,7 @@ def build(
             r.measure.name,
         )
     )
-    return Report(organisation, rows, committees, without)
+    return Report(organisation, rows, committees, without, result)
 
 
 def sparklines(

@@ -183,6 +183,10 @@ def build(say: Callable[[str], None] = print) -> None:
     say(
         f"  {len(synthetic.NOTES)} notes and {len(synthetic.REBASES)} rebased chart added by the QI lead"
     )
+    # Board governance and value (issue 6): committees, meetings, assessments, claims.
+    from qualitas.web.demo import governance
+
+    governance.build(users, say)
 
     from qualitas.web.projects import demo as projects_demo
 

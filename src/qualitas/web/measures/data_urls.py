@@ -6,6 +6,7 @@ app_name = "data"
 urlpatterns = [
     path("", data_views.index, name="index"),
     path("upload/", data_views.upload, name="upload"),
+    path("entry/", data_views.entry_choice, name="entry"),
     path("template.csv", data_views.template_csv, name="template"),
     path("imports/", data_views.history, name="history"),
     path("imports/<int:pk>/", data_views.batch, name="batch"),

@@ -24,11 +24,17 @@ from qualitas.web.organisations.models import Organisation
 P = Permission
 
 
+KIND_ORDER = {"system": 0, "trust": 1, "practice": 2}
+
+
+def _in_order(orgs) -> list[Organisation]:
+    """Systems first, then trusts, then practices, each by name."""
+    return sorted(orgs, key=lambda o: (KIND_ORDER.get(o.kind, 9), o.name))
+
+
 def _importable(user) -> list[Organisation]:
-    return list(
-        Organisation.objects.filter(
-            pk__in=organisation_ids(user, P.IMPORT_DATA)
-        ).order_by("kind", "name")
+    return _in_order(
+        Organisation.objects.filter(pk__in=organisation_ids(user, P.IMPORT_DATA))
     )
 
 
@@ -48,7 +54,7 @@ def index(request: HttpRequest) -> HttpResponse:
     entry_orgs = organisation_ids(request.user, P.ENTER_DATA)
     if not can_import and not entry_orgs:
         raise PermissionDenied("You do not have permission to enter or load data.")
-    orgs = Organisation.objects.filter(pk__in=entry_orgs).order_by("kind", "name")
+    orgs = _in_order(Organisation.objects.filter(pk__in=entry_orgs))
     measures = Measure.objects.visible_to(request.user).order_by("name")
     return render(
         request,
@@ -65,6 +71,16 @@ def index(request: HttpRequest) -> HttpResponse:
             "max_mb": settings.QUALITAS_MAX_UPLOAD_BYTES // (1024 * 1024),
         },
     )
+
+
+@login_required
+def entry_choice(request: HttpRequest) -> HttpResponse:
+    """The data-in page's 'enter a value' form: go to the measure's entry form."""
+    code, ods = request.GET.get("measure", ""), request.GET.get("organisation", "")
+    if not code or not ods:
+        return redirect("data:index")
+    # The entry form checks access itself (404 for what the user may not see).
+    return redirect("measures:entry", code, ods)
 
 
 @login_required

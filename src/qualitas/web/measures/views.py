@@ -41,6 +41,7 @@ from qualitas.web.measures.forms import (
 )
 from qualitas.web.measures.models import (
     Annotation,
+    Domain,
     Measure,
     Observation,
     Rebase,
@@ -50,6 +51,7 @@ from qualitas.web.organisations.models import Organisation, Unit
 from qualitas.web.projects.charts import annotate_measure_chart
 
 P = Permission
+DOMAIN_ORDER = {d: i for i, d in enumerate(Domain.values)}
 
 
 def _is_htmx(request: HttpRequest) -> bool:
@@ -86,7 +88,9 @@ def register(request: HttpRequest) -> HttpResponse:
             measures = measures.filter(committee=d["committee"])
     context = {
         "form": form,
-        "measures": list(measures.order_by("domain", "name")),
+        "measures": sorted(
+            measures, key=lambda m: (DOMAIN_ORDER.get(m.domain, 9), m.name)
+        ),
         "total": visible.count(),
         "can_manage": bool(organisation_ids(request.user, P.MANAGE_MEASURES)),
     }

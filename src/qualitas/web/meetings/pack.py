@@ -1,0 +1,118 @@
+"""A meeting's board pack: the frozen report, narrative, linked projects, decisions
+and actions, as the plain :class:`qualitas.reports.packs.Pack` the PDF and PowerPoint
+are drawn from. Charts are drawn once per frozen report and kept (ChartImage)."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.utils import timezone
+
+from qualitas.reports import packs
+from qualitas.web.measures.models import Measure
+from qualitas.web.meetings import project_links, services
+from qualitas.web.meetings.models import Action, ChartImage, Meeting
+from qualitas.web.meetings.snapshot import FrozenReport
+
+CHART_WIDTH, CHART_HEIGHT = 640, 260
+CAVEAT_DEMO = "Demonstration: some data are generated. Do not use for decisions."
+
+
+def build(meeting: Meeting) -> tuple[packs.Pack, list[bytes | None]]:
+    """The pack and its chart images (drawn now for charts not yet kept)."""
+    report = FrozenReport(meeting.snapshot)
+    org = meeting.committee.organisation
+    measures = Measure.objects.in_bulk([r.measure_id for r in report.rows])
+    items = {i.measure_id: i for i in meeting.items.all()}
+    projects = project_links.for_measures([org.pk], list(measures))
+    kept = {
+        c.measure_id: bytes(c.png) for c in ChartImage.objects.filter(meeting=meeting)
+    }
+    missing = [r.measure_id for r in report.rows if r.measure_id not in kept]
+    if missing:
+        specs = report.charts(
+            [measures[i] for i in missing], width=CHART_WIDTH, height=CHART_HEIGHT
+        )
+        drawn = packs.render_charts([specs.get(i) for i in missing])
+        new = [
+            ChartImage(meeting=meeting, measure_id=i, png=png)
+            for i, png in zip(missing, drawn, strict=True)
+            if png is not None
+        ]
+        ChartImage.objects.bulk_create(new, ignore_conflicts=True)
+        kept.update({c.measure_id: bytes(c.png) for c in new})
+
+    rows = []
+    for r in report.rows:
+        item = items.get(r.measure_id)
+        notes = [
+            n
+            for n in (
+                "demonstration data" if r.synthetic else "",
+                "trial limits" if r.short_baseline else "",
+            )
+            if n
+        ]
+        rows.append(
+            packs.PackMeasure(
+                name=r.name,
+                unit=r.unit,
+                domain=r.domain,
+                period=r.period_label,
+                value=r.fmt(r.value),
+                target=r.fmt(r.target),
+                mean=r.fmt(r.mean),
+                lower_limit=r.fmt(r.lpl),
+                upper_limit=r.fmt(r.upl),
+                variation=r.variation,
+                assurance=r.assurance,
+                variation_text=r.variation_text,
+                assurance_text=r.assurance_text,
+                chart=None,
+                chart_tells_us=item.chart_tells_us if item else "",
+                doing=item.doing if item else "",
+                projects=tuple(
+                    packs.PackProject(p.title, p.status, p.aim, p.progress)
+                    for p in projects.get(r.measure_id, [])
+                ),
+                note=", ".join(notes),
+                group=r.group,
+            )
+        )
+    actions = [
+        *Action.objects.open_at(meeting).select_related("meeting", "measure"),
+        *meeting.actions.select_related("meeting", "measure"),
+    ]
+    pack = packs.Pack(
+        title=meeting.committee.name,
+        organisation=org.name,
+        meeting_date=meeting.date,
+        data_cut=f"{meeting.data_cut:%B %Y}",
+        frozen=timezone.localtime(meeting.snapshot.taken_at).strftime(
+            "%-d %B %Y, %H:%M"
+        ),
+        measures=tuple(rows),
+        decisions=tuple(
+            packs.PackDecision(d.text, d.measure.name if d.measure else "")
+            for d in meeting.decisions.select_related("measure")
+        ),
+        actions=tuple(
+            packs.PackAction(
+                text=a.text,
+                owner=a.owner,
+                due=a.due,
+                status=services.action_status(a, meeting),
+                raised=f"{a.meeting.date.day} {a.meeting.date:%B %Y}",
+                measure=a.measure.name if a.measure else "",
+            )
+            for a in actions
+        ),
+        caveat=CAVEAT_DEMO if settings.DEMO_MODE else "",
+    )
+    charts = [kept.get(r.measure_id) for r in report.rows]
+    return pack, charts
+
+
+def filename(meeting: Meeting, extension: str) -> str:
+    slug = "".join(c if c.isalnum() else "-" for c in meeting.committee.name.lower())
+    slug = "-".join(p for p in slug.split("-") if p)
+    return f"{slug}-{meeting.date.isoformat()}-pack.{extension}"
