@@ -244,3 +244,27 @@ def test_the_portfolio_groups_and_flags_projects(pworld, client):
     client.force_login(pworld["people"]["outsider"])
     html = client.get(reverse("projects:portfolio")).content.decode()
     assert "Fewer falls on Ward 5" not in html
+
+
+def test_the_team_completes_a_project_from_its_edit_page(pworld, client):
+    p = pworld["project"]
+    client.force_login(pworld["people"]["lead"])
+    form = client.get(reverse("projects:edit", args=[p.pk])).context["form"]
+    data = {k: v for k, v in form.initial.items() if v is not None}
+    data.update(
+        {
+            "aim_measure": pworld["measure"].pk,
+            "aim_by": "2025-03",
+            "unit": pworld["ward"].pk,
+            "status": "completed",
+            "ended_on": "2025-04-30",
+        }
+    )
+    response = client.post(reverse("projects:edit", args=[p.pk]), data)
+    assert response.status_code == 302, response.context["form"].errors
+    p.refresh_from_db()
+    assert (p.status, str(p.ended_on)) == ("completed", "2025-04-30")
+    data["ended_on"] = "2023-01-01"  # before it started
+    response = client.post(reverse("projects:edit", args=[p.pk]), data)
+    assert response.status_code == 200
+    assert "There is a problem" in response.content.decode()

@@ -239,7 +239,7 @@ def _falls(qi, team, exe, partner, rae, units, users) -> Project:
         18,
         19,
     ]
-    for i, n in enumerate(done):
+    for i, count in enumerate(done):
         period = D(2024 + (i // 12), i % 12 + 1, 1)
         measure_services.enter_value(
             by=team,
@@ -247,7 +247,7 @@ def _falls(qi, team, exe, partner, rae, units, users) -> Project:
             organisation=rae,
             unit=ward5,
             period=period,
-            numerator=float(n),
+            numerator=float(count),
             denominator=20.0,
         )
     s.link_measure(

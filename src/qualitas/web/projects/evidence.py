@@ -27,6 +27,7 @@ from qualitas.web.projects.models import (
     PROGRESS_LEVELS,
     ChangeIdea,
     PDSACycle,
+    ProgressScore,
     Project,
     ProjectMeasure,
     TeamMember,
@@ -289,13 +290,15 @@ def _counts(projects: list[Project]) -> dict[int, dict[str, int]]:
         ideas=Count("change_ideas", distinct=True),
     )
     out = {r.pk: {"primaries": r.primaries, "ideas": r.ideas} for r in rows}
-    team = defaultdict(lambda: {"people": 0, "leads": 0})
+    team: dict[int, dict[str, int]] = defaultdict(lambda: {"people": 0, "leads": 0})
     for pid, role in TeamMember.objects.filter(project_id__in=ids).values_list(
         "project_id", "role"
     ):
         team[pid]["people"] += 1
         team[pid]["leads"] += role == TeamMember.Role.LEAD
-    cycles = defaultdict(lambda: {"started": 0, "adopted": 0, "open": 0})
+    cycles: dict[int, dict[str, int]] = defaultdict(
+        lambda: {"started": 0, "adopted": 0, "open": 0}
+    )
     for pid, stage, decision in PDSACycle.objects.filter(
         change_idea__project_id__in=ids
     ).values_list("change_idea__project_id", "stage", "decision"):
@@ -303,7 +306,7 @@ def _counts(projects: list[Project]) -> dict[int, dict[str, int]]:
         c["started"] += stage != PDSACycle.Stage.PLAN
         c["adopted"] += decision == PDSACycle.Decision.ADOPT
         c["open"] += stage != PDSACycle.Stage.DONE
-    testing = defaultdict(int)
+    testing: dict[int, int] = defaultdict(int)
     for pid in ChangeIdea.objects.filter(
         project_id__in=ids,
         status__in=[ChangeIdea.Status.TESTING, ChangeIdea.Status.ADAPTED],
@@ -474,11 +477,9 @@ def _assess(
     )
 
 
-def latest_scores(projects: Iterable[Project]) -> dict[int, object]:
+def latest_scores(projects: Iterable[Project]) -> dict[int, ProgressScore]:
     """Project id -> its latest self-assessed ProgressScore (or absent)."""
-    from qualitas.web.projects.models import ProgressScore
-
-    out: dict[int, object] = {}
+    out: dict[int, ProgressScore] = {}
     for s in ProgressScore.objects.filter(project__in=list(projects)).order_by(
         "project_id", "-assessed_on", "-created_at", "-id"
     ):

@@ -59,11 +59,13 @@ class ProjectForm(forms.ModelForm):
             "status",
             "sharing",
             "started_on",
+            "ended_on",
         ]
         widgets = {
             "problem": _text(4),
             "aim_what": _text(2),
             "started_on": DateInput(),
+            "ended_on": DateInput(),
             "aim_value": forms.NumberInput(attrs={"class": "width-10", "step": "any"}),
         }
         labels = {
@@ -71,6 +73,7 @@ class ProjectForm(forms.ModelForm):
             "aim_measure": "Outcome measure",
             "aim_value": "How much",
             "started_on": "Started on",
+            "ended_on": "Ended on (when it is completed or closed)",
             "unit": "Ward, department or service",
         }
 
@@ -86,6 +89,7 @@ class ProjectForm(forms.ModelForm):
         self.fields["priority"].widget.attrs["list"] = "priorities"
         if self.instance.pk is None:
             del self.fields["status"]
+            del self.fields["ended_on"]
 
     def clean(self):
         data = super().clean()
