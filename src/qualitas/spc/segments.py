@@ -53,6 +53,18 @@ class Segments:
             rows,
         )
 
+    def spread(self, values: np.ndarray) -> np.ndarray:
+        """Per-segment ``values`` on every row of their segment."""
+        spread: np.ndarray = values[self.id]
+        return spread
+
+    def count_true(self, flag: np.ndarray) -> np.ndarray:
+        """How many rows of each segment have ``flag`` set."""
+        if self.count == 0:
+            return np.zeros(0, dtype=np.int64)
+        counts: np.ndarray = np.add.reduceat(flag.astype(np.int64), self.start[:-1])
+        return counts
+
     def total(self, values: np.ndarray) -> np.ndarray:
         """Sum of ``values`` per segment.
 
@@ -76,7 +88,7 @@ class Segments:
         n = self.total(keep)
         with np.errstate(invalid="ignore", divide="ignore"):
             mean: np.ndarray = self.total(kept) / n
-            residual = np.where(keep, values - np.repeat(mean, self.length), 0.0)
+            residual = np.where(keep, values - self.spread(mean), 0.0)
             mean += self.total(residual) / n
         return mean
 
@@ -103,12 +115,19 @@ def build(series_start: np.ndarray, rebase: np.ndarray) -> Segments:
     NHSRplotthedots).
     """
     n = int(series_start[-1])
+    if not rebase.any():
+        # One segment per series: the common case, built without any running sums.
+        start = np.asarray(series_start, dtype=np.int64)
+        length = np.diff(start)
+        seg_id = np.repeat(np.arange(len(length), dtype=np.int64), length)
+        pos = np.arange(n, dtype=np.int64) - np.repeat(start[:-1], length)
+        return Segments(start=start, id=seg_id, pos=pos, number=np.zeros(n, dtype=np.int64))
     new_series = np.zeros(n, dtype=bool)
     new_series[series_start[:-1]] = True
     starts_here = new_series | rebase
     start = np.r_[np.flatnonzero(starts_here), n].astype(np.int64)
     seg_id = np.cumsum(starts_here, dtype=np.int64) - 1
-    pos = np.arange(n, dtype=np.int64) - start[:-1][seg_id]
+    pos = np.arange(n, dtype=np.int64) - np.repeat(start[:-1], np.diff(start))
     cum = np.cumsum(rebase, dtype=np.int64)
     series_id = np.cumsum(new_series, dtype=np.int64) - 1
     before = cum[series_start[:-1]] - rebase[series_start[:-1]]

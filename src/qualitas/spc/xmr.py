@@ -253,21 +253,20 @@ def compute(
     if request.screen_outliers:
         # One pass: keep moving ranges strictly below 3.267 x their mean.
         with np.errstate(invalid="ignore"):
-            keep = has_mr & (mr < SCREEN_FACTOR * amr[seg.id])
+            keep = has_mr & (mr < seg.spread(SCREEN_FACTOR * amr))
         amr = seg.mean(mr, keep)
 
     lpl = mean - LIMIT_FACTOR * amr
     upl = mean + LIMIT_FACTOR * amr
     near_lower = mean - NEAR_FACTOR * amr
     near_upper = mean + NEAR_FACTOR * amr
-    sid = seg.id
     code = mdc.special_causes(
         y,
-        mean[sid],
-        lpl[sid],
-        upl[sid],
-        near_lower[sid],
-        near_upper[sid],
+        seg.spread(mean),
+        seg.spread(lpl),
+        seg.spread(upl),
+        seg.spread(near_lower),
+        seg.spread(near_upper),
         seg,
         request.rules,
     )
@@ -303,14 +302,14 @@ def _assemble(
             "period": table.period.to_numpy().copy(),
             "value": table.values[request.value].copy(),
             "segment": seg.number,
-            "mean": arrays["mean"][sid],
-            "lpl": arrays["lpl"][sid],
-            "upl": arrays["upl"][sid],
+            "mean": seg.spread(arrays["mean"]),
+            "lpl": seg.spread(arrays["lpl"]),
+            "upl": seg.spread(arrays["upl"]),
             "special_cause": mdc.categorical(
                 arrays["special_cause"], mdc.SPECIAL_CAUSE_DTYPE
             ),
             "point_type": mdc.categorical(arrays["point_type"], mdc.POINT_TYPE_DTYPE),
-            "short_segment": short[sid],
+            "short_segment": seg.spread(short),
             "target": target[table.series_code],
         },
         copy=False,
@@ -319,15 +318,9 @@ def _assemble(
     # Summary: one row per series and segment.
     ptype = arrays["point_type"]
     count = seg.length
-    improvement = np.bincount(sid, weights=(ptype == 1), minlength=seg.count).astype(
-        np.int64
-    )
-    concern = np.bincount(sid, weights=(ptype == 2), minlength=seg.count).astype(
-        np.int64
-    )
-    flagged = np.bincount(
-        sid, weights=(arrays["special_cause"] != 0), minlength=seg.count
-    ).astype(np.int64)
+    improvement = seg.count_true(ptype == 1)
+    concern = seg.count_true(ptype == 2)
+    flagged = seg.count_true(arrays["special_cause"] != 0)
     last = seg.last
     seg_variation = mdc.variation_icons(ptype[last], direction[table.series_code[last]])
 
