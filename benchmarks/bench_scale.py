@@ -30,6 +30,8 @@ from pathlib import Path
 
 import numpy as np
 
+from benchmarks.memory import peak_gb
+
 MONTHS = 48
 SPARK_SERIES = 10**5
 TARGET_SECONDS = 60.0
@@ -178,7 +180,12 @@ def _has_spark() -> bool:
 
 
 def _peak_gb(who: int) -> float:
-    return resource.getrusage(who).ru_maxrss / 2**20  # kB on Linux
+    # VmHWM, not ru_maxrss: the latter carries the parent's peak across exec.
+    return (
+        peak_gb()
+        if who == resource.RUSAGE_SELF
+        else resource.getrusage(who).ru_maxrss / 2**20
+    )
 
 
 def _tree(pid: int) -> tuple[float, float]:

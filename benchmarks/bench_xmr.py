@@ -252,7 +252,7 @@ def _pct(v: float | None) -> str:
 
 # --------------------------------------------------------------------------- scale
 SCALE_CHILD = """
-import resource, sys, time, warnings
+import sys, time, warnings
 import numpy as np, pandas as pd
 from qualitas.spc import xmr
 S, N = int(sys.argv[1]), 48
@@ -271,7 +271,8 @@ warnings.simplefilter("ignore")
 started = time.perf_counter()
 result = xmr(frame, value="value", period="period", by="series", target=target)
 seconds = time.perf_counter() - started
-print(seconds, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, len(result.points))
+from benchmarks.memory import peak_gb
+print(seconds, peak_gb() * 1024, len(result.points))
 """
 
 

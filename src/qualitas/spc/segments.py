@@ -121,7 +121,9 @@ def build(series_start: np.ndarray, rebase: np.ndarray) -> Segments:
         length = np.diff(start)
         seg_id = np.repeat(np.arange(len(length), dtype=np.int64), length)
         pos = np.arange(n, dtype=np.int64) - np.repeat(start[:-1], length)
-        return Segments(start=start, id=seg_id, pos=pos, number=np.zeros(n, dtype=np.int64))
+        return Segments(
+            start=start, id=seg_id, pos=pos, number=np.zeros(n, dtype=np.int64)
+        )
     new_series = np.zeros(n, dtype=bool)
     new_series[series_start[:-1]] = True
     starts_here = new_series | rebase
