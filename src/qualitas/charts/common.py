@@ -400,3 +400,23 @@ def wrap_lines(lines: Iterable[str], width: int = 100) -> list[str]:
     for line in lines:
         out.extend(textwrap.wrap(line, width) or [""])
     return out
+
+
+def boundary_rules(
+    marks: list[dict[str, Any]], x: dict[str, Any], *, title: str
+) -> dict[str, Any]:
+    """Dashed vertical rules where new limits start (a rebase, a new phase), each with
+    its ``note`` as the tooltip."""
+    return {
+        "data": {"values": marks},
+        "mark": {
+            "type": "rule",
+            "color": style.REBASE,
+            "strokeWidth": 1,
+            "strokeDash": [2, 2],
+        },
+        "encoding": {
+            "x": x,
+            "tooltip": {"field": "note", "type": "nominal", "title": title},
+        },
+    }

@@ -33,6 +33,7 @@ from qualitas.charts.common import (
     annotation_layers,
     block_keys,
     block_starts,
+    boundary_rules,
     check_format,
     default_format,
     find_series,
@@ -385,19 +386,7 @@ def _phase_layers(rows: list[dict[str, Any]], x: dict) -> list[dict[str, Any]]:
         "note": "",
     }
     return [
-        {
-            "data": {"values": marks},
-            "mark": {
-                "type": "rule",
-                "color": style.REBASE,
-                "strokeWidth": 1,
-                "strokeDash": [2, 2],
-            },
-            "encoding": {
-                "x": x,
-                "tooltip": {"field": "note", "type": "nominal", "title": "Phase"},
-            },
-        },
+        boundary_rules(marks, x, title="Phase"),
         {
             "data": {"values": [first, *marks]},
             "mark": {

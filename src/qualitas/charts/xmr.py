@@ -29,6 +29,7 @@ from qualitas.charts import style, words
 from qualitas.charts.common import (
     SCHEMA,
     annotation_layers,
+    boundary_rules,
     check_format,
     default_format,
     icon_view,
@@ -474,18 +475,4 @@ def _rebase_layers(
         }
         for i in starts
     ]
-    return [
-        {
-            "data": {"values": marks},
-            "mark": {
-                "type": "rule",
-                "color": style.REBASE,
-                "strokeWidth": 1,
-                "strokeDash": [2, 2],
-            },
-            "encoding": {
-                "x": x,
-                "tooltip": {"field": "note", "type": "nominal", "title": "Rebase"},
-            },
-        }
-    ]
+    return [boundary_rules(marks, x, title="Rebase")]
