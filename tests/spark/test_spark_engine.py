@@ -161,10 +161,16 @@ def test_warnings_come_back_from_the_workers(spark_engine):
     assert any("trial limits" in w for w in result.warnings)
 
 
-def test_write_gives_the_same_files_as_the_local_engine(spark_engine, tmp_path):
+@pytest.mark.parametrize("writer", ["arrow", "spark"])
+def test_write_gives_the_same_files_as_the_local_engine(
+    spark_session, tmp_path, writer
+):
+    from qualitas.engines.spark import SparkEngine
+
     data = many_series(seed=4, n_series=25)
     request = XmrRequest(value="value", period="month", by=("org",))
     done = {}
+    spark_engine = SparkEngine(spark_session, partitions=5, writer=writer)
     for engine in (LocalEngine(block_rows=100), spark_engine):
         steps: list[tuple[int, int]] = []
         written = engine.write(
@@ -174,16 +180,69 @@ def test_write_gives_the_same_files_as_the_local_engine(spark_engine, tmp_path):
             progress=lambda d, t, steps=steps: steps.append((d, t)),
         )
         assert steps[-1][0] == steps[-1][1]
+        assert all(d <= t for d, t in steps)
         done[engine.name] = written
     assert done["local"].points == done["spark"].points == len(data)
     assert done["local"].icons == done["spark"].icons == 25
+    assert done["local"].series == done["spark"].series == 25
     for name in ("points", "summary", "icons"):
         local = pd.read_parquet(tmp_path / "local" / f"{name}.parquet")
         spark = pd.read_parquet(tmp_path / "spark" / f"{name}.parquet")
+        # Spark's timestamps are instants (here in UTC), the input's were naive.
+        for column in spark.select_dtypes("datetimetz"):
+            spark[column] = spark[column].dt.tz_convert(None).astype("datetime64[ns]")
         order = ["org", "period"] if "period" in local else ["org", "segment"]
         local = local.sort_values(order, ignore_index=True)
         spark = spark.sort_values(order, ignore_index=True)
         pd.testing.assert_frame_equal(spark, local, check_exact=True)
+
+
+def test_a_failed_write_leaves_the_folder_as_it_was(spark_engine, tmp_path):
+    request = XmrRequest(value="value", period="month", by=("org",))
+    good = many_series(seed=5, n_series=10)
+    first = spark_engine.write(good, request, str(tmp_path))
+    before = sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*"))
+    bad = good.assign(value=good["value"].astype(object))
+    bad.loc[7, "value"] = "n/a"
+    with pytest.raises(QualitasError, match="value"):
+        spark_engine.write(bad.astype({"value": str}), request, str(tmp_path))
+    assert sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*")) == before
+    assert len(pd.read_parquet(tmp_path / "points.parquet")) == first.points
+
+
+def test_writing_again_replaces_the_results(spark_engine, tmp_path):
+    request = XmrRequest(value="value", period="month", by=("org",))
+    spark_engine.write(many_series(seed=7, n_series=30), request, str(tmp_path))
+    small = many_series(seed=8, n_series=3)
+    written = spark_engine.write(small, request, str(tmp_path))
+    assert len(pd.read_parquet(written.paths["points"])) == len(small)
+    assert pd.read_parquet(tmp_path / "icons.parquet")["org"].nunique() == 3
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith("_")] == []
+
+
+def test_a_table_with_no_rows_is_written_with_its_columns(spark_session, tmp_path):
+    from qualitas.engines.spark import SparkEngine
+
+    data = pa.Table.from_pandas(many_series(seed=9, n_series=4).iloc[:0])
+    request = XmrRequest(value="value", period="month", by=("org",))
+    written = SparkEngine(spark_session, partitions=2).write(
+        data, request, str(tmp_path)
+    )
+    assert (written.series, written.points) == (0, 0)
+    points = pd.read_parquet(tmp_path / "points.parquet")
+    assert points.empty
+    assert {"org", "period", "mean", "upl", "point_type"} <= set(points.columns)
+
+
+def test_the_writer_is_chosen_by_where_the_results_go(spark_session):
+    from qualitas.engines import folders
+    from qualitas.engines.spark import SparkEngine
+
+    assert folders.is_local("/Volumes/nhs/results")
+    assert folders.is_local("file:///tmp/results")
+    assert not folders.is_local("abfss://out@nhs.dfs.core.windows.net/results")
+    with pytest.raises(QualitasError, match="writer must be one of"):
+        SparkEngine(spark_session, writer="pandas")
 
 
 def test_without_caching_the_results_are_the_same(spark_session):

@@ -12,6 +12,7 @@ MODULES = [
     "qualitas.engines",
     "qualitas.engines.local",
     "qualitas.engines.capabilities",
+    "qualitas.engines.folders",
     "qualitas.io.sources",
     "tests.spec.tables",
 ]
