@@ -13,6 +13,9 @@ MODULES = [
     "qualitas.charts.render",
     "qualitas.charts.words",
     "qualitas.charts.xmr",
+    "qualitas.io",
+    "qualitas.io.files",
+    "qualitas.io.tables",
 ]
 
 

@@ -2,7 +2,8 @@
 
 `read_table` reads one file a person points at (CSV, Parquet, Excel) into pandas;
 `sources` reads what a batch run points at (files and globs through DuckDB, SQL tables
-through SQLAlchemy) into Arrow for the engines.
+through SQLAlchemy) into Arrow for the engines. Both read CSV and Parquet with the one
+reader in `files`, so a file gives the same columns, types and errors either way.
 
 >>> from qualitas.io import read_table, write_csv
 """

@@ -1,7 +1,8 @@
 """Where a batch run reads its rows from: files or a SQL table.
 
-Files are read by DuckDB (CSV and Parquet, glob patterns allowed; column types are
-inferred, so ISO dates become dates), SQL tables through SQLAlchemy (any database it
+Files are read by DuckDB through :mod:`qualitas.io.files`, as ``read_table`` reads
+them (CSV and Parquet, glob patterns allowed; column types are inferred from every row,
+so ISO dates become dates), SQL tables through SQLAlchemy (any database it
 knows; PostgreSQL is tested). Only the columns the chart needs are read.
 
 >>> source = parse_source("postgresql://nhs:secret@db/warehouse?table=ae.attendances")
@@ -23,15 +24,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from qualitas.errors import QualitasError
+from qualitas.io.files import format_of, read_files_arrow, require_columns
 
-FORMATS = {
-    ".parquet": "parquet",
-    ".pq": "parquet",
-    ".parq": "parquet",
-    ".csv": "csv",
-    ".tsv": "csv",
-    ".txt": "csv",
-}
 SQL_CHUNK_ROWS = 200_000
 
 
@@ -82,10 +76,9 @@ def parse_source(text: str, *, sql_table: str | None = None) -> Source:
 
 
 def _format(path: str) -> str:
-    name = path.lower().removesuffix(".gz").removesuffix(".zst")
-    for suffix, kind in FORMATS.items():
-        if name.endswith(suffix):
-            return kind
+    kind = format_of(path)
+    if kind is not None:
+        return kind
     raise QualitasError(
         f"cannot tell the format of {path!r}: name CSV files .csv and Parquet files .parquet"
     )
@@ -110,45 +103,14 @@ def read_arrow(source: Source, columns: Sequence[str]) -> pa.Table:
     if source.kind == "sql":
         table = _read_sql(source, columns)
     else:
-        table = _read_files(source, columns)
+        table = read_files_arrow(
+            source.paths, source.file_format, label=repr(source.text), columns=columns
+        )
     # Exact decimals (SQL NUMERIC) become float64, the type the kernels compute in.
     for i, f in enumerate(table.schema):
         if pa.types.is_decimal(f.type):
             table = table.set_column(i, f.name, pc.cast(table[f.name], pa.float64()))
     return table
-
-
-def _missing(wanted: Sequence[str], have: Sequence[str], where: str) -> None:
-    missing = [c for c in dict.fromkeys(wanted) if c not in have]
-    if missing:
-        raise QualitasError(
-            f"column{'s' if len(missing) > 1 else ''} {', '.join(map(repr, missing))} not found "
-            f"in {where}; it has {', '.join(map(repr, have))}"
-        )
-
-
-def _read_files(source: Source, columns: Sequence[str]) -> pa.Table:
-    import duckdb
-
-    con = duckdb.connect()
-    try:
-        paths = list(source.paths)
-        try:
-            if source.file_format == "csv":
-                relation = con.read_csv(
-                    paths, header=True, union_by_name=len(paths) > 1
-                )
-            else:
-                relation = con.read_parquet(paths, union_by_name=len(paths) > 1)
-        except duckdb.Error as error:
-            raise QualitasError(f"cannot read {source.text!r}: {error}") from None
-        _missing(columns, relation.columns, repr(source.text))
-        quoted = ", ".join(
-            '"' + c.replace('"', '""') + '"' for c in dict.fromkeys(columns)
-        )
-        return relation.select(quoted).to_arrow_table()
-    finally:
-        con.close()
 
 
 def _read_sql(source: Source, columns: Sequence[str]) -> pa.Table:
@@ -172,7 +134,7 @@ def _read_sql(source: Source, columns: Sequence[str]) -> pa.Table:
                 raise QualitasError(
                     f"no table {source.table!r} in {source.text!r}"
                 ) from None
-            _missing(
+            require_columns(
                 columns, [c.name for c in table.columns], f"table {source.table!r}"
             )
             query = sa.select(*(table.c[c] for c in dict.fromkeys(columns)))

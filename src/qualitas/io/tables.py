@@ -1,8 +1,8 @@
 """Read a table of measure data from CSV, Parquet or Excel into pandas.
 
-CSV and Parquet go through DuckDB, which is fast on national extracts and detects
-dates and numbers by looking at the whole file (not a sample, so a text value on the
-last row cannot break the read). Excel goes through pandas and openpyxl.
+CSV and Parquet go through DuckDB by :mod:`qualitas.io.files`, as `qualitas batch`
+reads them: fast on national extracts, with dates and numbers detected from the whole
+file and Excel's Latin-1 CSVs read right. Excel goes through pandas and openpyxl.
 Problems come back as :class:`QualitasError` with a message a user can act on.
 
 >>> import tempfile, pathlib
@@ -19,11 +19,10 @@ from pathlib import Path
 import pandas as pd
 
 from qualitas.errors import QualitasError
+from qualitas.io.files import FORMATS, format_of, read_files_pandas
 
-CSV = (".csv", ".txt", ".tsv")
-PARQUET = (".parquet", ".pq")
 EXCEL = (".xlsx", ".xlsm")
-SUFFIXES: tuple[str, ...] = CSV + PARQUET + EXCEL
+SUFFIXES: tuple[str, ...] = (*FORMATS, *EXCEL)
 
 
 def read_table(path: str | Path, *, sheet: str | int | None = None) -> pd.DataFrame:
@@ -37,10 +36,9 @@ def read_table(path: str | Path, *, sheet: str | int | None = None) -> pd.DataFr
     if path.is_dir():
         raise QualitasError(f"{path} is a folder; give a CSV, Parquet or Excel file")
     suffix = path.suffix.lower()
-    if suffix in CSV:
-        frame = _read_csv(path)
-    elif suffix in PARQUET:
-        frame = _read_parquet(path)
+    file_format = format_of(path)
+    if file_format is not None:
+        frame = read_files_pandas([path], file_format, label=path.name)
     elif suffix in EXCEL:
         frame = _read_excel(path, sheet)
     elif suffix == ".xls":
@@ -54,41 +52,6 @@ def read_table(path: str | Path, *, sheet: str | int | None = None) -> pd.DataFr
     if len(frame.columns) == 0:
         raise QualitasError(f"{path.name} has no columns")
     return frame
-
-
-def _read_csv(path: Path) -> pd.DataFrame:
-    import duckdb
-
-    if path.stat().st_size == 0:
-        raise QualitasError(f"{path.name} is empty")
-    last_error: Exception | None = None
-    # Files saved by Excel on Windows are often not UTF-8; Latin-1 reads them (the £
-    # sign and accented names come out right) without ever failing to decode.
-    for encoding in ("utf-8", "latin-1"):
-        try:
-            with duckdb.connect() as con:
-                relation = con.execute(
-                    "select * from read_csv(?, sample_size = -1, encoding = ?, header = true)",
-                    [str(path), encoding],
-                )
-                return relation.df()
-        except duckdb.Error as exc:
-            last_error = exc
-            if "encod" not in str(exc).lower() and "unicode" not in str(exc).lower():
-                break
-    raise QualitasError(f"cannot read {path.name} as CSV: {_first_line(last_error)}")
-
-
-def _read_parquet(path: Path) -> pd.DataFrame:
-    import duckdb
-
-    try:
-        with duckdb.connect() as con:
-            return con.execute("select * from read_parquet(?)", [str(path)]).df()
-    except duckdb.Error as exc:
-        raise QualitasError(
-            f"cannot read {path.name} as Parquet: {_first_line(exc)}"
-        ) from None
 
 
 def _read_excel(path: Path, sheet: str | int | None) -> pd.DataFrame:
