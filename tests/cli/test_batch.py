@@ -210,8 +210,9 @@ def test_a_missing_table_is_named(tmp_path, ae_in_postgres):
 
 
 @pytest.mark.spark
+@pytest.mark.parametrize("writer", ["auto", "spark"])
 def test_batch_on_spark_writes_what_the_local_engine_writes(
-    tmp_path, expected, spark_session
+    tmp_path, expected, spark_session, writer
 ):
     code, output = batch(
         "--input",
@@ -221,6 +222,8 @@ def test_batch_on_spark_writes_what_the_local_engine_writes(
         "spark",
         "--partitions",
         "3",
+        "--spark-writer",
+        writer,
         "--output",
         str(tmp_path),
     )

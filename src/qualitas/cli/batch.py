@@ -130,6 +130,15 @@ def batch(
             "--partitions", help="Spark: groups of series computed in one piece each."
         ),
     ] = None,
+    spark_writer: Annotated[
+        str,
+        typer.Option(
+            "--spark-writer",
+            help="Spark: who writes the files: arrow (each worker, fast; the folder "
+            "must be reachable from every worker), spark (Spark's own writer, with "
+            "its credentials) or auto (arrow for a folder, spark for a URL).",
+        ),
+    ] = "auto",
     block_rows: Annotated[
         int, typer.Option("--block-rows", help="Local: rows per block of whole series.")
     ] = 1_000_000,
@@ -160,6 +169,7 @@ def batch(
             spark_table=spark_table,
             spark_master=spark_master,
             partitions=partitions,
+            spark_writer=spark_writer,
             block_rows=block_rows,
             threads=threads,
             console=console,
@@ -244,6 +254,7 @@ def _run(
     spark_table: str | None,
     spark_master: str | None,
     partitions: int | None,
+    spark_writer: str,
     block_rows: int,
     threads: int,
     console: Console,
@@ -269,7 +280,10 @@ def _run(
 
         with console.status("Starting Spark"):
             engine = get_engine(
-                "spark", session=spark_session(spark_master), partitions=partitions
+                "spark",
+                session=spark_session(spark_master),
+                partitions=partitions,
+                writer=spark_writer,
             )
         if source is None:
             data = spark_table
