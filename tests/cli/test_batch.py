@@ -283,3 +283,28 @@ def test_batch_draws_p_charts_with_icons_and_run_charts_without(tmp_path):
         "summary.parquet",
     ]
     assert "428 series, 12,765 points" in output
+
+
+def test_batch_can_leave_out_series_too_short_for_limits(tmp_path):
+    data = pd.read_csv(AE, dtype={"type": str})
+    # One trust reported a single month only.
+    single = data[data["org_code"] == data["org_code"].iloc[0]].head(1)
+    rest = data[data["org_code"] != single["org_code"].iloc[0]]
+    source = tmp_path / "ae.csv"
+    pd.concat([single, rest]).to_csv(source, index=False)
+    args = ["--input", str(source), "--chart", "pp", "--value", "breaches"]
+    args += ["--denominator", "attendances", "--by", "org_code,type"]
+    code, output = batch(*args, "--output", str(tmp_path / "stopped"))
+    assert code == 1
+    assert "needs at least 2 baseline subgroups" in output
+    code, output = batch(*args, "--skip-short", "--output", str(tmp_path / "out"))
+    assert code == 0, output
+    assert "series left out" in output
+    points = pd.read_parquet(tmp_path / "out" / "points.parquet")
+    assert single["org_code"].iloc[0] not in set(points["org_code"])
+    # Other trusts in the real data are short too; each left-out series is counted.
+    found = re.search(r"(\d+) of (\d+) series left out", output)
+    assert found is not None
+    left_out, of = int(found.group(1)), int(found.group(2))
+    assert points.groupby(["org_code", "type"]).ngroups == of - left_out
+    assert of == pd.concat([single, rest]).groupby(["org_code", "type"]).ngroups

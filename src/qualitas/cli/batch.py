@@ -23,6 +23,7 @@ from rich.progress import (
     TimeElapsedColumn,
 )
 
+from qualitas.cli import options as opt
 from qualitas.engines import ENGINES, get_engine
 from qualitas.engines.base import Written
 from qualitas.engines.kernels import kernel_for
@@ -107,6 +108,7 @@ def batch(
     target: Annotated[
         float | None, typer.Option("--target", help="Target for every series.")
     ] = None,
+    skip_short: opt.SkipShort = False,
     sql_table: Annotated[
         str | None,
         typer.Option("--sql-table", help="Table to read from the --input database."),
@@ -159,6 +161,7 @@ def batch(
             by=by or [],
             direction=direction,
             target=target,
+            skip_short=skip_short,
         )
         written = _run(
             request,
@@ -202,6 +205,7 @@ def _request(
     by: list[str],
     direction: str,
     target: float | None,
+    skip_short: bool,
 ) -> Any:
     if chart not in CHARTS:
         raise QualitasError(
@@ -221,6 +225,11 @@ def _request(
             raise QualitasError(
                 "an XmR chart has no denominator; for rates use --chart p or u"
             )
+        if skip_short:
+            raise QualitasError(
+                "--skip-short is for charts other than XmR: XmR charts of short "
+                "series are computed, with a warning"
+            )
         return XmrRequest(
             value=value, period=period, by=keys, direction=direction, target=target
         )
@@ -233,6 +242,7 @@ def _request(
         rules=Rules() if rules == "mdc" else None,
         direction=direction,
         target=target,
+        skip_short=skip_short,
     )
 
 

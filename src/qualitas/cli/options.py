@@ -82,6 +82,14 @@ Screen = Annotated[
         help="Leave out very large moving ranges when computing limits (the Making Data Count default).",
     ),
 ]
+SkipShort = Annotated[
+    bool,
+    typer.Option(
+        "--skip-short",
+        help="Leave out series with a phase too short for limits (with a warning) "
+        "instead of stopping; for charts other than XmR.",
+    ),
+]
 Shift = Annotated[
     int,
     typer.Option(

@@ -123,6 +123,7 @@ def spc(
         ),
     ] = "mean",
     screen_outliers: opt.Screen = True,
+    skip_short: opt.SkipShort = False,
     shift: opt.Shift = 7,
     trend: opt.Trend = 7,
     summary: Annotated[
@@ -174,6 +175,7 @@ def spc(
         )
         given += ["--rules"] if rules != "anhoej" else []
         given += ["--aggregate"] if aggregate != "mean" else []
+        given += ["--skip-short"] if skip_short else []
         if given:
             raise QualitasError(
                 f"{', '.join(given)} {'applies' if len(given) == 1 else 'apply'} to other chart types "
@@ -234,6 +236,7 @@ def spc(
                 direction=direction,
                 screen_outliers=screen_outliers,
                 aggregate=aggregate,
+                skip_short=skip_short,
             )
         progress.done()
         drawing: str | bytes | None = None

@@ -26,6 +26,7 @@ for every chart type.
 
 from __future__ import annotations
 
+import dataclasses
 import warnings
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -90,6 +91,7 @@ class ChartRequest:
     direction: str | Mapping[Any, str] = "increase"
     screen_outliers: bool = True
     aggregate: str = "mean"
+    skip_short: bool = False  # leave out series too short for limits, with a warning
 
     def __post_init__(self) -> None:
         checks.check_chart(self.chart, self.denominator)
@@ -147,6 +149,7 @@ def chart(
     direction: str | Mapping[Any, str] = "increase",
     screen_outliers: bool = True,
     aggregate: str = "mean",
+    skip_short: bool = False,
 ) -> ChartResult:
     """SPC charts of type ``chart`` for every series in ``data``.
 
@@ -169,6 +172,11 @@ def chart(
     dict of its settings chooses their lengths). ``screen_outliers`` drops large
     moving ranges before the I, T, P′ and U′ limits are estimated (qicharts2's
     default).
+
+    A series with a phase too short to estimate limits (say, a P′ chart's phase with
+    a single month) stops the calculation with an error naming it. On national data,
+    where a few such series are expected, ``skip_short=True`` leaves them out of the
+    results and says which in a warning.
     """
     request = ChartRequest(
         chart=chart,
@@ -186,6 +194,7 @@ def chart(
         direction=direction,
         screen_outliers=bool(screen_outliers),
         aggregate=aggregate,
+        skip_short=bool(skip_short),
     )
     return run(as_pandas(data), request)
 
@@ -206,10 +215,57 @@ def run(frame: pd.DataFrame, request: ChartRequest) -> ChartResult:
     """Compute a :class:`ChartRequest` on a pandas DataFrame."""
     if len(frame) == 0:
         raise QualitasError("the data has no rows")
+    try:
+        return _run(frame, request)
+    except checks.NotEnoughData as short:
+        if not request.skip_short or short.every:
+            raise
+        left_out = short.series
+    # Compute again without the short series: this path is taken only when some
+    # series are too short, and keeps the kernels free of series that cannot be used.
+    table = _prepare(frame, request)
+    keys = table.keys.iloc[left_out]
+    shown = ", ".join(
+        " ".join(f"{k}={row[k]}" for k in table.by)
+        for _, row in keys.head(5).iterrows()
+    )
+    message = (
+        f"{len(left_out)} of {table.n_series} series left out: each has a phase too "
+        f"short for the limits of {checks.NAMES[request.chart]} ({shown}"
+        f"{' ...' if len(left_out) > 5 else ''})"
+    )
+    warnings.warn(message, QualitasWarning, stacklevel=2)
+    keep = np.ones(len(frame), dtype=bool)
+    keep[table.order[np.isin(table.series_code, left_out)]] = False
+    result = _run(frame[keep], _without_series(request, table, left_out))
+    return dataclasses.replace(result, warnings=(message, *result.warnings))
+
+
+def _prepare(frame: pd.DataFrame, request: ChartRequest) -> SeriesTable:
     columns = [request.value] + ([request.denominator] if request.denominator else [])
-    table = prepare(
+    return prepare(
         frame, period=request.period, values=columns, by=list(request.by), repeats=True
     )
+
+
+def _without_series(
+    request: ChartRequest, table: SeriesTable, codes: np.ndarray
+) -> ChartRequest:
+    """The request with per-series settings for the series ``codes`` removed."""
+    changes: dict[str, Any] = {}
+    for name in ("part", "freeze", "exclude", "cl", "target", "direction"):
+        setting = getattr(request, name)
+        if isinstance(setting, Mapping):
+            keys = list(setting)
+            gone = np.isin(table.codes_of(keys), codes)
+            changes[name] = {
+                k: setting[k] for k, out in zip(keys, gone, strict=True) if not out
+            }
+    return dataclasses.replace(request, **changes)
+
+
+def _run(frame: pd.DataFrame, request: ChartRequest) -> ChartResult:
+    table = _prepare(frame, request)
     checks.check_values(request.chart, table, request.value, request.denominator)
     labels = (
         phases.labels_of(frame, request.part, table)
@@ -232,7 +288,7 @@ def run(frame: pd.DataFrame, request: ChartRequest) -> ChartResult:
         )
     messages = tuple(str(w.message) for w in caught)
     for w in caught:
-        warnings.warn(w.message, w.category, stacklevel=2)
+        warnings.warn(w.message, w.category, stacklevel=3)
     return _assemble(rows, sub, arrays, request, messages)
 
 

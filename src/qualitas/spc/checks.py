@@ -109,6 +109,20 @@ def check_subgroups(chart: str, sub: Subgroups) -> None:
         )
 
 
+class NotEnoughData(QualitasError):
+    """Some series have a phase whose baseline is too short to estimate limits.
+
+    ``series`` holds their codes (in the subgroup table's numbering) and ``every``
+    says whether no series at all has enough; a request with ``skip_short`` leaves
+    the short series out and computes the rest.
+    """
+
+    def __init__(self, message: str, series: np.ndarray, every: bool) -> None:
+        super().__init__(message)
+        self.series = series
+        self.every = every
+
+
 def check_enough(
     chart: str, sub: Subgroups, seg: Segments, base: np.ndarray, phase: np.ndarray
 ) -> None:
@@ -132,11 +146,14 @@ def check_enough(
         key = table.keys.iloc[int(table.series_code[first])]
         where = "series " + ", ".join(f"{k}={key[k]}" for k in table.by) + ", " + where
     more = f" ({len(short)} phases in all)" if len(short) > 1 else ""
-    raise QualitasError(
+    series = np.unique(table.series_code[seg.start[short]])
+    raise NotEnoughData(
         f"{NAMES[chart]} needs at least {need} baseline {what} in each phase; {where} "
         f"(from {_period(table.period.iloc[first])}) has {int(have[short[0]])}{more}. "
-        "Add data, leave such series out, or "
-        "move the phase start, freeze or exclusions"
+        "Add data, leave such series out (skip_short), or "
+        "move the phase start, freeze or exclusions",
+        series=series,
+        every=len(series) == table.n_series,
     )
 
 
