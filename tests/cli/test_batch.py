@@ -308,3 +308,11 @@ def test_batch_can_leave_out_series_too_short_for_limits(tmp_path):
     left_out, of = int(found.group(1)), int(found.group(2))
     assert points.groupby(["org_code", "type"]).ngroups == of - left_out
     assert of == pd.concat([single, rest]).groupby(["org_code", "type"]).ngroups
+
+
+def test_an_output_that_is_a_file_is_a_clear_error(tmp_path):
+    taken = tmp_path / "results"
+    taken.write_text("not a folder")
+    code, output = batch("--input", str(AE), *ARGS, "--output", str(taken))
+    assert code == 1
+    assert "cannot write results to" in output

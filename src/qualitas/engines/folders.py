@@ -59,7 +59,12 @@ class Staging:
         uri = directory if "://" in directory else os.path.abspath(directory)
         staging = cls(uri=uri.rstrip("/"), name=STAGING_PREFIX + uuid.uuid4().hex)
         fs, path = staging._open()
-        fs.create_dir(f"{path}/{staging.name}", recursive=True)
+        try:
+            fs.create_dir(f"{path}/{staging.name}", recursive=True)
+        except OSError as error:
+            raise QualitasError(
+                f"cannot write results to {directory}: {error}"
+            ) from None
         return staging
 
     def _open(self) -> tuple[pafs.FileSystem, str]:

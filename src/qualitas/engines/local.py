@@ -82,7 +82,12 @@ class LocalEngine(Engine):
         names = list(schemas)  # the tables this chart has
         period = table.schema.field(request.period).type
         wall_tz = period.tz if pa.types.is_timestamp(period) else None
-        os.makedirs(directory, exist_ok=True)
+        try:
+            os.makedirs(directory, exist_ok=True)
+        except OSError as error:
+            raise QualitasError(
+                f"cannot write results to {directory}: {error.strerror}"
+            ) from None
         paths = {name: os.path.join(directory, f"{name}.parquet") for name in names}
         counts = dict.fromkeys(["series", *TABLES], 0)
         messages: dict[str, None] = {}

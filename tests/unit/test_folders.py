@@ -1,0 +1,67 @@
+"""Result folders that many workers write into are put in place all at once."""
+
+from __future__ import annotations
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+from qualitas.engines.folders import STAGING_PREFIX, Staging
+from qualitas.errors import QualitasError
+
+SCHEMA = pa.schema([("org", pa.string()), ("value", pa.float64())])
+
+
+def rows(*orgs: str) -> pa.Table:
+    return pa.table({"org": list(orgs), "value": [1.0] * len(orgs)}, schema=SCHEMA)
+
+
+def test_nothing_is_visible_until_the_commit(tmp_path):
+    staging = Staging.start(str(tmp_path))
+    staging.write_part("points", 3, 0, rows("A"))
+    assert not (tmp_path / "points.parquet").exists()
+    staging.commit({"points": SCHEMA})
+    assert pq.read_table(tmp_path / "points.parquet")["org"].to_pylist() == ["A"]
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(STAGING_PREFIX)]
+
+
+def test_a_retried_task_replaces_its_earlier_part(tmp_path):
+    staging = Staging.start(str(tmp_path))
+    staging.write_part("points", 0, 0, rows("A", "B"))
+    staging.write_part("points", 0, 1, rows("A", "B"))
+    staging.write_part("points", 1, 0, rows("C"))
+    paths = staging.commit({"points": SCHEMA})
+    assert sorted(pq.read_table(paths["points"])["org"].to_pylist()) == ["A", "B", "C"]
+
+
+def test_the_commit_replaces_earlier_results_file_or_folder(tmp_path):
+    pq.write_table(rows("old"), tmp_path / "points.parquet")  # the local engine's file
+    (tmp_path / "icons.parquet").mkdir()
+    pq.write_table(rows("old"), tmp_path / "icons.parquet" / "part-00009.parquet")
+    staging = Staging.start(str(tmp_path))
+    staging.write_part("points", 0, 0, rows("new"))
+    staging.write_part("icons", 0, 0, rows("new"))
+    staging.commit({"points": SCHEMA, "icons": SCHEMA})
+    for name in ("points", "icons"):
+        assert pq.read_table(tmp_path / f"{name}.parquet")["org"].to_pylist() == ["new"]
+
+
+def test_an_abort_leaves_the_folder_as_it_was(tmp_path):
+    pq.write_table(rows("old"), tmp_path / "points.parquet")
+    staging = Staging.start(str(tmp_path))
+    staging.write_part("points", 0, 0, rows("new"))
+    staging.abort()
+    assert [p.name for p in tmp_path.iterdir()] == ["points.parquet"]
+    assert pq.read_table(tmp_path / "points.parquet")["org"].to_pylist() == ["old"]
+
+
+def test_a_table_without_rows_keeps_its_columns(tmp_path):
+    staging = Staging.start(str(tmp_path))
+    staging.commit({"icons": SCHEMA})
+    assert pq.read_table(tmp_path / "icons.parquet").schema.names == ["org", "value"]
+
+
+def test_a_folder_that_cannot_be_made_is_a_clear_error(tmp_path):
+    (tmp_path / "taken").write_text("a file, not a folder")
+    with pytest.raises(QualitasError, match="cannot write results to"):
+        Staging.start(str(tmp_path / "taken"))
