@@ -221,7 +221,8 @@ class FunnelResult:
     chosen level), ``outlier_high`` and ``outlier_low``.
 
     ``limits`` has ``denominator``, ``limit_se`` and the same eight limit columns.
-    ``summaries`` has the fields of :class:`FunnelSummary` as columns.
+    ``summaries`` has the fields of :class:`FunnelSummary` as columns; ``funnels``
+    holds the same summaries as :class:`FunnelSummary` objects, in the same order.
     """
 
     units: pd.DataFrame
