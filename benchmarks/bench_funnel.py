@@ -2,7 +2,9 @@
 
 Each data type once (SR with both methods), 10,000 units, one row per unit; and SR
 from patient-level rows (10^4 units x 100 patients = 10^6 rows), which adds the sum by
-unit. Medians of several runs.
+unit. Then many funnels at once (``by``): 1,000 funnels of 150 units, in milliseconds
+per funnel, with ``qualitas.spc.funnel`` and through the local engine. Medians of
+several runs.
 """
 
 from __future__ import annotations
@@ -97,6 +99,62 @@ def main() -> None:
         lambda: funnel(patients, numerator="num", denominator="den", group="unit")
     )
     report(f"SR from {UNITS * per_unit:,} patient rows", seconds, UNITS)
+    many_funnels(rng)
+
+
+FUNNELS = 1_000
+FUNNEL_UNITS = 150
+
+
+def many_funnels(rng: np.random.Generator) -> None:
+    """Every indicator x month at once: 1,000 funnels of 150 trusts each."""
+    from qualitas.engines.local import LocalEngine
+    from qualitas.spc.funnel import funnel_request
+
+    n = FUNNELS * FUNNEL_UNITS
+    cases = rng.integers(50, 2000, n)
+    expected = rng.uniform(5, 400, n)
+    data = pd.DataFrame(
+        {
+            "indicator": np.repeat(
+                [f"I{i // 20:02d}" for i in range(FUNNELS)], FUNNEL_UNITS
+            ),
+            "month": np.repeat(np.arange(FUNNELS) % 20, FUNNEL_UNITS),
+            "trust": np.tile([f"T{i:03d}" for i in range(FUNNEL_UNITS)], FUNNELS),
+            "observed": rng.poisson(expected * rng.lognormal(0, 0.2, n)),
+            "expected": expected,
+            "events": rng.binomial(cases, 0.2),
+            "cases": cases,
+        }
+    )
+    print(
+        f"{FUNNELS:,} funnels of {FUNNEL_UNITS} units at once (by indicator, month; "
+        f"median of {REPEATS})"
+    )
+    for kind, numerator, denominator in [
+        ("SR", "observed", "expected"),
+        ("PR", "events", "cases"),
+        ("RC", "observed", "cases"),
+    ]:
+        arguments = {
+            "numerator": numerator,
+            "denominator": denominator,
+            "group": "trust",
+            "by": ("indicator", "month"),
+            "data_type": kind,
+        }
+        seconds = timed(lambda arguments=arguments: funnel(data, **arguments))
+        report_funnels(f"{kind}, qualitas.spc.funnel", seconds)
+        request = funnel_request(**arguments)
+        seconds = timed(lambda request=request: LocalEngine().run(data, request))
+        report_funnels(f"{kind}, local engine", seconds)
+
+
+def report_funnels(label: str, seconds: float) -> None:
+    print(
+        f"{label:<44} {seconds * 1e3:8.1f} ms  {seconds / FUNNELS * 1e3:6.2f} ms per funnel",
+        flush=True,
+    )
 
 
 if __name__ == "__main__":

@@ -12,7 +12,7 @@ import pytest
 from typer.testing import CliRunner
 
 from qualitas.cli.main import app
-from qualitas.spc import chart, xmr
+from qualitas.spc import chart, funnel, xmr
 
 AE = Path(__file__).resolve().parents[2] / "data" / "ae_attendances.csv"
 ARGS = [
@@ -316,3 +316,130 @@ def test_an_output_that_is_a_file_is_a_clear_error(tmp_path):
     code, output = batch("--input", str(AE), *ARGS, "--output", str(taken))
     assert code == 1
     assert "cannot write results to" in output
+
+
+FUNNEL_ARGS = [
+    "--chart",
+    "funnel",
+    "--value",
+    "breaches",
+    "--denominator",
+    "attendances",
+    "--group",
+    "org_code",
+    "--by",
+    "type,period",
+    "--data-type",
+    "PR",
+]
+
+
+@pytest.fixture(scope="module")
+def expected_funnels() -> dict[str, pd.DataFrame]:
+    """Every trust compared in a funnel of the share of attendances that breached
+    four hours, one funnel per type of A&E and month, computed in memory."""
+    data = pd.read_csv(AE, dtype={"type": str})
+    result = funnel(
+        data,
+        numerator="breaches",
+        denominator="attendances",
+        group="org_code",
+        by=["type", "period"],
+        data_type="PR",
+    )
+    return {"points": result.units, "summary": result.summaries}
+
+
+def read_funnels(folder: Path) -> dict[str, pd.DataFrame]:
+    points = pd.read_parquet(folder / "points.parquet")
+    summary = pd.read_parquet(folder / "summary.parquet")
+    return {
+        "points": points.sort_values(["type", "period", "org_code"], ignore_index=True),
+        "summary": summary.sort_values(["type", "period"], ignore_index=True),
+    }
+
+
+def assert_same_funnels(got: dict[str, pd.DataFrame], want: dict[str, pd.DataFrame]):
+    for name in ("points", "summary"):
+        mine, theirs = got[name], want[name]
+        assert mine.columns.tolist() == theirs.columns.tolist(), name
+        assert (
+            mine["period"].astype(str).str[:10].tolist()
+            == theirs["period"].astype(str).tolist()
+        )
+        rest = [c for c in mine.columns if c != "period"]
+        pd.testing.assert_frame_equal(
+            mine[rest].astype({"type": str}),
+            theirs[rest].astype({"type": str}),
+            check_exact=True,
+        )
+
+
+def test_batch_draws_a_funnel_for_every_type_and_month(tmp_path, expected_funnels):
+    code, output = batch(
+        "--input",
+        str(AE),
+        *FUNNEL_ARGS,
+        "--output",
+        str(tmp_path),
+        "--block-rows",
+        "3000",
+    )
+    assert code == 0, output
+    assert re.search(
+        r"108 funnels, 12,765 units written to .* \([\d.]+ ms per funnel, local engine\)",
+        " ".join(output.split()),
+    )
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "points.parquet",
+        "summary.parquet",
+    ]
+    assert_same_funnels(read_funnels(tmp_path), expected_funnels)
+
+
+@pytest.mark.spark
+def test_batch_draws_funnels_on_spark_as_on_the_local_engine(
+    tmp_path, expected_funnels, spark_session
+):
+    code, output = batch(
+        "--input",
+        str(AE),
+        *FUNNEL_ARGS,
+        "--engine",
+        "spark",
+        "--partitions",
+        "3",
+        "--output",
+        str(tmp_path),
+    )
+    assert code == 0, output
+    assert "108 funnels, 12,765 units" in output
+    assert_same_funnels(read_funnels(tmp_path), expected_funnels)
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--chart", "funnel", "--denominator", "attendances"], "needs --group"),
+        (["--chart", "funnel", "--group", "org_code"], "needs --denominator"),
+        (
+            [*FUNNEL_ARGS, "--period", "period", "--rules", "mdc"],
+            "--period, --rules are only for charts of series over time",
+        ),
+        (
+            ["--group", "org_code", "--trim", "0.2"],
+            "--group, --trim are only for funnel",
+        ),
+        ([*FUNNEL_ARGS, "--data-type", "XX"], "data_type must be one of"),
+        (
+            # One trust admitted more patients than attended: not a proportion.
+            [*FUNNEL_ARGS[:2], "--value", "admissions", *FUNNEL_ARGS[4:]],
+            "Error: for the funnel type='2', period=2018-10-01: unit 'RTX' has more "
+            "'admissions' than 'attendances' (row 10447)",
+        ),
+    ],
+)
+def test_batch_explains_funnel_mistakes(tmp_path, args, message):
+    code, output = batch("--input", str(AE), *args, "--output", str(tmp_path))
+    assert code == 1, output
+    assert message in " ".join(output.split())

@@ -6,6 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from qualitas.spc import funnel
+
 
 @pytest.fixture
 def proportions_csv(tmp_path):
@@ -274,3 +276,114 @@ def test_funnel_mistakes_are_explained(run, units_csv, tmp_path, args, message):
     assert message in result.output
     assert "Traceback" not in result.output
     assert not (tmp_path / "u.csv").exists()
+
+
+@pytest.fixture
+def regions_csv(tmp_path):
+    """Two regions, each comparing its own 12 trusts; T04 of the north is low."""
+    rng = np.random.default_rng(9)
+    frames = []
+    for region in ("north", "south"):
+        den = rng.integers(2000, 20000, 12)
+        num = rng.binomial(den, 0.8)
+        if region == "north":
+            num[4] = int(den[4] * 0.6)
+        frames.append(
+            pd.DataFrame(
+                {
+                    "region": region,
+                    "trust": [f"T{i:02d}" for i in range(12)],
+                    "seen": num,
+                    "attendances": den,
+                }
+            )
+        )
+    path = tmp_path / "regions.csv"
+    pd.concat(frames).to_csv(path, index=False)
+    return path
+
+
+def funnel_args(path, tmp_path, *extra):
+    return (
+        "funnel",
+        path,
+        "--numerator",
+        "seen",
+        "--denominator",
+        "attendances",
+        "--group",
+        "trust",
+        "--data-type",
+        "PR",
+        *extra,
+        "--out",
+        tmp_path / "u.csv",
+    )
+
+
+def test_funnel_by_writes_one_funnel_per_value(run, regions_csv, tmp_path):
+    result = run(
+        *funnel_args(
+            regions_csv,
+            tmp_path,
+            "--by",
+            "region",
+            "--summary",
+            tmp_path / "s.csv",
+            "--limits",
+            tmp_path / "l.csv",
+        )
+    )
+    assert result.exit_code == 0, result.output
+    units = pd.read_csv(tmp_path / "u.csv")
+    data = pd.read_csv(regions_csv)
+    north = funnel(
+        data[data["region"] == "north"],
+        numerator="seen",
+        denominator="attendances",
+        group="trust",
+        data_type="PR",
+    )
+    assert units.columns[:2].tolist() == ["region", "trust"]
+    got = units[units["region"] == "north"].drop(columns="region")
+    np.testing.assert_allclose(got["upper"], north.units["upper"], rtol=1e-12)
+    assert got["outlier"].tolist() == north.units["outlier"].tolist()
+    summary = pd.read_csv(tmp_path / "s.csv")
+    assert summary["region"].tolist() == ["north", "south"]
+    assert summary["n_units"].tolist() == [12, 12]
+    assert summary["phi"].iloc[0] == pytest.approx(north.summary.phi, rel=1e-12)
+    limits = pd.read_csv(tmp_path / "l.csv")
+    assert limits.columns[0] == "region"
+    assert set(limits["region"]) == {"north", "south"}
+    assert "2 funnels of 24 units in all:" in " ".join(result.output.split())
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (
+            ["--by", "region", "--chart", "f.svg"],
+            "--chart draws one funnel, and --by asks for one per region",
+        ),
+        (["--by", "county"], "column 'county' not found"),
+    ],
+)
+def test_funnel_by_mistakes_are_explained(run, regions_csv, tmp_path, args, message):
+    result = run(*funnel_args(regions_csv, tmp_path, *args))
+    assert result.exit_code == 1, result.output
+    assert message in " ".join(result.output.split())
+    assert not (tmp_path / "u.csv").exists()
+
+
+def test_an_error_in_one_funnel_names_it_on_the_command_line(
+    run, regions_csv, tmp_path
+):
+    data = pd.read_csv(regions_csv)
+    data.loc[(data["region"] == "south") & (data["trust"] == "T03"), "seen"] = 10**6
+    data.to_csv(regions_csv, index=False)
+    result = run(*funnel_args(regions_csv, tmp_path, "--by", "region"))
+    assert result.exit_code == 1, result.output
+    assert (
+        "Error: for the funnel region='south': unit 'T03' has more 'seen' than "
+        "'attendances' (row 17)" in " ".join(result.output.split())
+    )

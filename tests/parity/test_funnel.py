@@ -1,16 +1,20 @@
 """FunnelPlotR 0.6.0 golden cases: every number within 1e-9 relative, every outlier flag
-equal; and Spiegelhalter's multiplicative limits against the derived reference files."""
+equal, from qualitas.spc.funnel and on every engine (the ``engine`` fixture of
+tests/conftest.py); and Spiegelhalter's multiplicative limits against the derived
+reference files."""
 
 from __future__ import annotations
 
 import csv
 import re
+from dataclasses import asdict
 
 import numpy as np
 import pandas as pd
 import pytest
 
 from qualitas.spc import funnel
+from qualitas.spc.funnel import funnel_request
 from tests.parity.oracle import assert_close, oracle_dir
 
 FOLDER = oracle_dir() / "funnel"
@@ -151,9 +155,33 @@ def run_case(case: dict, **extra):
 
 @pytest.mark.parametrize("case", CASES, ids=[c["case"] for c in CASES])
 def test_case_matches_funnelplotr(case):
-    args = arguments(case)
     result = run_case(case)
-    units = result.units
+    assert_units_match(case, result.units)
+    grid = read(f"{case['case']}_limits_lookup.csv")
+    assert len(result.limits) == len(grid)
+    for ours, theirs in GRID_COLUMNS:
+        assert_close(result.limits[ours], grid[theirs], what=f"grid {ours}")
+    assert_summary_matches(case, asdict(result.summary))
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c["case"] for c in CASES])
+def test_case_matches_funnelplotr_on_every_engine(case, engine):
+    """The same case as one funnel of an engine's run (units and summary; the
+    limits grid is only drawn by qualitas.spc.funnel)."""
+    request = funnel_request(
+        numerator=case["numerator"],
+        denominator=case["denominator"],
+        group=case["group"],
+        **arguments(case),
+    )
+    tables = engine.compute(data_for(case), request)
+    assert_units_match(case, tables.points)
+    assert len(tables.summary) == 1
+    assert_summary_matches(case, tables.summary.iloc[0].to_dict())
+
+
+def assert_units_match(case: dict, units: pd.DataFrame) -> None:
+    args = arguments(case)
     expected = read(f"{case['case']}_aggregated.csv")
     assert len(units) == len(expected)
     assert (
@@ -181,27 +209,26 @@ def test_case_matches_funnelplotr(case):
         == expected["outlier"].astype(int).tolist()
     )
 
-    grid = read(f"{case['case']}_limits_lookup.csv")
-    assert len(result.limits) == len(grid)
-    for ours, theirs in GRID_COLUMNS:
-        assert_close(result.limits[ours], grid[theirs], what=f"grid {ours}")
 
+def assert_summary_matches(case: dict, ours: dict) -> None:
+    """``ours``: the fields of a FunnelSummary (or a row of a summary table)."""
+    args = arguments(case)
+    multiplier = float(args.get("multiplier", 1))
     summary = read("summary.csv").set_index("case").loc[case["case"]]
-    ours_summary = result.summary
-    assert ours_summary.n_units == int(summary["n_groups"])
-    assert ours_summary.adjusted == bool(summary["draw_adjusted_final"])
-    assert ours_summary.n_outliers == int(summary["n_outliers"])
-    assert_close([ours_summary.target / multiplier], [summary["target"]], what="target")
+    assert ours["n_units"] == int(summary["n_groups"])
+    assert ours["adjusted"] == bool(summary["draw_adjusted_final"])
+    assert ours["n_outliers"] == int(summary["n_outliers"])
+    assert_close([ours["target"] / multiplier], [summary["target"]], what="target")
     if args["adjust"] == "never":
         # Deliberate difference: with the adjustment switched off FunnelPlotR reports
         # phi = tau2 = 0; qualitas still reports the estimates (for information) and
         # draws the adjusted limits with tau2 = 0, as the package does.
         assert summary["phi"] == 0
         assert summary["tau2"] == 0
-        assert ours_summary.phi > 0
+        assert ours["phi"] > 0
     else:
-        assert_close([ours_summary.phi], [summary["phi"]], what="phi")
-        assert_close([ours_summary.tau2], [summary["tau2"]], what="tau2")
+        assert_close([ours["phi"]], [summary["phi"]], what="phi")
+        assert_close([ours["tau2"]], [summary["tau2"]], what="tau2")
 
 
 @pytest.mark.parametrize("name", DERIVED)

@@ -297,3 +297,59 @@ def test_spark_equals_local_exactly_for_every_chart_type(spark_engine, chart):
             pd.testing.assert_frame_equal(
                 getattr(ours, name), getattr(theirs, name), check_exact=True
             )
+
+
+def many_funnels(seed: int, n_funnels: int = 30) -> pd.DataFrame:
+    """Indicator x quarter funnels of 20 to 80 trusts each, one row per trust."""
+    rng = np.random.default_rng(seed)
+    sizes = rng.integers(20, 80, n_funnels)
+    expected = rng.uniform(5, 400, sizes.sum()).round(2)
+    frame = pd.DataFrame(
+        {
+            "indicator": np.repeat([f"I{i % 7}" for i in range(n_funnels)], sizes),
+            "quarter": np.repeat([2020 + i // 7 for i in range(n_funnels)], sizes),
+            "trust": np.concatenate([rng.choice(200, n, replace=False) for n in sizes]),
+            "deaths": rng.poisson(expected * rng.gamma(10, 0.1, len(expected))),
+            "expected": expected,
+        }
+    )
+    return frame.sample(frac=1.0, random_state=seed).reset_index(drop=True)
+
+
+def test_funnels_on_spark_equal_local_exactly(spark_engine, tmp_path):
+    from qualitas.spc.funnel import funnel_request
+
+    data = many_funnels(seed=7)
+    request = funnel_request(
+        numerator="deaths",
+        denominator="expected",
+        group="trust",
+        by=("indicator", "quarter"),
+    )
+    local = LocalEngine().run(data, request)
+    tables = spark_engine.run(data, request)
+    try:
+        assert tables.icons is None
+        collected = spark_engine.to_pandas(tables)
+        for name in ("points", "summary"):
+            pd.testing.assert_frame_equal(
+                getattr(collected, name), getattr(local, name), check_exact=True
+            )
+    finally:
+        tables.release()
+    written = spark_engine.write(pa.Table.from_pandas(data), request, str(tmp_path))
+    assert (written.series, written.points, written.summary, written.icons) == (
+        30,
+        len(data),
+        30,
+        0,
+    )
+    assert sorted(written.paths) == ["points", "summary"]
+    units = pd.read_parquet(written.paths["points"]).sort_values(
+        ["indicator", "quarter", "trust"], ignore_index=True
+    )
+    pd.testing.assert_frame_equal(
+        units,
+        local.points.astype({"indicator": str}),
+        check_exact=True,
+    )

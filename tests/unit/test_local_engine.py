@@ -12,12 +12,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from qualitas.engines import capabilities, get_engine
-from qualitas.engines.kernels import CHART, XMR
+from qualitas.engines import arrow, capabilities, get_engine
+from qualitas.engines.kernels import CHART, FUNNEL, TEXT, XMR
 from qualitas.engines.local import LocalEngine, blocks, renumber
 from qualitas.errors import QualitasError
 from qualitas.spc import Rules, XmrRequest
 from qualitas.spc.chart import CHART_TYPES, ChartRequest
+from qualitas.spc.funnel import funnel_request
 from tests.parity.oracle import oracle_dir
 
 
@@ -237,3 +238,81 @@ def test_changing_a_result_never_changes_the_callers_data():
     points.loc[0, "period"] = 99
     assert data["count"].tolist() == list(np.arange(20.0))
     assert data["week"].tolist() == list(range(20))
+
+
+def funnel_rows(seed: int, n_funnels: int) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    sizes = rng.integers(5, 40, n_funnels)
+    cases = rng.integers(20, 400, sizes.sum()).astype(float)
+    return pd.DataFrame(
+        {
+            "measure": np.repeat([f"M{i:02d}" for i in range(n_funnels)], sizes),
+            "site": np.concatenate([[f"S{j:02d}" for j in range(n)] for n in sizes]),
+            "events": rng.binomial(cases.astype(int), 0.2).astype(float),
+            "cases": cases,
+        }
+    ).sample(frac=1.0, random_state=seed, ignore_index=True)
+
+
+@pytest.mark.parametrize("by", [(), ("measure",)], ids=["one", "many"])
+@pytest.mark.parametrize("data_type", ["SR", "PR"])
+def test_the_declared_funnel_columns_are_what_the_kernel_returns(by, data_type):
+    data = funnel_rows(seed=1, n_funnels=4 if by else 1)
+    request = funnel_request(
+        numerator="events",
+        denominator="cases",
+        group="site",
+        by=by,
+        data_type=data_type,
+    )
+    result = LocalEngine().run(data, request)
+    assert_declared(result, request, FUNNEL)
+    for column, dtype in FUNNEL.outputs(request)["summary"].items():
+        if dtype == TEXT:
+            assert result.summary[column].map(type).eq(str).all(), column
+    schemas = arrow.output_schemas(FUNNEL, request, pa.table(data).schema)
+    assert schemas["points"].field("site").type == pa.string()
+    assert schemas["summary"].field("reason").type == pa.string()
+
+
+def test_writing_funnels_in_blocks_gives_the_in_memory_result(tmp_path):
+    data = funnel_rows(seed=3, n_funnels=40)
+    request = funnel_request(
+        numerator="events",
+        denominator="cases",
+        group="site",
+        by=("measure",),
+        data_type="PR",
+    )
+    expected = LocalEngine().run(data, request)
+    written = LocalEngine(block_rows=100).write(data, request, str(tmp_path))
+    assert (written.series, written.points, written.summary, written.icons) == (
+        40,
+        len(expected.points),
+        40,
+        0,
+    )
+    for name in ("points", "summary"):
+        got = pd.read_parquet(written.paths[name])
+        order = ["measure", "site"] if name == "points" else ["measure"]
+        got = got.sort_values(order, ignore_index=True)
+        want = getattr(expected, name)
+        assert got.columns.tolist() == want.columns.tolist()
+        for column in got.columns:
+            assert plain(got[column]) == plain(want[column]), column
+
+
+def test_an_error_in_a_block_of_funnels_names_the_funnel_and_the_input_row(tmp_path):
+    data = funnel_rows(seed=3, n_funnels=40)
+    row = int(np.flatnonzero((data["measure"] == "M31").to_numpy())[0])
+    data.loc[row, "cases"] = 0.0
+    request = funnel_request(
+        numerator="events", denominator="cases", group="site", by=("measure",)
+    )
+    site = data.loc[row, "site"]
+    with pytest.raises(QualitasError) as raised:
+        LocalEngine(block_rows=100).write(data, request, str(tmp_path))
+    assert (
+        f"for the funnel measure='M31': unit '{site}' has a 'cases' of zero "
+        f"(row {row + 2})" in str(raised.value)
+    )

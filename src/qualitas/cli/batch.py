@@ -6,6 +6,9 @@
 reads the rows (CSV or Parquet through DuckDB, a SQL table through SQLAlchemy, or a
 Spark table), computes the chart for every series on the chosen engine and writes
 ``points.parquet``, ``summary.parquet`` and ``icons.parquet`` into the output folder.
+With ``--chart funnel`` it computes a funnel plot for every value of ``--by`` instead
+(``--value`` is the numerator, ``--group`` names the units), and writes one row per
+unit to ``points.parquet`` and one per funnel to ``summary.parquet``.
 """
 
 from __future__ import annotations
@@ -31,10 +34,14 @@ from qualitas.errors import QualitasError
 from qualitas.io.sources import parse_source, read_arrow
 from qualitas.spc import Rules, XmrRequest
 from qualitas.spc.chart import CHART_TYPES, ChartRequest
+from qualitas.spc.funnel import FunnelRequest, funnel_request
 from qualitas.spc.rules import DIRECTIONS
 
-# --chart: Making Data Count's XmR, or a qicharts2 chart type.
-CHARTS = ("xmr", *sorted(CHART_TYPES))
+# --chart: Making Data Count's XmR, a qicharts2 chart type, or funnel plots.
+CHARTS = ("xmr", *sorted(CHART_TYPES), "funnel")
+# Options that apply only to funnel plots, or only to charts of series over time.
+FUNNEL_ONLY = ("group", *opt.FUNNEL_DEFAULTS)
+CHART_ONLY = ("period", "direction", "rules", "skip_short")
 SHOWN_WARNINGS = 5
 
 
@@ -43,6 +50,7 @@ def register(app: typer.Typer) -> None:
 
 
 def batch(
+    ctx: typer.Context,
     output: Annotated[
         str,
         typer.Option(
@@ -65,20 +73,22 @@ def batch(
         str,
         typer.Option(
             "--chart",
-            help="xmr (Making Data Count), or a qicharts2 type: run, i, mr, xbar, s, p, "
-            "pp, u, up, c, g, t.",
+            help="xmr (Making Data Count), a qicharts2 type: run, i, mr, xbar, s, p, "
+            "pp, u, up, c, g, t; or funnel (funnel plots, one per --by value).",
         ),
     ] = "xmr",
     value: Annotated[
         str,
         typer.Option(
-            "--value", help="Column of values (numerators with --denominator)."
+            "--value",
+            help="Column of values (numerators with --denominator, as in funnels).",
         ),
     ] = "value",
     denominator: Annotated[
         str | None,
         typer.Option(
-            "--denominator", help="Column of denominators (p, pp, u, up charts)."
+            "--denominator",
+            help="Column of denominators (p, pp, u, up charts and funnels).",
         ),
     ] = None,
     rules: Annotated[
@@ -96,7 +106,9 @@ def batch(
     by: Annotated[
         list[str] | None,
         typer.Option(
-            "--by", help="Column(s) naming a series; repeat or separate with commas."
+            "--by",
+            help="Column(s) naming a series (or a funnel); repeat or separate with "
+            "commas.",
         ),
     ] = None,
     direction: Annotated[
@@ -106,9 +118,26 @@ def batch(
         ),
     ] = "increase",
     target: Annotated[
-        float | None, typer.Option("--target", help="Target for every series.")
+        float | None,
+        typer.Option(
+            "--target",
+            help="Target for every series (funnels: the value to compare with, "
+            "for PR, RC and MEAN).",
+        ),
     ] = None,
     skip_short: opt.SkipShort = False,
+    group: Annotated[
+        str | None, typer.Option("--group", help=f"{opt.GROUP_HELP} Funnels only.")
+    ] = None,
+    data_type: opt.DataType = opt.FUNNEL_DEFAULTS["data_type"],
+    method: opt.Method = opt.FUNNEL_DEFAULTS["method"],
+    trim: opt.Trim = opt.FUNNEL_DEFAULTS["trim"],
+    limit: opt.Limit = opt.FUNNEL_DEFAULTS["limit"],
+    adjust: opt.Adjust = opt.FUNNEL_DEFAULTS["adjust"],
+    overdispersion: opt.Overdispersion = opt.FUNNEL_DEFAULTS["overdispersion"],
+    multiplier: opt.Multiplier = opt.FUNNEL_DEFAULTS["multiplier"],
+    sd: opt.Sd = opt.FUNNEL_DEFAULTS["sd"],
+    shmi_rounding: opt.ShmiRounding = opt.FUNNEL_DEFAULTS["shmi_rounding"],
     sql_table: Annotated[
         str | None,
         typer.Option("--sql-table", help="Table to read from the --input database."),
@@ -148,9 +177,16 @@ def batch(
         int, typer.Option("--threads", help="Local: 2 writes Parquet while computing.")
     ] = 2,
 ) -> None:
-    """Compute a chart for every series and write Parquet points, summary and icons."""
+    """Compute a chart for every series (or a funnel plot for every --by value) and
+    write Parquet points, summary and icons."""
     console = Console(stderr=True)
     started = time.perf_counter()
+    # Options typed on the command line, as opposed to left at their defaults.
+    given = {
+        name
+        for name in (*FUNNEL_ONLY, *CHART_ONLY)
+        if getattr(ctx.get_parameter_source(name), "name", "DEFAULT") != "DEFAULT"
+    }
     try:
         request = _request(
             chart,
@@ -162,6 +198,19 @@ def batch(
             direction=direction,
             target=target,
             skip_short=skip_short,
+            given=given,
+            funnel={
+                "group": group,
+                "data_type": data_type,
+                "method": method,
+                "trim": trim,
+                "limit": limit,
+                "adjust": adjust,
+                "overdispersion": overdispersion,
+                "multiplier": multiplier,
+                "sd": sd,
+                "shmi_rounding": shmi_rounding,
+            },
         )
         written = _run(
             request,
@@ -188,6 +237,13 @@ def batch(
             f"[yellow]... and {len(written.warnings) - SHOWN_WARNINGS} more warnings[/]"
         )
     per_point = seconds / written.points * 1e6 if written.points else 0.0
+    if chart == "funnel":
+        per_funnel = seconds / written.series * 1e3 if written.series else 0.0
+        typer.echo(
+            f"{written.series:,} funnels, {written.points:,} units written to {output} "
+            f"in {seconds:.1f} s ({per_funnel:.2f} ms per funnel, {engine} engine)"
+        )
+        return
     typer.echo(
         f"{written.series:,} series, {written.points:,} points, {written.summary:,} "
         f"{'segments' if chart == 'xmr' else 'phases'} written to {output} in "
@@ -206,10 +262,24 @@ def _request(
     direction: str,
     target: float | None,
     skip_short: bool,
+    given: set[str],
+    funnel: dict[str, Any],
 ) -> Any:
+    """The request for the command line's options; ``given`` names the options
+    typed on the command line (not left at their defaults)."""
     if chart not in CHARTS:
         raise QualitasError(
             f"unknown chart {chart!r}; choose one of {', '.join(CHARTS)}"
+        )
+    keys = tuple(
+        dict.fromkeys(k.strip() for item in by for k in item.split(",") if k.strip())
+    )
+    if chart == "funnel":
+        return _funnel_request(value, denominator, keys, target, given, funnel)
+    misplaced = [name for name in FUNNEL_ONLY if name in given]
+    if misplaced:
+        raise QualitasError(
+            f"{_flags(misplaced)} only for funnel plots (--chart funnel)"
         )
     if direction not in DIRECTIONS:
         raise QualitasError(
@@ -217,9 +287,6 @@ def _request(
         )
     if rules not in ("anhoej", "mdc"):
         raise QualitasError(f"rules must be anhoej or mdc, not {rules!r}")
-    keys = tuple(
-        dict.fromkeys(k.strip() for item in by for k in item.split(",") if k.strip())
-    )
     if chart == "xmr":
         if denominator is not None:
             raise QualitasError(
@@ -246,10 +313,41 @@ def _request(
     )
 
 
+def _funnel_request(
+    value: str,
+    denominator: str | None,
+    by: tuple[str, ...],
+    target: float | None,
+    given: set[str],
+    settings: dict[str, Any],
+) -> FunnelRequest:
+    misplaced = [name for name in CHART_ONLY if name in given]
+    if misplaced:
+        raise QualitasError(
+            f"{_flags(misplaced)} only for charts of series over time, not funnel plots"
+        )
+    if denominator is None:
+        raise QualitasError("a funnel plot needs --denominator")
+    if settings["group"] is None:
+        raise QualitasError(
+            "a funnel plot needs --group: the column naming the units it compares"
+        )
+    return funnel_request(
+        numerator=value, denominator=denominator, by=by, target=target, **settings
+    )
+
+
+def _flags(names: list[str]) -> str:
+    flags = [f"--{n.replace('_', '-')}" for n in names]
+    return f"{', '.join(flags)} {'is' if len(flags) == 1 else 'are'}"
+
+
 TITLES = {"xmr": "XmR", "run": "run", "xbar": "X-bar", "pp": "P′", "up": "U′"}
 
 
 def _title(request: Any) -> str:
+    if isinstance(request, FunnelRequest):
+        return "funnel"
     name = "xmr" if isinstance(request, XmrRequest) else request.chart
     return TITLES.get(name, name.upper())
 
@@ -312,7 +410,7 @@ def _run(
         transient=False,
     ) as bar:
         task = bar.add_task(
-            f"Computing {_title(request)} charts ({label})",
+            f"Computing {_title(request)} {'plots' if _title(request) == 'funnel' else 'charts'} ({label})",
             total=None,
         )
 

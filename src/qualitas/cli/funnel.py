@@ -40,14 +40,7 @@ def funnel(
             show_default=False,
         ),
     ],
-    group: Annotated[
-        str,
-        typer.Option(
-            "--group",
-            help="Column naming the unit; rows are added up by unit.",
-            show_default=False,
-        ),
-    ],
+    group: opt.Group,
     out_path: Annotated[
         Path,
         typer.Option(
@@ -56,47 +49,14 @@ def funnel(
             show_default=False,
         ),
     ],
-    data_type: Annotated[
-        str,
-        typer.Option(
-            "--data-type",
-            help="SR (standardised ratio), PR (proportion), RC (ratio of counts) or MEAN.",
-        ),
-    ] = "SR",
-    method: Annotated[
-        str, typer.Option("--method", help="For SR: SHMI or CQC.")
-    ] = "SHMI",
-    trim: Annotated[
-        float,
-        typer.Option(
-            "--trim",
-            help="Fraction trimmed at each end before estimating overdispersion.",
-        ),
-    ] = 0.1,
-    limit: Annotated[
-        int,
-        typer.Option("--limit", help="Limits that define outliers: 95 or 99 (99.8%)."),
-    ] = 99,
-    adjust: Annotated[
-        str,
-        typer.Option(
-            "--adjust",
-            help="Allow for overdispersion: auto (when there is any), always or never.",
-        ),
-    ] = "auto",
-    overdispersion: Annotated[
-        str,
-        typer.Option(
-            "--overdispersion",
-            help="additive (random effects) or multiplicative (Spiegelhalter).",
-        ),
-    ] = "additive",
-    multiplier: Annotated[
-        float,
-        typer.Option(
-            "--multiplier", help="Scale ratios and limits, e.g. 100 for per cent."
-        ),
-    ] = 1.0,
+    by: opt.FunnelBy = None,
+    data_type: opt.DataType = opt.FUNNEL_DEFAULTS["data_type"],
+    method: opt.Method = opt.FUNNEL_DEFAULTS["method"],
+    trim: opt.Trim = opt.FUNNEL_DEFAULTS["trim"],
+    limit: opt.Limit = opt.FUNNEL_DEFAULTS["limit"],
+    adjust: opt.Adjust = opt.FUNNEL_DEFAULTS["adjust"],
+    overdispersion: opt.Overdispersion = opt.FUNNEL_DEFAULTS["overdispersion"],
+    multiplier: opt.Multiplier = opt.FUNNEL_DEFAULTS["multiplier"],
     target: Annotated[
         float | None,
         typer.Option(
@@ -105,21 +65,8 @@ def funnel(
             show_default=False,
         ),
     ] = None,
-    sd: Annotated[
-        float | None,
-        typer.Option(
-            "--sd",
-            help="For MEAN: the standard deviation of one record's outcome.",
-            show_default=False,
-        ),
-    ] = None,
-    shmi_rounding: Annotated[
-        bool,
-        typer.Option(
-            "--shmi-rounding/--no-shmi-rounding",
-            help="For SR with SHMI: round expected counts to 2 decimal places, as NHS Digital does.",
-        ),
-    ] = True,
+    sd: opt.Sd = opt.FUNNEL_DEFAULTS["sd"],
+    shmi_rounding: opt.ShmiRounding = opt.FUNNEL_DEFAULTS["shmi_rounding"],
     limits: Annotated[
         Path | None,
         typer.Option(
@@ -132,7 +79,8 @@ def funnel(
         Path | None,
         typer.Option(
             "--summary",
-            help="Where to write phi, tau squared and the overdispersion decision.",
+            help="Where to write phi, tau squared and the overdispersion decision "
+            "(one row per funnel).",
             show_default=False,
         ),
     ] = None,
@@ -140,7 +88,8 @@ def funnel(
         Path | None,
         typer.Option(
             "--chart",
-            help="Where to draw the funnel: .html (interactive), .svg or .png.",
+            help="Where to draw the funnel: .html (interactive), .svg or .png "
+            "(one funnel: not with --by).",
             show_default=False,
         ),
     ] = None,
@@ -181,6 +130,11 @@ def funnel(
         ".png",
     ):
         raise QualitasError(f"{chart.name}: charts are drawn as .html, .svg or .png")
+    if by and chart is not None:
+        raise QualitasError(
+            "--chart draws one funnel, and --by asks for one per "
+            f"{', '.join(by)}; leave out --chart, or draw a funnel from its own rows"
+        )
     if direction not in (None, "increase", "decrease"):
         raise QualitasError(
             f"--direction must be increase or decrease, not {direction!r}"
@@ -195,6 +149,7 @@ def funnel(
             numerator=numerator,
             denominator=denominator,
             group=group,
+            by=by,
             data_type=data_type,
             method=method,
             trim=trim,
@@ -224,17 +179,26 @@ def funnel(
         if limits is not None:
             _write_table(result.limits, limits)
         if summary is not None:
-            _write_table(result.summary.to_frame(), summary)
+            _write_table(result.summaries, summary)
         if chart is not None and spec is not None:
             chart.parent.mkdir(parents=True, exist_ok=True)
             save(spec, chart)
         progress.done()
     show_warnings(list(getattr(result, "warnings", ())))
-    s = result.summary
-    level = "99.8%" if s.limit == 99 else "95%"
-    out.print(
-        f"{s.n_units:,} units: {s.n_high} above and {s.n_low} below the {level} limits. {s.reason}"
-    )
+    level = "99.8%" if result.request.limit == 99 else "95%"
+    if by:
+        t = result.summaries
+        out.print(
+            f"{len(t):,} funnels of {int(t['n_units'].sum()):,} units in all: "
+            f"{int(t['n_high'].sum()):,} above and {int(t['n_low'].sum()):,} below "
+            f"the {level} limits; {int(t['adjusted'].sum()):,} of the funnels "
+            "adjusted for overdispersion."
+        )
+    else:
+        s = result.summary
+        out.print(
+            f"{s.n_units:,} units: {s.n_high} above and {s.n_low} below the {level} limits. {s.reason}"
+        )
     out.print(f"Units written to {out_path}")
     for label, path in (("limits", limits), ("summary", summary), ("chart", chart)):
         if path is not None:

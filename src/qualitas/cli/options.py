@@ -1,8 +1,10 @@
-"""Options shared by `qualitas spc` and `qualitas dashboard`, and the calculation
-they both run: read the input, compute XmR charts, report warnings."""
+"""Options shared by the commands (`qualitas spc` and `qualitas dashboard`; the funnel
+settings of `qualitas funnel` and `qualitas batch`), and the calculation `spc` and
+`dashboard` both run: read the input, compute XmR charts, report warnings."""
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Hashable
 from pathlib import Path
 from typing import Annotated, Any
@@ -14,6 +16,7 @@ import typer
 from qualitas.errors import QualitasError, describe_rows
 from qualitas.io import read_table
 from qualitas.spc import Rules, XmrResult, xmr
+from qualitas.spc.funnel import FunnelRequest
 
 Input = Annotated[
     Path,
@@ -119,6 +122,88 @@ ValueFormat = Annotated[
     ),
 ]
 YTitle = Annotated[str, typer.Option("--y-title", help="Title of the value axis.")]
+
+# Funnel plots (`qualitas funnel`, `qualitas batch --chart funnel`).
+GROUP_HELP = "Column naming the unit (trust, practice...); rows are added up by unit."
+Group = Annotated[str, typer.Option("--group", help=GROUP_HELP, show_default=False)]
+FunnelBy = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--by",
+        help="Column naming separate funnels (e.g. indicator, month): one funnel per "
+        "value, each comparing its own units; repeat for several columns.",
+        show_default=False,
+    ),
+]
+DataType = Annotated[
+    str,
+    typer.Option(
+        "--data-type",
+        help="SR (standardised ratio), PR (proportion), RC (ratio of counts) or MEAN.",
+    ),
+]
+Method = Annotated[str, typer.Option("--method", help="For SR: SHMI or CQC.")]
+Trim = Annotated[
+    float,
+    typer.Option(
+        "--trim", help="Fraction trimmed at each end before estimating overdispersion."
+    ),
+]
+Limit = Annotated[
+    int, typer.Option("--limit", help="Limits that define outliers: 95 or 99 (99.8%).")
+]
+Adjust = Annotated[
+    str,
+    typer.Option(
+        "--adjust",
+        help="Allow for overdispersion: auto (when there is any), always or never.",
+    ),
+]
+Overdispersion = Annotated[
+    str,
+    typer.Option(
+        "--overdispersion",
+        help="additive (random effects) or multiplicative (Spiegelhalter).",
+    ),
+]
+Multiplier = Annotated[
+    float,
+    typer.Option(
+        "--multiplier", help="Scale ratios and limits, e.g. 100 for per cent."
+    ),
+]
+Sd = Annotated[
+    float | None,
+    typer.Option(
+        "--sd",
+        help="For MEAN: the standard deviation of one record's outcome.",
+        show_default=False,
+    ),
+]
+ShmiRounding = Annotated[
+    bool,
+    typer.Option(
+        "--shmi-rounding/--no-shmi-rounding",
+        help="For SR with SHMI: round expected counts to 2 decimal places, as NHS Digital does.",
+    ),
+]
+# Their defaults: those of a FunnelRequest, for both commands.
+FUNNEL_DEFAULTS: dict[str, Any] = {
+    f.name: f.default
+    for f in dataclasses.fields(FunnelRequest)
+    if f.name
+    in (
+        "data_type",
+        "method",
+        "trim",
+        "limit",
+        "adjust",
+        "overdispersion",
+        "multiplier",
+        "sd",
+        "shmi_rounding",
+    )
+}
 
 
 def read_input(path: Path, sheet: str | None) -> pd.DataFrame:

@@ -16,7 +16,16 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from qualitas.engines.kernels import BOOL, FLOAT, INT, NULLABLE_INT, PERIOD, Kernel
+from qualitas.engines.kernels import (
+    BOOL,
+    FLOAT,
+    INT,
+    NULLABLE_INT,
+    PERIOD,
+    TEXT,
+    Kernel,
+    SameAs,
+)
 from qualitas.errors import QualitasError
 
 _TYPES = {
@@ -24,6 +33,7 @@ _TYPES = {
     INT: pa.int64(),
     NULLABLE_INT: pa.int64(),
     BOOL: pa.bool_(),
+    TEXT: pa.string(),
 }
 
 
@@ -59,15 +69,31 @@ def output_schemas(
             f"not found; the data has {', '.join(map(repr, schema.names))}"
         )
     keys = [pa.field(k, _key_type(schema.field(k).type)) for k in request.by]
-    period = period_type(schema.field(request.period).type, request.period)
+    column = kernel.period(request)
+    period = None if column is None else period_type(schema.field(column).type, column)
+
+    def arrow_type(t: Any) -> pa.DataType:
+        if isinstance(t, SameAs):
+            return _key_type(schema.field(t.column).type)
+        if isinstance(t, str) and t == PERIOD and period is not None:
+            return period
+        return _arrow_type(t)
+
     out = {}
     for table, columns in kernel.outputs(request).items():
-        fields = [
-            pa.field(name, period if t == PERIOD else _arrow_type(t))
-            for name, t in columns.items()
-        ]
+        fields = [pa.field(name, arrow_type(t)) for name, t in columns.items()]
         out[table] = pa.schema(keys + fields)
     return out
+
+
+def wall_tz(kernel: Kernel, request: Any, schema: pa.Schema) -> str | None:
+    """The time zone of the input's period timestamps (None if they have none, or
+    the request has no period), which results convert their periods back to."""
+    column = kernel.period(request)
+    if column is None:
+        return None
+    t = schema.field(column).type
+    return t.tz if pa.types.is_timestamp(t) else None
 
 
 def _key_type(t: pa.DataType) -> pa.DataType:

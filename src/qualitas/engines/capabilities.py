@@ -38,13 +38,8 @@ CAPABILITIES: tuple[Capability, ...] = (
     ),
     Capability(
         "funnel",
-        "Funnel plots",
-        dict.fromkeys(
-            ("local", "spark"),
-            "Not through an engine yet: call qualitas.spc.funnel, which "
-            "compares the units of one table at once (every GP practice in England "
-            "fits in memory).",
-        ),
+        "Funnel plots, many at once: one per value of the `by` columns (units and "
+        "summaries; the limits grid for drawing comes from qualitas.spc.funnel)",
     ),
     Capability(
         "per_series_settings",

@@ -15,10 +15,13 @@ from typing import Any
 
 import pandas as pd
 
+from qualitas.engines.base import Tables
 from qualitas.errors import QualitasError
 from qualitas.spc import rules
 from qualitas.spc.chart import ChartRequest
 from qualitas.spc.chart import run as run_chart
+from qualitas.spc.funnel import LIMIT_COLUMNS, SUMMARY_COLUMNS, FunnelRequest
+from qualitas.spc.funnel import run as run_funnels
 from qualitas.spc.xmr import XmrRequest
 from qualitas.spc.xmr import run as run_xmr
 
@@ -28,8 +31,18 @@ FLOAT = "float64"
 INT = "int64"
 NULLABLE_INT = "Int64"  # whole numbers, some missing
 BOOL = "bool"
+TEXT = "object"  # Python strings
 
-Columns = dict[str, Any]  # column -> dtype (or PERIOD)
+
+@dataclass(frozen=True)
+class SameAs:
+    """Marker for a column that takes the type of the input column ``column`` (a
+    funnel's unit names keep the type of the group column)."""
+
+    column: str
+
+
+Columns = dict[str, Any]  # column -> dtype (or PERIOD, or SameAs)
 
 
 @dataclass(frozen=True)
@@ -41,10 +54,20 @@ class Kernel:
     inputs: Callable[[Any], tuple[str, ...]]  # columns read besides keys and period
     outputs: Callable[[Any], dict[str, Columns]]  # table -> its columns
     order: Mapping[str, tuple[str, ...]]  # row order within a series, per table
+    periodic: bool = True  # whether requests name a period column (funnels do not)
+
+    def period(self, request: Any) -> str | None:
+        """The request's period column, or None for a kernel without periods."""
+        return str(request.period) if self.periodic else None
 
     def columns(self, request: Any) -> list[str]:
         """Every input column the request reads: keys, period, values."""
-        return list(dict.fromkeys([*request.by, request.period, *self.inputs(request)]))
+        period = self.period(request)
+        return list(
+            dict.fromkeys(
+                [*request.by, *([period] if period else []), *self.inputs(request)]
+            )
+        )
 
 
 XMR_OUTPUTS: dict[str, Columns] = {
@@ -167,7 +190,65 @@ CHART = Kernel(
     order={"points": ("period",), "summary": ("phase",), "icons": ()},
 )
 
-KERNELS: dict[type, Kernel] = {XmrRequest: XMR, ChartRequest: CHART}
+FUNNEL_UNIT_COLUMNS: Columns = {
+    **dict.fromkeys(
+        (
+            "numerator",
+            "denominator",
+            "ratio",
+            "target",
+            "transformed",
+            "target_transformed",
+            "se",
+            "z",
+            "z_trimmed",
+        ),
+        FLOAT,
+    ),
+    "trimmed": BOOL,
+    **dict.fromkeys(("rank", "slice", "z_adjusted", "limit_se"), FLOAT),
+    **dict.fromkeys([f"{p}{c}" for p in ("", "od_") for c in LIMIT_COLUMNS], FLOAT),
+    "lower": FLOAT,
+    "upper": FLOAT,
+    **dict.fromkeys(
+        ("outlier_95", "outlier_998", "outlier", "outlier_high", "outlier_low"), BOOL
+    ),
+}
+_SUMMARY_TYPES = {"str": TEXT, "int": INT, "float": FLOAT, "bool": BOOL}
+
+
+def funnel_outputs(request: FunnelRequest) -> dict[str, Columns]:
+    """Funnel tables: "points" has one row per unit (``FunnelResult.units``),
+    "summary" one per funnel (``FunnelResult.summaries``); no icons."""
+    return {
+        "points": {request.group: SameAs(request.group), **FUNNEL_UNIT_COLUMNS},
+        "summary": {name: _SUMMARY_TYPES[t] for name, t in SUMMARY_COLUMNS.items()},
+    }
+
+
+def run_funnel(frame: pd.DataFrame, request: FunnelRequest) -> Tables[pd.DataFrame]:
+    """The funnels' units and summaries as an engine's tables (the limits grid, for
+    drawing one funnel, is left out)."""
+    result = run_funnels(frame, request)
+    return Tables(points=result.units, summary=result.summaries, icons=None)
+
+
+FUNNEL = Kernel(
+    name="funnel",
+    run=run_funnel,
+    inputs=lambda request: (request.numerator, request.denominator, request.group),
+    outputs=funnel_outputs,
+    # Within a funnel, units stay in the order the kernel gives them (by name); the
+    # group column's name varies by request, so it is not listed here.
+    order={"points": (), "summary": ()},
+    periodic=False,
+)
+
+KERNELS: dict[type, Kernel] = {
+    XmrRequest: XMR,
+    ChartRequest: CHART,
+    FunnelRequest: FUNNEL,
+}
 
 
 def kernel_for(request: Any) -> Kernel:

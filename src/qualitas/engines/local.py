@@ -80,8 +80,7 @@ class LocalEngine(Engine):
         schemas = arrow.output_schemas(kernel, request, table.schema)
         table = table.select(kernel.columns(request))
         names = list(schemas)  # the tables this chart has
-        period = table.schema.field(request.period).type
-        wall_tz = period.tz if pa.types.is_timestamp(period) else None
+        wall_tz = arrow.wall_tz(kernel, request, table.schema)
         try:
             os.makedirs(directory, exist_ok=True)
         except OSError as error:

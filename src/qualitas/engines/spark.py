@@ -582,8 +582,7 @@ def _worker(
             return  # an empty partition (more partitions than series)
         table = pa.Table.from_batches(received)
         del received
-        period = table.schema.field(request.period).type
-        wall_tz = period.tz if pa.types.is_timestamp(period) else None
+        wall_tz = arrow.wall_tz(kernel, request, table.schema)
         frame = arrow.kernel_frame(table, by)
         del table
         part, found = partition.restrict(request, frame)

@@ -27,7 +27,8 @@ False
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, fields
 from typing import Any
 
 import numpy as np
@@ -36,7 +37,7 @@ import pandas as pd
 from qualitas.errors import QualitasError, describe_rows
 from qualitas.spc import funnel_stats as st
 from qualitas.spc.funnel_data import Units, collect, round_like_r
-from qualitas.spc.table import as_pandas
+from qualitas.spc.table import as_pandas, keys_at, normalise_by
 
 DATA_TYPES = (st.SR, st.PR, st.RC, st.MEAN)
 METHODS = (st.SHMI, st.CQC)
@@ -77,6 +78,7 @@ class FunnelRequest:
     numerator: str
     denominator: str
     group: str
+    by: tuple[str, ...] = ()
     data_type: str = st.SR
     method: str = st.SHMI
     trim: float = 0.1
@@ -90,6 +92,7 @@ class FunnelRequest:
     aggregate: bool = True
 
     def __post_init__(self) -> None:
+        object.__setattr__(self, "by", tuple(normalise_by(self.by)))
         _one_of("data_type", self.data_type, DATA_TYPES)
         _one_of("method", self.method, METHODS)
         _one_of("adjust", self.adjust, ADJUST)
@@ -117,6 +120,14 @@ class FunnelRequest:
                 f"the unit column may not be called {self.group!r}, a name the results use "
                 "for another column; rename it"
             )
+        taken = [b for b in self.by if b in RESULT_COLUMNS or b in SUMMARY_COLUMNS]
+        if taken:
+            raise QualitasError(
+                f"a column naming funnels (by) may not be called {taken[0]!r}, a name "
+                "the results use for another column; rename it"
+            )
+        if len(set(self.by)) < len(self.by):
+            raise QualitasError(f"by names a column twice: {self.by!r}")
         if self.data_type == st.MEAN:
             if self.sd is None or not _finite(self.sd) or self.sd <= 0:
                 raise QualitasError(
@@ -180,12 +191,23 @@ class FunnelSummary:
         return pd.DataFrame([asdict(self)])
 
 
+# The columns of a summary table, after the funnel's ``by`` columns, and their types.
+SUMMARY_COLUMNS: dict[str, str] = {f.name: str(f.type) for f in fields(FunnelSummary)}
+
+
 @dataclass(frozen=True)
 class FunnelResult:
-    """``units``: one row per unit (sorted by unit name); ``limits``: the limits on a
-    grid of denominators for drawing; ``summary``: phi, tau2 and the adjustment.
+    """``units``: one row per unit; ``limits``: the limits on a grid of denominators
+    for drawing; ``summaries``: one row per funnel with phi, tau2 and the adjustment;
+    ``summary``: the same for a result of one funnel, as a :class:`FunnelSummary`.
 
-    Columns of ``units``: the group column; ``numerator``, ``denominator`` (as used:
+    With ``by`` columns (many funnels at once) each table starts with the ``by``
+    columns and its rows are sorted by funnel; ``summary`` is then refused, because
+    there is more than one: read ``summaries``. Without ``by``, ``summaries`` has the
+    one row of ``summary.to_frame()``.
+
+    Columns of ``units``, after any ``by`` columns (rows sorted by unit name within a
+    funnel): the group column; ``numerator``, ``denominator`` (as used:
     for SR with SHMI rounding the expected count rounded to 2 dp); ``ratio`` (numerator
     / unrounded denominator, times the multiplier: the plotted value); ``target``;
     ``transformed`` and ``target_transformed`` (the variance-stabilised scale), ``se``
@@ -199,21 +221,47 @@ class FunnelResult:
     chosen level), ``outlier_high`` and ``outlier_low``.
 
     ``limits`` has ``denominator``, ``limit_se`` and the same eight limit columns.
+    ``summaries`` has the fields of :class:`FunnelSummary` as columns; ``funnels``
+    holds the same summaries as :class:`FunnelSummary` objects, in the same order.
     """
 
     units: pd.DataFrame
     limits: pd.DataFrame
-    summary: FunnelSummary
+    summaries: pd.DataFrame
     request: FunnelRequest
+    funnels: tuple[FunnelSummary, ...]  # one per row of summaries
+
+    @property
+    def summary(self) -> FunnelSummary:
+        """The summary of a result of one funnel (no ``by`` columns)."""
+        if self.request.by:
+            raise QualitasError(
+                f"this result holds {len(self.funnels):,} funnels (one for each "
+                f"{', '.join(self.request.by)}); their summaries are the table "
+                "`summaries`, one row per funnel"
+            )
+        return self.funnels[0]
 
     def limits_in_force(self) -> pd.DataFrame:
         """The limit lines to draw: the grid with the four limits in force (adjusted
-        for overdispersion or not, as the summary says)."""
-        prefix = "od_" if self.summary.adjusted else ""
+        for overdispersion or not, as each funnel's summary says)."""
+        by = list(self.request.by)
+        sizes = (
+            self.limits.groupby(by, sort=False, observed=True).size() if by else None
+        )
+        adjusted = np.array([f.adjusted for f in self.funnels])
+        if sizes is None:
+            adjusted = np.repeat(adjusted, len(self.limits))
+        else:
+            adjusted = np.repeat(adjusted, sizes.to_numpy())
         return pd.DataFrame(
             {
+                **{k: self.limits[k] for k in by},
                 "denominator": self.limits["denominator"],
-                **{c: self.limits[prefix + c] for c in LIMIT_COLUMNS},
+                **{
+                    c: np.where(adjusted, self.limits["od_" + c], self.limits[c])
+                    for c in LIMIT_COLUMNS
+                },
             }
         )
 
@@ -224,6 +272,7 @@ def funnel(
     numerator: str,
     denominator: str,
     group: str,
+    by: str | Sequence[str] | None = None,
     data_type: str = "SR",
     method: str = "SHMI",
     trim: float = 0.1,
@@ -239,7 +288,10 @@ def funnel(
     """A funnel plot of ``numerator`` / ``denominator`` for each unit named in ``group``.
 
     ``data`` may have one row per unit or many (e.g. one per patient): rows are added
-    up by unit. ``data_type``: ``"SR"`` standardised ratio (observed / expected),
+    up by unit. ``by`` (a column or columns) draws a separate funnel for each of its
+    values, e.g. every indicator and month at once: each funnel compares the units
+    with its own ``by`` values, exactly as a call on those rows alone would.
+    ``data_type``: ``"SR"`` standardised ratio (observed / expected),
     ``"PR"`` proportion, ``"RC"`` ratio of counts, ``"MEAN"`` mean outcome (numerator =
     total of the outcome, denominator = number of records; needs ``sd``). ``method``
     (SR only): ``"SHMI"`` (log scale, 10% truncation, expected rounded to 2 dp unless
@@ -251,11 +303,67 @@ def funnel(
     package's method) or ``"multiplicative"`` (Spiegelhalter's phi). ``multiplier``
     scales ratios and limits (e.g. 100 for per cent). ``target`` (PR, RC, MEAN)
     replaces the pooled average, e.g. a national standard.
+
+    >>> import pandas as pd
+    >>> months = pd.DataFrame({
+    ...     "month": ["2024-04"] * 4 + ["2024-05"] * 4,
+    ...     "trust": ["A", "B", "C", "D"] * 2,
+    ...     "deaths": [30, 45, 28, 85, 33, 41, 30, 52],
+    ...     "expected": [32.1, 44.8, 30.5, 49.9, 31.0, 43.2, 29.4, 50.3],
+    ... })
+    >>> both = funnel(months, numerator="deaths", denominator="expected",
+    ...               group="trust", by="month", method="CQC")
+    >>> both.summaries[["month", "n_units", "n_outliers"]].values.tolist()
+    [['2024-04', 4, 1], ['2024-05', 4, 0]]
+    >>> both.units.columns[:3].tolist()
+    ['month', 'trust', 'numerator']
     """
-    request = FunnelRequest(
+    request = funnel_request(
         numerator=numerator,
         denominator=denominator,
         group=group,
+        by=by,
+        data_type=data_type,
+        method=method,
+        trim=trim,
+        limit=limit,
+        adjust=adjust,
+        overdispersion=overdispersion,
+        multiplier=multiplier,
+        shmi_rounding=shmi_rounding,
+        target=target,
+        sd=sd,
+        aggregate=aggregate,
+    )
+    return run(as_pandas(data), request)
+
+
+def funnel_request(
+    *,
+    numerator: str,
+    denominator: str,
+    group: str,
+    by: str | Sequence[str] | None = None,
+    data_type: str = "SR",
+    method: str = "SHMI",
+    trim: float = 0.1,
+    limit: Any = 99,
+    adjust: Any = "auto",
+    overdispersion: str = "additive",
+    multiplier: float = 1,
+    shmi_rounding: bool = True,
+    target: float | None = None,
+    sd: float | None = None,
+    aggregate: bool = True,
+) -> FunnelRequest:
+    """The :class:`FunnelRequest` for :func:`funnel`'s arguments, which it also
+    accepts in the forms people write them (``limit=99.8``, ``adjust=True``,
+    lower-case ``data_type``): what engines and the command line run."""
+    return FunnelRequest(
+        numerator=numerator,
+        denominator=denominator,
+        group=group,
+        by=tuple(normalise_by(by)),
         data_type=str(data_type).upper(),
         method=str(method).upper(),
         trim=trim,
@@ -268,7 +376,6 @@ def funnel(
         sd=None if sd is None else _float(sd, "sd"),
         aggregate=bool(aggregate),
     )
-    return run(as_pandas(data), request)
 
 
 def run(frame: pd.DataFrame, request: FunnelRequest) -> FunnelResult:
@@ -278,16 +385,78 @@ def run(frame: pd.DataFrame, request: FunnelRequest) -> FunnelResult:
         numerator=request.numerator,
         denominator=request.denominator,
         group=request.group,
+        by=request.by,
         proportion=request.data_type == st.PR,
         counts=request.data_type != st.MEAN,
         aggregate=request.aggregate,
     )
-    num = units.numerator
-    ratio = num / units.denominator  # before rounding, as FunnelPlotR plots it
-    den = units.denominator
+    # One funnel at a time. Unlike SPC series (millions of short series, where a
+    # Python loop would cost more than the arithmetic), funnels are few (thousands)
+    # and each has hundreds of units and a grid of 1,000+ denominators, so each pass
+    # of this loop is mostly array arithmetic: about 2 ms for 150 units, most of it
+    # the exact Poisson limits (docs/methods/funnel.md, "Speed"). Checking the
+    # rows and summing them by unit happened above, once for all funnels.
+    columns: list[dict[str, np.ndarray]] = []
+    grids: list[dict[str, np.ndarray]] = []
+    summaries: list[FunnelSummary] = []
+    for f in range(units.n_funnels):
+        try:
+            unit_columns, grid, summary = _one_funnel(
+                units,
+                int(units.funnel_start[f]),
+                int(units.funnel_start[f + 1]),
+                request,
+            )
+        except QualitasError as error:
+            raise QualitasError(units.in_funnel(f, str(error))) from None
+        columns.append(unit_columns)
+        grids.append(grid)
+        summaries.append(summary)
+
+    grid_funnel = np.repeat(
+        np.arange(units.n_funnels), [len(g["denominator"]) for g in grids]
+    )
+    table = pd.DataFrame(
+        {
+            **keys_at(units.keys, units.funnel_code),
+            request.group: units.group.to_numpy(),
+            **_stack(columns),
+        }
+    )
+    limits = pd.DataFrame({**keys_at(units.keys, grid_funnel), **_stack(grids)})
+    summary_table = pd.DataFrame(
+        {
+            **{k: units.keys[k].reset_index(drop=True) for k in units.keys.columns},
+            **{name: [getattr(s, name) for s in summaries] for name in SUMMARY_COLUMNS},
+        }
+    )
+    return FunnelResult(
+        units=table,
+        limits=limits,
+        summaries=summary_table,
+        request=request,
+        funnels=tuple(summaries),
+    )
+
+
+def _stack(parts: list[dict[str, np.ndarray]]) -> dict[str, np.ndarray]:
+    """Columns of several funnels, one after another."""
+    if len(parts) == 1:
+        return parts[0]
+    return {name: np.concatenate([p[name] for p in parts]) for name in parts[0]}
+
+
+def _one_funnel(
+    units: Units, lo: int, hi: int, request: FunnelRequest
+) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray], FunnelSummary]:
+    """Units ``lo`` to ``hi`` (one funnel): their columns, the limits on the grid,
+    and the summary."""
+    num = units.numerator[lo:hi]
+    ratio = num / units.denominator[lo:hi]  # before rounding, as FunnelPlotR plots it
+    den = units.denominator[lo:hi]
     if request.shmi and request.shmi_rounding:
         den = round_like_r(den, 2)
-        _check_rounded(units, den, request)
+        _check_rounded(units, lo, den, request)
 
     target = _target(request, num, den)
     sd = float(request.sd) if request.sd is not None else 1.0
@@ -297,7 +466,7 @@ def run(frame: pd.DataFrame, request: FunnelRequest) -> FunnelResult:
         st.truncate(z, request.trim) if request.shmi else st.winsorise(z, request.trim)
     )
     disp = st.dispersion(trimmed.z, tr.s)
-    _check_dispersion(disp, units, z, request)
+    _check_dispersion(disp, units, lo, z, request)
 
     adjusted, reason = _decide(request, disp)
     switched_off = request.adjust == "never"
@@ -325,14 +494,12 @@ def run(frame: pd.DataFrame, request: FunnelRequest) -> FunnelResult:
             request.data_type, request.method, s_grid, target, phi_used, m
         )
         inflate = np.full(len(num), np.sqrt(phi_used))
-    limits = pd.DataFrame(
-        {
-            "denominator": x,
-            "limit_se": s_grid,
-            **chance,
-            **{f"od_{k}": v for k, v in od.items()},
-        }
-    )
+    grid = {
+        "denominator": x,
+        "limit_se": s_grid,
+        **chance,
+        **{f"od_{k}": v for k, v in od.items()},
+    }
 
     at = np.searchsorted(x, den)
     in_force = od if adjusted else chance
@@ -345,34 +512,31 @@ def run(frame: pd.DataFrame, request: FunnelRequest) -> FunnelResult:
     outlier = out95 if request.limit == 95 else out998
     z_adjusted = z / inflate if adjusted else z
 
-    table = pd.DataFrame(
-        {
-            request.group: units.group.to_numpy(),
-            "numerator": num,
-            "denominator": den,
-            "ratio": value,
-            "target": target * m,
-            "transformed": tr.y,
-            "target_transformed": tr.target,
-            "se": tr.s,
-            "z": z,
-            "z_trimmed": trimmed.z,
-            "trimmed": trimmed.trimmed,
-            "rank": trimmed.rank,
-            "slice": trimmed.slice,
-            "z_adjusted": z_adjusted,
-            "limit_se": s_grid[at],
-            **{k: v[at] for k, v in chance.items()},
-            **{f"od_{k}": v[at] for k, v in od.items()},
-            "lower": lower,
-            "upper": upper,
-            "outlier_95": out95,
-            "outlier_998": out998,
-            "outlier": outlier,
-            "outlier_high": value > upper,
-            "outlier_low": value < lower,
-        }
-    )
+    columns = {
+        "numerator": num,
+        "denominator": den,
+        "ratio": value,
+        "target": np.full(len(num), target * m),
+        "transformed": tr.y,
+        "target_transformed": np.full(len(num), tr.target),
+        "se": tr.s,
+        "z": z,
+        "z_trimmed": trimmed.z,
+        "trimmed": trimmed.trimmed,
+        "rank": trimmed.rank,
+        "slice": trimmed.slice,
+        "z_adjusted": z_adjusted,
+        "limit_se": s_grid[at],
+        **{k: v[at] for k, v in chance.items()},
+        **{f"od_{k}": v[at] for k, v in od.items()},
+        "lower": lower,
+        "upper": upper,
+        "outlier_95": out95,
+        "outlier_998": out998,
+        "outlier": outlier,
+        "outlier_high": value > upper,
+        "outlier_low": value < lower,
+    }
     summary = FunnelSummary(
         data_type=request.data_type,
         method=request.method if request.data_type == st.SR else "",
@@ -381,7 +545,7 @@ def run(frame: pd.DataFrame, request: FunnelRequest) -> FunnelResult:
         limit=request.limit,
         multiplier=m,
         target=target * m,
-        n_units=units.count,
+        n_units=hi - lo,
         n_used=disp.n_used,
         phi=disp.phi,
         tau2=disp.tau2,
@@ -391,7 +555,7 @@ def run(frame: pd.DataFrame, request: FunnelRequest) -> FunnelResult:
         n_high=int((value > upper).sum()),
         n_low=int((value < lower).sum()),
     )
-    return FunnelResult(units=table, limits=limits, summary=summary, request=request)
+    return columns, grid, summary
 
 
 def _target(request: FunnelRequest, num: np.ndarray, den: np.ndarray) -> float:
@@ -441,8 +605,10 @@ def _decide(request: FunnelRequest, disp: st.Dispersion) -> tuple[bool, str]:
     )
 
 
-def _check_rounded(units: Units, den: np.ndarray, request: FunnelRequest) -> None:
-    zero = np.flatnonzero(den == 0)
+def _check_rounded(
+    units: Units, lo: int, den: np.ndarray, request: FunnelRequest
+) -> None:
+    zero = lo + np.flatnonzero(den == 0)
     if len(zero):
         name = units.group.iloc[int(zero[0])]
         raise QualitasError(
@@ -453,7 +619,7 @@ def _check_rounded(units: Units, den: np.ndarray, request: FunnelRequest) -> Non
 
 
 def _check_dispersion(
-    disp: st.Dispersion, units: Units, z: np.ndarray, request: FunnelRequest
+    disp: st.Dispersion, units: Units, lo: int, z: np.ndarray, request: FunnelRequest
 ) -> None:
     if disp.n_used < 2:
         raise QualitasError(
@@ -462,7 +628,7 @@ def _check_dispersion(
             "or a smaller trim"
         )
     if not np.isfinite(disp.phi):
-        bad = np.flatnonzero(~np.isfinite(z))
+        bad = lo + np.flatnonzero(~np.isfinite(z))
         names = ", ".join(repr(v) for v in units.group.iloc[bad[:3]].tolist())
         raise QualitasError(
             f"{len(bad)} unit{'s have' if len(bad) > 1 else ' has'} no events ({names}): on "

@@ -8,6 +8,7 @@ the first offending rows, before any statistics run.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -15,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from qualitas.errors import QualitasError, describe_rows
+from qualitas.spc.table import series_codes, show_period
 
 MIN_UNITS = (
     3  # fewer units than this leave nothing to compare and no spread to estimate
@@ -23,21 +25,54 @@ MIN_UNITS = (
 
 @dataclass(frozen=True)
 class Units:
-    """One row per unit, sorted by unit name; ``rows`` maps each unit back to the
-    input rows it came from (for error messages)."""
+    """One row per unit, sorted by funnel (the ``by`` keys) and then by unit name.
 
-    group: pd.Series  # unit names, sorted
+    Funnel ``f`` holds units ``funnel_start[f]`` up to ``funnel_start[f + 1]``;
+    ``keys`` has one row per funnel with its ``by`` values (no columns without
+    ``by``); ``input_code`` maps each input row to its unit, for error messages.
+    """
+
+    group: pd.Series  # unit names
     numerator: np.ndarray
     denominator: np.ndarray
     input_code: np.ndarray  # per input row: which unit it belongs to
+    keys: pd.DataFrame
+    funnel_start: np.ndarray
+    funnel_code: np.ndarray  # per unit: which funnel it belongs to
 
     @property
     def count(self) -> int:
         return len(self.numerator)
 
+    @property
+    def n_funnels(self) -> int:
+        return len(self.funnel_start) - 1
+
     def rows_of(self, units: np.ndarray) -> np.ndarray:
         """Input rows (0-based) belonging to the given unit indices."""
         return np.flatnonzero(np.isin(self.input_code, units))
+
+    def in_funnel(self, funnel: int, message: str) -> str:
+        return in_funnel(self.keys, funnel, message)
+
+
+def in_funnel(keys: pd.DataFrame, funnel: int, message: str) -> str:
+    """``message`` about funnel number ``funnel``, saying which funnel it is when
+    there are ``by`` columns (with none, the table is the one funnel)."""
+    if not len(keys.columns):
+        return message
+    return f"for the funnel {funnel_label(keys, funnel)}: {message}"
+
+
+def funnel_label(keys: pd.DataFrame, funnel: int) -> str:
+    """A funnel named by its ``by`` values: indicator='SHMI', month=2024-04-01."""
+    return ", ".join(
+        f"{name}={_show(keys[name].iloc[funnel])}" for name in keys.columns
+    )
+
+
+def _show(value: Any) -> str:
+    return repr(value) if isinstance(value, str) else show_period(value)
 
 
 def numbers(column: pd.Series, name: str) -> np.ndarray:
@@ -66,12 +101,18 @@ def collect(
     numerator: str,
     denominator: str,
     group: str,
+    by: Sequence[str] = (),
     proportion: bool,
     counts: bool,
     aggregate: bool,
 ) -> Units:
-    """Check the three columns and sum numerator and denominator by unit."""
-    _check_columns(frame, numerator, denominator, group)
+    """Check the columns and sum numerator and denominator by funnel and unit.
+
+    Checks of single rows run over the whole table at once (and name its rows);
+    checks of units and funnels are vectorised over every funnel and name the first
+    funnel that fails.
+    """
+    _check_columns(frame, numerator, denominator, group, by)
     if len(frame) == 0:
         raise QualitasError("the data has no rows")
     num = numbers(frame[numerator], numerator)
@@ -89,22 +130,43 @@ def collect(
         den < 0,
         f"column {denominator!r} has negative values in {{rows}}; counts cannot be negative",
     )
+    for name in by:
+        _reject(
+            frame[name].isna().to_numpy(),
+            f"column {name!r} names no funnel in {{rows}}",
+        )
+    funnel_of_row, keys = series_codes(frame, by, len(frame))
 
     names = frame[group]
     _reject(names.isna().to_numpy(), f"column {group!r} names no unit in {{rows}}")
-    code, uniques = pd.factorize(names, sort=True)
+    name_code, uniques = pd.factorize(names, sort=True)
+    # A unit is a (funnel, name) pair: numbered in funnel order, then name order.
+    pair = funnel_of_row * len(uniques) + name_code
+    code, pairs = pd.factorize(pair, sort=True)
     code = np.asarray(code, dtype=np.int64)
-    n_units = len(uniques)
+    pairs = np.asarray(pairs, dtype=np.int64)
+    n_units = len(pairs)
+    funnel_code = pairs // len(uniques)
+    funnel_start = np.r_[
+        np.searchsorted(funnel_code, np.arange(len(keys))), n_units
+    ].astype(np.int64)
+    group_names = pd.Series(np.asarray(uniques)[pairs % len(uniques)], name=group)
+
+    def fail(unit: int, message: str) -> None:
+        raise QualitasError(in_funnel(keys, int(funnel_code[unit]), message))
+
     if not aggregate and n_units < len(frame):
         per_unit = np.bincount(code, minlength=n_units)
         dup = np.flatnonzero(per_unit[code] > 1)
-        first = names.iloc[int(dup[0])]
-        raise QualitasError(
-            f"unit {first!r} appears more than once in column {group!r} "
-            f"({describe_rows(list(dup))}); give one row per unit, or let qualitas add "
-            "up the rows of each unit (aggregate=True)"
+        unit = int(code[dup[0]])
+        dup = dup[funnel_code[code[dup]] == funnel_code[unit]]
+        fail(
+            unit,
+            f"unit {group_names.iloc[unit]!r} appears more than once in column "
+            f"{group!r} ({describe_rows(list(dup))}); give one row per unit, or let "
+            "qualitas add up the rows of each unit (aggregate=True)",
         )
-    _check_text_collisions(uniques, code, group)
+    _check_text_collisions(uniques, np.asarray(name_code, dtype=np.int64), group)
 
     # pandas sums each group with compensated (Kahan) summation, which keeps the
     # totals within an ulp or two of R's extended-precision sums; that matters where
@@ -115,36 +177,54 @@ def collect(
         .sum()
     )
     units = Units(
-        group=pd.Series(np.asarray(uniques), name=group),
+        group=group_names,
         numerator=sums["num"].to_numpy(dtype=np.float64),
         denominator=sums["den"].to_numpy(dtype=np.float64),
         input_code=code,
+        keys=keys,
+        funnel_start=funnel_start,
+        funnel_code=funnel_code,
     )
-    zero = np.flatnonzero(units.denominator == 0)
-    if len(zero):
-        raise QualitasError(
-            f"unit {_name(units, zero)} has a {denominator!r} of zero "
-            f"({describe_rows(list(units.rows_of(zero)))}); a unit needs a positive "
-            "denominator to be placed on a funnel"
-        )
-    if proportion:
-        over = np.flatnonzero(units.numerator > units.denominator)
-        if len(over):
-            raise QualitasError(
-                f"unit {_name(units, over)} has more {numerator!r} than {denominator!r} "
-                f"({describe_rows(list(units.rows_of(over)))}); a proportion cannot be "
-                "above 1"
+    for bad, problem in (
+        (
+            units.denominator == 0,
+            f"has a {denominator!r} of zero ({{rows}}); a unit needs a positive "
+            "denominator to be placed on a funnel",
+        ),
+        (
+            (units.numerator > units.denominator)
+            if proportion
+            else np.zeros(n_units, dtype=bool),
+            f"has more {numerator!r} than {denominator!r} ({{rows}}); a proportion "
+            "cannot be above 1",
+        ),
+    ):
+        if bad.any():
+            # The first funnel with such units, and those of its units.
+            first = int(funnel_code[np.argmax(bad)])
+            lo, hi = funnel_start[first], funnel_start[first + 1]
+            which = lo + np.flatnonzero(bad[lo:hi])
+            rows = describe_rows(list(units.rows_of(which)))
+            fail(
+                int(which[0]), f"unit {_name(units, which)} {problem.format(rows=rows)}"
             )
-    if n_units < MIN_UNITS:
-        raise QualitasError(
+    sizes = np.diff(funnel_start)
+    if (sizes < MIN_UNITS).any():
+        small = int(np.argmax(sizes < MIN_UNITS))
+        fail(
+            int(funnel_start[small]),
             f"a funnel plot needs at least {MIN_UNITS} units to compare, but column "
-            f"{group!r} names {n_units}"
+            f"{group!r} names {sizes[small]}",
         )
     return units
 
 
 def _check_columns(
-    frame: pd.DataFrame, numerator: str, denominator: str, group: str
+    frame: pd.DataFrame,
+    numerator: str,
+    denominator: str,
+    group: str,
+    by: Sequence[str] = (),
 ) -> None:
     for role, name in (
         ("numerator", numerator),
@@ -158,9 +238,17 @@ def _check_columns(
             f"numerator and denominator are the same column ({numerator!r}); "
             "name two different columns"
         )
+    for name in by:
+        if not isinstance(name, str) or not name:
+            raise QualitasError(f"by must name columns, not {name!r}")
+        if name in (numerator, denominator, group):
+            raise QualitasError(
+                f"column {name!r} cannot both name funnels (by) and be the "
+                "numerator, denominator or group"
+            )
     missing = [
         c
-        for c in dict.fromkeys((numerator, denominator, group))
+        for c in dict.fromkeys((*by, numerator, denominator, group))
         if c not in frame.columns
     ]
     if missing:

@@ -79,16 +79,7 @@ class SeriesTable:
 
     def key_columns(self) -> dict[str, Any]:
         """The ``by`` columns expanded to one value per sorted row."""
-        out: dict[str, Any] = {}
-        for name in self.by:
-            col = self.keys[name]
-            if isinstance(col.dtype, pd.CategoricalDtype):
-                out[name] = pd.Categorical.from_codes(
-                    col.cat.codes.to_numpy()[self.series_code], dtype=col.dtype
-                )
-            else:
-                out[name] = col.to_numpy()[self.series_code]
-        return out
+        return keys_at(self.keys, self.series_code)
 
     def codes_of(self, keys: Sequence[Hashable]) -> np.ndarray:
         """The codes of the series named by ``keys`` (values, or tuples of values for
@@ -111,6 +102,21 @@ class SeriesTable:
         # hundreds of thousands of keys.
         found = list(map(lookup.get, wanted, itertools.repeat(-1)))
         return np.asarray(found, dtype=np.int64)
+
+
+def keys_at(keys: pd.DataFrame, codes: np.ndarray) -> dict[str, Any]:
+    """The key columns of ``keys`` (one row per series) at the series ``codes``:
+    categoricals stay categoricals with the same levels."""
+    out: dict[str, Any] = {}
+    for name in keys.columns:
+        col = keys[name]
+        if isinstance(col.dtype, pd.CategoricalDtype):
+            out[name] = pd.Categorical.from_codes(
+                col.cat.codes.to_numpy()[codes], dtype=col.dtype
+            )
+        else:
+            out[name] = col.to_numpy()[codes]
+    return out
 
 
 def _scalar(key: Hashable) -> Hashable:
@@ -154,7 +160,7 @@ def prepare(
             )
 
     period_values, period_key = _periods(frame[period], period)
-    series_code, keys = _series_codes(frame, by, n)
+    series_code, keys = series_codes(frame, by, n)
 
     order = _sort_order(series_code, period_key)
     if order is not None:
@@ -256,7 +262,7 @@ def _periods(column: pd.Series, name: str) -> tuple[pd.Series, np.ndarray]:
     return parsed, parsed.to_numpy().view(np.int64)
 
 
-def _series_codes(
+def series_codes(
     frame: pd.DataFrame, by: Sequence[str], n: int
 ) -> tuple[np.ndarray, pd.DataFrame]:
     """Integer codes for the series, numbered in sorted key order."""
