@@ -20,7 +20,7 @@ def test_nothing_is_visible_until_the_commit(tmp_path):
     staging = Staging.start(str(tmp_path))
     staging.write_part("points", 3, 0, rows("A"))
     assert not (tmp_path / "points.parquet").exists()
-    staging.commit({"points": SCHEMA})
+    staging.commit({"points": SCHEMA}, parts=1)
     assert pq.read_table(tmp_path / "points.parquet")["org"].to_pylist() == ["A"]
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(STAGING_PREFIX)]
 
@@ -30,7 +30,7 @@ def test_a_retried_task_replaces_its_earlier_part(tmp_path):
     staging.write_part("points", 0, 0, rows("A", "B"))
     staging.write_part("points", 0, 1, rows("A", "B"))
     staging.write_part("points", 1, 0, rows("C"))
-    paths = staging.commit({"points": SCHEMA})
+    paths = staging.commit({"points": SCHEMA}, parts=2)
     assert sorted(pq.read_table(paths["points"])["org"].to_pylist()) == ["A", "B", "C"]
 
 
@@ -41,7 +41,7 @@ def test_the_commit_replaces_earlier_results_file_or_folder(tmp_path):
     staging = Staging.start(str(tmp_path))
     staging.write_part("points", 0, 0, rows("new"))
     staging.write_part("icons", 0, 0, rows("new"))
-    staging.commit({"points": SCHEMA, "icons": SCHEMA})
+    staging.commit({"points": SCHEMA, "icons": SCHEMA}, parts=1)
     for name in ("points", "icons"):
         assert pq.read_table(tmp_path / f"{name}.parquet")["org"].to_pylist() == ["new"]
 
@@ -57,7 +57,7 @@ def test_an_abort_leaves_the_folder_as_it_was(tmp_path):
 
 def test_a_table_without_rows_keeps_its_columns(tmp_path):
     staging = Staging.start(str(tmp_path))
-    staging.commit({"icons": SCHEMA})
+    staging.commit({"icons": SCHEMA}, parts=0)
     assert pq.read_table(tmp_path / "icons.parquet").schema.names == ["org", "value"]
 
 
@@ -65,3 +65,14 @@ def test_a_folder_that_cannot_be_made_is_a_clear_error(tmp_path):
     (tmp_path / "taken").write_text("a file, not a folder")
     with pytest.raises(QualitasError, match="cannot write results to"):
         Staging.start(str(tmp_path / "taken"))
+
+
+def test_parts_written_where_the_driver_cannot_see_them_are_an_error(tmp_path):
+    # On a cluster, a folder path that is not shared is a different folder on each
+    # worker: the driver finds fewer parts than the workers wrote, and says so.
+    pq.write_table(rows("old"), tmp_path / "points.parquet")
+    staging = Staging.start(str(tmp_path))
+    staging.write_part("points", 0, 0, rows("A"))
+    with pytest.raises(QualitasError, match="wrote 3 parts of each table, but only 1"):
+        staging.commit({"points": SCHEMA}, parts=3)
+    assert pq.read_table(tmp_path / "points.parquet")["org"].to_pylist() == ["old"]

@@ -12,7 +12,7 @@ that Spark runs twice (a retry) writes the same part file again rather than a se
 >>> table = pa.table({"org": ["A", "B"], "value": [1.0, 2.0]})
 >>> staging.write_part("points", 0, 0, table.slice(0, 1))
 >>> staging.write_part("points", 1, 0, table.slice(1, 1))
->>> paths = staging.commit({"points": table.schema})
+>>> paths = staging.commit({"points": table.schema}, parts=2)
 >>> pq.read_table(paths["points"]).num_rows
 2
 """
@@ -91,25 +91,38 @@ class Staging:
         pq.write_table(table, partial, filesystem=fs)
         fs.move(partial, final)
 
-    def commit(self, schemas: Mapping[str, pa.Schema]) -> dict[str, str]:
+    def commit(self, schemas: Mapping[str, pa.Schema], parts: int) -> dict[str, str]:
         """Move every table's parts to ``<table>.parquet`` in the output folder,
-        replacing what was there, and remove the staging folder. A table with no
-        rows at all gets one empty part, so that readers still see its columns."""
+        replacing what was there, and remove the staging folder. ``parts`` is how many
+        parts of each table the workers said they wrote: if fewer are found here, the
+        workers wrote to folders of their own machines, and nothing is moved. A table
+        with no rows at all gets one empty part, so that readers still see its
+        columns."""
         fs, path = self._open()
-        paths = {}
-        for table_name, schema in schemas.items():
-            staged = f"{path}/{self.name}/{table_name}"
-            parts = sorted(
+        staged = {
+            name: sorted(
                 info.path
-                for info in _listing(fs, staged)
+                for info in _listing(fs, f"{path}/{self.name}/{name}")
                 if info.path.endswith(".parquet")
             )
+            for name in schemas
+        }
+        found = min((len(p) for p in staged.values()), default=parts)
+        if found < parts:
+            raise QualitasError(
+                f"the workers wrote {parts} parts of each table, but only {found} "
+                f"reached {self.uri}: on a cluster, write to a folder that every node "
+                "shares (such as a Databricks volume, /Volumes/...) or let Spark "
+                "write the files (writer='spark')"
+            )
+        paths = {}
+        for table_name, schema in schemas.items():
             target = f"{path}/{table_name}.parquet"
             _remove(fs, target)
             fs.create_dir(target, recursive=True)
-            for part in parts:
+            for part in staged[table_name]:
                 fs.move(part, f"{target}/{part.rsplit('/', 1)[1]}")
-            if not parts:
+            if not staged[table_name]:
                 pq.write_table(
                     schema.empty_table(), f"{target}/part-00000.parquet", filesystem=fs
                 )

@@ -368,7 +368,10 @@ class SparkEngine(Engine):
                 )
                 rows = self._collect(stacked.select(KIND, MESSAGE), progress)
             messages = _read_notes(request, [(r[KIND], r[MESSAGE]) for r in rows])
-            paths = staging.commit(layout.schemas)
+            # Each partition with rows wrote one part of each table, and one row of
+            # counts.
+            parts = sum(r[KIND] == SUMMARY for r in rows)
+            paths = staging.commit(layout.schemas, parts=parts)
         except BaseException:
             staging.abort()
             raise
