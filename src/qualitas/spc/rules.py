@@ -193,12 +193,17 @@ def special_causes(
     step = np.where(next_in_trend, forward, diff)
     trend_up = step > 0
 
-    # Lowest precedence first, so higher rules overwrite.
-    code = np.where(in_shift, np.where(high, 7, 8), 0).astype(np.int8)
-    code = np.where(in_two_of_three, np.where(high, 5, 6), code)
-    code = np.where(in_trend, np.where(trend_up, 3, 4), code)
-    code = np.where(outside, np.where(high, 1, 2), code)
-    return code.astype(np.int8, copy=False)
+    # Lowest precedence first, so higher rules overwrite. Each rule has a pair of
+    # codes, the upward one first; 0/1 views of the flags pick one without building
+    # int64 arrays (this step was nearly half of the function's time).
+    not_high = (~high).view(np.int8)
+    not_up = (~trend_up).view(np.int8)
+    code = np.zeros(n, dtype=np.int8)
+    np.copyto(code, 7 + not_high, where=in_shift)
+    np.copyto(code, 5 + not_high, where=in_two_of_three)
+    np.copyto(code, 3 + not_up, where=in_trend)
+    np.copyto(code, 1 + not_high, where=outside)
+    return code
 
 
 def point_types(code: np.ndarray, direction: np.ndarray) -> np.ndarray:
