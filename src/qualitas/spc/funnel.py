@@ -378,8 +378,17 @@ def funnel_request(
     )
 
 
-def run(frame: pd.DataFrame, request: FunnelRequest) -> FunnelResult:
-    """Compute a :class:`FunnelRequest` on a pandas DataFrame."""
+def run(
+    frame: pd.DataFrame, request: FunnelRequest, *, grid: bool = True
+) -> FunnelResult:
+    """Compute a :class:`FunnelRequest` on a pandas DataFrame.
+
+    ``grid=False`` leaves out the limits on a grid of denominators, which only
+    drawing needs: ``limits`` then holds the limits at the units' own denominators,
+    and the units' figures are the same to the last bit, because these limits are
+    worked out point by point. For SR funnels that is most of the work. Funnels of
+    proportions keep the grid: their limits are tidied along it.
+    """
     units = collect(
         frame,
         numerator=request.numerator,
@@ -401,16 +410,17 @@ def run(frame: pd.DataFrame, request: FunnelRequest) -> FunnelResult:
     summaries: list[FunnelSummary] = []
     for f in range(units.n_funnels):
         try:
-            unit_columns, grid, summary = _one_funnel(
+            unit_columns, limits, summary = _one_funnel(
                 units,
                 int(units.funnel_start[f]),
                 int(units.funnel_start[f + 1]),
                 request,
+                grid=grid,
             )
         except QualitasError as error:
             raise QualitasError(units.in_funnel(f, str(error))) from None
         columns.append(unit_columns)
-        grids.append(grid)
+        grids.append(limits)
         summaries.append(summary)
 
     grid_funnel = np.repeat(
@@ -447,10 +457,10 @@ def _stack(parts: list[dict[str, np.ndarray]]) -> dict[str, np.ndarray]:
 
 
 def _one_funnel(
-    units: Units, lo: int, hi: int, request: FunnelRequest
+    units: Units, lo: int, hi: int, request: FunnelRequest, *, grid: bool
 ) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray], FunnelSummary]:
-    """Units ``lo`` to ``hi`` (one funnel): their columns, the limits on the grid,
-    and the summary."""
+    """Units ``lo`` to ``hi`` (one funnel): their columns, the limits on the grid
+    (or, without ``grid``, at the units' denominators only), and the summary."""
     num = units.numerator[lo:hi]
     ratio = num / units.denominator[lo:hi]  # before rounding, as FunnelPlotR plots it
     den = units.denominator[lo:hi]
@@ -475,7 +485,10 @@ def _one_funnel(
 
     # Limits on the grid; each unit's limits are the grid rows at its denominator.
     start = 1.1 if request.data_type == st.SR else 3.0
-    x = st.grid(den, start)
+    # Proportions need the grid whatever is asked: their limits are tidied by
+    # comparing each grid point with the next (funnel_stats._tidy_proportions).
+    whole_grid = grid or request.data_type == st.PR
+    x = st.grid(den, start) if whole_grid else np.unique(den)
     s_grid = st.limit_se(request.data_type, request.method, x, sd)
     m = float(request.multiplier)
     if request.data_type == st.SR:
@@ -494,7 +507,7 @@ def _one_funnel(
             request.data_type, request.method, s_grid, target, phi_used, m
         )
         inflate = np.full(len(num), np.sqrt(phi_used))
-    grid = {
+    limits = {
         "denominator": x,
         "limit_se": s_grid,
         **chance,
@@ -555,7 +568,7 @@ def _one_funnel(
         n_high=int((value > upper).sum()),
         n_low=int((value < lower).sum()),
     )
-    return columns, grid, summary
+    return columns, limits, summary
 
 
 def _target(request: FunnelRequest, num: np.ndarray, den: np.ndarray) -> float:
