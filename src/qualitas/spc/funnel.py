@@ -410,7 +410,7 @@ def run(
     summaries: list[FunnelSummary] = []
     for f in range(units.n_funnels):
         try:
-            unit_columns, limits, summary = _one_funnel(
+            unit_columns, lines, summary = _one_funnel(
                 units,
                 int(units.funnel_start[f]),
                 int(units.funnel_start[f + 1]),
@@ -420,7 +420,7 @@ def run(
         except QualitasError as error:
             raise QualitasError(units.in_funnel(f, str(error))) from None
         columns.append(unit_columns)
-        grids.append(limits)
+        grids.append(lines)
         summaries.append(summary)
 
     grid_funnel = np.repeat(
