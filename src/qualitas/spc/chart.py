@@ -215,15 +215,15 @@ def run(frame: pd.DataFrame, request: ChartRequest) -> ChartResult:
     """Compute a :class:`ChartRequest` on a pandas DataFrame."""
     if len(frame) == 0:
         raise QualitasError("the data has no rows")
+    table = _prepare(frame, request)
     try:
-        return _run(frame, request)
+        return _run(frame, request, table)
     except checks.NotEnoughData as short:
         if not request.skip_short or short.every:
             raise
         left_out = short.series
     # Compute again without the short series: this path is taken only when some
     # series are too short, and keeps the kernels free of series that cannot be used.
-    table = _prepare(frame, request)
     keys = table.keys.iloc[left_out]
     shown = ", ".join(
         " ".join(f"{k}={row[k]}" for k in table.by)
@@ -237,7 +237,9 @@ def run(frame: pd.DataFrame, request: ChartRequest) -> ChartResult:
     warnings.warn(message, QualitasWarning, stacklevel=2)
     keep = np.ones(len(frame), dtype=bool)
     keep[table.order[np.isin(table.series_code, left_out)]] = False
-    result = _run(frame[keep], _without_series(request, table, left_out))
+    rest = frame[keep]
+    without = _without_series(request, table, left_out)
+    result = _run(rest, without, _prepare(rest, without))
     return dataclasses.replace(result, warnings=(message, *result.warnings))
 
 
@@ -253,19 +255,19 @@ def _without_series(
 ) -> ChartRequest:
     """The request with per-series settings for the series ``codes`` removed."""
     changes: dict[str, Any] = {}
-    for name in ("part", "freeze", "exclude", "cl", "target", "direction"):
-        setting = getattr(request, name)
-        if isinstance(setting, Mapping):
+    for field in dataclasses.fields(request):
+        setting = getattr(request, field.name)
+        if isinstance(setting, Mapping):  # a setting given per series
             keys = list(setting)
             gone = np.isin(table.codes_of(keys), codes)
-            changes[name] = {
+            changes[field.name] = {
                 k: setting[k] for k, out in zip(keys, gone, strict=True) if not out
             }
     return dataclasses.replace(request, **changes)
 
 
-def _run(frame: pd.DataFrame, request: ChartRequest) -> ChartResult:
-    table = _prepare(frame, request)
+def _run(frame: pd.DataFrame, request: ChartRequest, table: SeriesTable) -> ChartResult:
+    """The charts of ``frame``, already prepared as ``table``."""
     checks.check_values(request.chart, table, request.value, request.denominator)
     labels = (
         phases.labels_of(frame, request.part, table)
