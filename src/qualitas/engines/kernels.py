@@ -20,7 +20,12 @@ from qualitas.errors import QualitasError
 from qualitas.spc import rules
 from qualitas.spc.chart import ChartRequest
 from qualitas.spc.chart import run as run_chart
-from qualitas.spc.funnel import LIMIT_COLUMNS, SUMMARY_COLUMNS, FunnelRequest
+from qualitas.spc.funnel import (
+    SUMMARY_COLUMNS,
+    UNIT_COLUMNS,
+    UNIT_FLAGS,
+    FunnelRequest,
+)
 from qualitas.spc.funnel import run as run_funnels
 from qualitas.spc.xmr import XmrRequest
 from qualitas.spc.xmr import run as run_xmr
@@ -191,28 +196,7 @@ CHART = Kernel(
 )
 
 FUNNEL_UNIT_COLUMNS: Columns = {
-    **dict.fromkeys(
-        (
-            "numerator",
-            "denominator",
-            "ratio",
-            "target",
-            "transformed",
-            "target_transformed",
-            "se",
-            "z",
-            "z_trimmed",
-        ),
-        FLOAT,
-    ),
-    "trimmed": BOOL,
-    **dict.fromkeys(("rank", "slice", "z_adjusted", "limit_se"), FLOAT),
-    **dict.fromkeys([f"{p}{c}" for p in ("", "od_") for c in LIMIT_COLUMNS], FLOAT),
-    "lower": FLOAT,
-    "upper": FLOAT,
-    **dict.fromkeys(
-        ("outlier_95", "outlier_998", "outlier", "outlier_high", "outlier_low"), BOOL
-    ),
+    name: BOOL if name in UNIT_FLAGS else FLOAT for name in UNIT_COLUMNS
 }
 _SUMMARY_TYPES = {"str": TEXT, "int": INT, "float": FLOAT, "bool": BOOL}
 

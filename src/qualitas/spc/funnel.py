@@ -45,30 +45,21 @@ ADJUST = ("auto", "always", "never")
 OVERDISPERSION = ("additive", "multiplicative")
 LIMIT_NAMES = {95: "95", 99: "998"}
 LIMIT_COLUMNS = ("lower_95", "upper_95", "lower_998", "upper_998")
-RESULT_COLUMNS = frozenset(
-    [
-        *(
-            "numerator",
-            "denominator",
-            "ratio",
-            "target",
-            "transformed",
-            "target_transformed",
-        ),
-        *("se", "z", "z_trimmed", "trimmed", "rank", "slice", "z_adjusted", "limit_se"),
-        *LIMIT_COLUMNS,
-        *(f"od_{c}" for c in LIMIT_COLUMNS),
-        *(
-            "lower",
-            "upper",
-            "outlier_95",
-            "outlier_998",
-            "outlier",
-            "outlier_high",
-            "outlier_low",
-        ),
-    ]
+# The columns of ``FunnelResult.units`` after the group column, in order; the true or
+# false ones are ``UNIT_FLAGS``, the rest are numbers.
+UNIT_COLUMNS = (
+    *("numerator", "denominator", "ratio", "target", "transformed"),
+    *("target_transformed", "se", "z", "z_trimmed", "trimmed", "rank", "slice"),
+    *("z_adjusted", "limit_se"),
+    *LIMIT_COLUMNS,
+    *(f"od_{c}" for c in LIMIT_COLUMNS),
+    *("lower", "upper", "outlier_95", "outlier_998", "outlier"),
+    *("outlier_high", "outlier_low"),
 )
+UNIT_FLAGS = frozenset(
+    ("trimmed", "outlier_95", "outlier_998", "outlier", "outlier_high", "outlier_low")
+)
+RESULT_COLUMNS = frozenset(UNIT_COLUMNS)
 
 
 @dataclass(frozen=True)
