@@ -75,7 +75,11 @@ INSTALLED_APPS = [
     "qualitas.web.assessments",
     "qualitas.web.evidence",
     "qualitas.web.api",
+    "qualitas.web.jobs",
+    "qualitas.web.server",
     "qualitas.web.demo",
+    "django_tasks",
+    "django_tasks_db",
 ]
 
 MIDDLEWARE = [
@@ -123,6 +127,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
     )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# Background jobs wait in the project's own database (django-tasks' database backend)
+# until `python -m qualitas.web worker` runs them: nothing else to run or back up.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = ["qualitas.web.accounts.backends.QualitasBackend"]
@@ -174,6 +182,14 @@ if _flag("BEHIND_HTTPS_PROXY", False):
 # Uploads: files above this size are refused before they are read.
 QUALITAS_MAX_UPLOAD_BYTES = int(
     float(os.environ.get("QUALITAS_MAX_UPLOAD_MB", "20")) * 1024 * 1024
+)
+# Files at least this big are checked by the background worker, and batches of at
+# least this many rows applied by it (both take over about a second).
+QUALITAS_BACKGROUND_IMPORT_BYTES = int(
+    float(os.environ.get("QUALITAS_BACKGROUND_IMPORT_MB", "1")) * 1024 * 1024
+)
+QUALITAS_BACKGROUND_IMPORT_ROWS = int(
+    os.environ.get("QUALITAS_BACKGROUND_IMPORT_ROWS", "20000")
 )
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 30 * 1024 * 1024  # JSON API bodies

@@ -28,6 +28,7 @@ urlpatterns = [
     path("evidence/", include("qualitas.web.evidence.urls")),
     path("audit/", include("qualitas.web.audit.urls")),
     path("api/", include("qualitas.web.api.urls")),
+    path("jobs/", include("qualitas.web.jobs.urls")),
     path("admin/", admin.site.urls),
 ]
 
