@@ -27,6 +27,28 @@ COMMON_ERRORS = {
         "No such thing, or it belongs to an organisation you are not a member of.",
         ERROR,
     ),
+    # Writes to the same data take turns; one that waits longer than the server's
+    # limit (or finds every database connection in use) is told to come back.
+    "503": {
+        **_response(
+            "The database is busy with other changes; nothing was saved. Send the "
+            "same request again after the number of seconds in Retry-After.",
+            {
+                "type": "object",
+                "properties": {
+                    "error": {"type": "string"},
+                    "retry_after": {"type": "integer"},
+                },
+                "required": ["error", "retry_after"],
+            },
+        ),
+        "headers": {
+            "Retry-After": {
+                "description": "Seconds to wait before sending the request again.",
+                "schema": {"type": "integer"},
+            }
+        },
+    },
 }
 
 ORG_PARAM = {
