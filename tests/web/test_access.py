@@ -49,12 +49,18 @@ def _objects(world):
     token = ApiToken.objects.create(
         user=w["role_users"]["analyst"], name="t", key_hash="0" * 64, hint="qtk_0000"
     )
+    from qualitas.web.accounts.models import AccessRequest
+
+    access = AccessRequest.objects.create(
+        organisation=a, email="new.person@trust-a.nhs.test", reason="Ward clerk"
+    )
     return {
         "note": note,
         "change": change,
         "target": target,
         "batch": batch,
         "token": token,
+        "access": access,
     }
 
 
@@ -83,6 +89,55 @@ def VIEWS():  # noqa: N802 - a table, read like a constant
             {},
             [*login, ("board_member", 403), (OUTSIDER, 404)],
             "analyst",
+        ),
+        (
+            "accounts:access_requests",
+            none,
+            "get",
+            None,
+            [*login, ("qi_lead", 403), (OUTSIDER, 403)],
+            "administrator",
+        ),
+        (
+            "accounts:access_setting",
+            lambda w, o: {"ods": "RAA"},
+            "post",
+            {"accepts": "yes"},
+            [*login, ("qi_lead", 403), (OUTSIDER, 403)],
+            "administrator",
+        ),
+        (
+            "accounts:approve_access",
+            lambda w, o: {"pk": o["access"].pk},
+            "post",
+            {"role": "team_member"},
+            [*login, ("qi_lead", 403), (OUTSIDER, 403)],
+            "administrator",
+        ),
+        (
+            "accounts:decline_access",
+            lambda w, o: {"pk": o["access"].pk},
+            "post",
+            {},
+            [*login, ("qi_lead", 403), (OUTSIDER, 403)],
+            "administrator",
+        ),
+        ("notifications:preferences", none, "get", None, login, "member"),
+        (
+            "notifications:follow",
+            m,
+            "post",
+            {},
+            [*login, (OUTSIDER, 404)],
+            "member",
+        ),
+        (
+            "notifications:unfollow",
+            m,
+            "post",
+            {},
+            [*login, (OUTSIDER, 404)],
+            "member",
         ),
         (
             "organisations:detail",
@@ -291,6 +346,14 @@ PUBLIC = {
     "accounts:login": "the sign-in page",
     "accounts:logout": "signing out needs no permission",
     "api:schema": "the API description holds no data",
+    # Single sign-on's steps come before anyone is signed in (404 unless it is set up);
+    # asking for access needs a verified sign-in left in the session.
+    "accounts:sso_start": "sends people to the identity provider to sign in",
+    "accounts:sso_callback": "where the identity provider sends people back",
+    "accounts:sso_problem": "explains a sign-in that matched no account",
+    "accounts:request_access": "only after a verified single sign-on, before an account",
+    # The signed token in the link proves who asks (tests/web/test_notifications.py).
+    "notifications:unsubscribe": "the link in each email works without signing in",
 }
 
 
