@@ -108,6 +108,10 @@ ORG_PARAM = {
     "schema": {"type": "string", "pattern": ODS_PATTERN},
     "description": "ODS code of the organisation, e.g. RAE. A system (ICB) without "
     "figures of its own gets its members' figures combined as the measure says.",
+    "examples": {
+        "trust": {"value": "RAE"},
+        "system": {"value": "QWO", "summary": "A system (ICB)"},
+    },
 }
 CODE_PARAM = {
     "name": "code",
@@ -115,6 +119,11 @@ CODE_PARAM = {
     "required": True,
     "schema": {"type": "string", "pattern": CODE_PATTERN},
     "description": "The measure's code, e.g. ae-4-hour.",
+    "examples": {
+        "ratio": {"value": "ae-4-hour", "summary": "A percentage"},
+        "sum": {"value": "ae-attendances", "summary": "A count, summed"},
+        "mean": {"value": "hip-health-gain", "summary": "A score, averaged"},
+    },
 }
 ID_PARAM = {
     "name": "id",
