@@ -90,6 +90,9 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, so a refusal has the user and messages for its page; it still runs before
+    # anything reads the body (CSRF reads it in process_view, after every middleware).
+    "qualitas.web.request_limits.RequestSizeLimit",
 ]
 
 ROOT_URLCONF = "qualitas.web.urls"
@@ -178,8 +181,14 @@ if _flag("BEHIND_HTTPS_PROXY", False):
 QUALITAS_MAX_UPLOAD_BYTES = int(
     float(os.environ.get("QUALITAS_MAX_UPLOAD_MB", "20")) * 1024 * 1024
 )
+# Rows of data one file or API call may hold, and the seconds reading one may take.
+QUALITAS_MAX_UPLOAD_ROWS = int(os.environ.get("QUALITAS_MAX_UPLOAD_ROWS", "100000"))
+QUALITAS_IMPORT_SECONDS = float(os.environ.get("QUALITAS_IMPORT_SECONDS", "30"))
+# A request body larger than this is refused from its Content-Length header, before
+# it is read: the largest file, plus room for the form around it.
+QUALITAS_MAX_REQUEST_BYTES = QUALITAS_MAX_UPLOAD_BYTES + 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
-DATA_UPLOAD_MAX_MEMORY_SIZE = 30 * 1024 * 1024  # JSON API bodies
+DATA_UPLOAD_MAX_MEMORY_SIZE = QUALITAS_MAX_REQUEST_BYTES  # JSON API bodies
 
 # The folder with the public data the demo loads (the repository's data/).
 QUALITAS_DATA_DIR = Path(

@@ -244,10 +244,20 @@ PATHS: dict[str, Any] = {
             "description": (
                 "Rows are checked like an uploaded file: unknown measures or "
                 "organisations, text in numbers, periods given twice, a missing "
-                "numerator or denominator. If any row is wrong nothing is saved and "
-                "every problem is listed, with rows counted from 1 in the order "
-                "sent. Rows for periods already loaded replace the earlier values; "
-                "the response says how many."
+                "numerator or denominator. Values must fit the measure: counts are "
+                "whole numbers, 0 or more; a proportion's numerator is no more than "
+                "its denominator; denominators are more than 0; numbers are finite; "
+                "a period is a real date, starts one of the measure's periods "
+                "(monthly, quarterly, annual) and is not in the future. Send numbers "
+                "as JSON numbers: text holding a number with a decimal point is "
+                "read, text with a comma ('1,5') is refused, never guessed at. If "
+                "any row is wrong nothing is saved and every problem of every row is "
+                "listed, with rows counted from 1 in the order sent. Rows for "
+                "periods already loaded replace the earlier values; the response "
+                "says how many. A body over the upload limit is refused with 413 "
+                "from its Content-Length, before it is read; at most "
+                "QUALITAS_MAX_UPLOAD_ROWS rows (100,000 unless configured) are "
+                "taken in one call."
             ),
             "requestBody": {
                 "required": True,
