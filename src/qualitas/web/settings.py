@@ -75,10 +75,13 @@ INSTALLED_APPS = [
     "qualitas.web.assessments",
     "qualitas.web.evidence",
     "qualitas.web.api",
+    "qualitas.web.notifications",
     "qualitas.web.demo",
 ]
 
 MIDDLEWARE = [
+    # First, so that it sees every answer: errors under /api/v1/ are always JSON.
+    "qualitas.web.api.errors.JsonErrorsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -87,6 +90,9 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, so a refusal has the user and messages for its page; it still runs before
+    # anything reads the body (CSRF reads it in process_view, after every middleware).
+    "qualitas.web.request_limits.RequestSizeLimit",
 ]
 
 ROOT_URLCONF = "qualitas.web.urls"
@@ -175,12 +181,43 @@ if _flag("BEHIND_HTTPS_PROXY", False):
 QUALITAS_MAX_UPLOAD_BYTES = int(
     float(os.environ.get("QUALITAS_MAX_UPLOAD_MB", "20")) * 1024 * 1024
 )
+# Rows of data one file or API call may hold, and the seconds reading one may take.
+QUALITAS_MAX_UPLOAD_ROWS = int(os.environ.get("QUALITAS_MAX_UPLOAD_ROWS", "100000"))
+QUALITAS_IMPORT_SECONDS = float(os.environ.get("QUALITAS_IMPORT_SECONDS", "30"))
+# A request body larger than this is refused from its Content-Length header, before
+# it is read: the largest file, plus room for the form around it.
+QUALITAS_MAX_REQUEST_BYTES = QUALITAS_MAX_UPLOAD_BYTES + 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
-DATA_UPLOAD_MAX_MEMORY_SIZE = 30 * 1024 * 1024  # JSON API bodies
+DATA_UPLOAD_MAX_MEMORY_SIZE = QUALITAS_MAX_REQUEST_BYTES  # JSON API bodies
 
 # The folder with the public data the demo loads (the repository's data/).
 QUALITAS_DATA_DIR = Path(
     os.environ.get("QUALITAS_DATA_DIR", WEB_DIR.parents[2] / "data")
+)
+
+# Email (notifications), by SMTP. Without EMAIL_HOST, local runs print emails to the
+# console and production sends none: they stay owed (and are sent once a server is set).
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "")
+EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "587"))
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = _flag("EMAIL_USE_TLS", True)
+EMAIL_USE_SSL = _flag("EMAIL_USE_SSL", False)
+if EMAIL_USE_TLS and EMAIL_USE_SSL:
+    raise ImproperlyConfigured("Set EMAIL_USE_TLS or EMAIL_USE_SSL, not both.")
+EMAIL_TIMEOUT = int(os.environ.get("EMAIL_TIMEOUT", "20"))
+DEFAULT_FROM_EMAIL = os.environ.get(
+    "DEFAULT_FROM_EMAIL", "qualitas <qualitas@localhost>"
+)
+QUALITAS_SEND_EMAIL = bool(EMAIL_HOST) or LOCAL_RUN
+EMAIL_BACKEND = (
+    "django.core.mail.backends.smtp.EmailBackend"
+    if EMAIL_HOST
+    else "django.core.mail.backends.console.EmailBackend"
+)
+# The site's address as people reach it, for links in emails.
+QUALITAS_BASE_URL = os.environ.get("QUALITAS_BASE_URL", "http://127.0.0.1:8000").rstrip(
+    "/"
 )
 
 LOGGING = {
