@@ -152,6 +152,13 @@ MANAGE = "qi-lead analyst admin"  # MANAGE_MEASURES
 PREPARE = "executive qi-lead analyst admin"  # PREPARE_MEETINGS
 EXPORT = "board executive qi-lead analyst finance admin"  # EXPORT_REPORT
 
+
+def _unsubscribe_token(user) -> str:
+    from qualitas.web.notifications import tokens
+
+    return tokens.make(user.pk)
+
+
 ROUTES: dict[str, Route] = {
     # the site
     "home": Route(),
@@ -436,6 +443,15 @@ ROUTES: dict[str, Route] = {
     "audit:detail": Route(
         _pk("trust_event"),
         expect=ours("admin", outsider=DENIED, foreign_admin=HIDDEN),
+    ),
+    # email notifications
+    "notifications:preferences": Route(),
+    "notifications:follow": Route(_m, method="post", expect=ours()),
+    "notifications:unfollow": Route(_m, method="post", expect=ours()),
+    # The signed link in the email is the proof of who asks: no sign-in.
+    "notifications:unsubscribe": Route(
+        lambda c: {"token": _unsubscribe_token(c["role_users"]["team_member"])},
+        expect=public(),
     ),
     # the JSON API (token authentication)
     "api:docs": Route(),
