@@ -263,6 +263,42 @@ def remove_rebase(*, by: Any, change: Rebase, reason: str) -> None:
     change.delete()
 
 
+# --- writers of the same series take turns ------------------------------------------
+
+
+def _series_lock_key(measure_id: int, organisation_id: int) -> int:
+    """A signed 64-bit number naming one measure at one organisation, the same in
+    every process (Python's hash() is not)."""
+    digest = hashlib.blake2b(
+        f"qualitas.observations:{measure_id}:{organisation_id}".encode(),
+        digest_size=8,
+    ).digest()
+    return int.from_bytes(digest, "big", signed=True)
+
+
+def lock_series(pairs: Any) -> None:
+    """Wait until no other transaction is writing the given (measure id, organisation
+    id) series, then hold them until this transaction ends. Call inside the write's
+    transaction, before reading what is already stored.
+
+    Without this, two PostgreSQL transactions that add the same period each see no
+    row, both insert, and the second fails on the unique constraint. SQLite needs
+    nothing here: its transactions take the database's write lock when they begin
+    (settings: ``transaction_mode``), so writers already take turns. The locks are
+    taken in one order (sorted keys), so two imports cannot wait for each other."""
+    if connection.vendor != "postgresql":
+        return
+    keys = sorted({_series_lock_key(int(m), int(o)) for m, o in pairs})
+    if not keys:
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_advisory_xact_lock(k) FROM unnest(%s::bigint[])"
+            " WITH ORDINALITY AS t(k, i) ORDER BY i",
+            [keys],
+        )
+
+
 # --- data in: one value -------------------------------------------------------------
 
 
@@ -307,6 +343,7 @@ def enter_value(
             }
         )
     value, numerator, denominator = entry.value, entry.numerator, entry.denominator
+    lock_series([(measure.pk, organisation.pk)])
     existing = (
         Observation.objects.select_for_update()
         .filter(
@@ -679,6 +716,11 @@ def _write(
     than the 10-second target on their own. Delete-then-insert needs no upsert on the
     partial unique indexes (which Django cannot target); the transaction makes it all
     or nothing. PostgreSQL gets COPY, other databases executemany."""
+    lock_series(
+        frame[["measure_id", "organisation_id"]]
+        .drop_duplicates()
+        .itertuples(index=False, name=None)
+    )
     matched = _match_existing(frame)
     replaced = matched[matched["existing_id"].notna()]
     before = {"replaced": _columns(replaced)} if len(replaced) else None
