@@ -9,6 +9,7 @@ environment variable to change it.
 from __future__ import annotations
 
 import os
+import tempfile
 from pathlib import Path
 
 import dj_database_url
@@ -80,6 +81,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First, so that it sees every answer: errors under /api/v1/ are always JSON.
+    "qualitas.web.api.errors.JsonErrorsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -88,6 +91,10 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "qualitas.web.busy.DatabaseBusyMiddleware",
+    # Last, so a refusal has the user and messages for its page; it still runs before
+    # anything reads the body (CSRF reads it in process_view, after every middleware).
+    "qualitas.web.request_limits.RequestSizeLimit",
 ]
 
 ROOT_URLCONF = "qualitas.web.urls"
@@ -118,11 +125,53 @@ DATABASES = {
         conn_max_age=int(os.environ.get("DATABASE_CONN_MAX_AGE", "60")),
     )
 }
-if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # WAL lets the report read while an import writes.
-    DATABASES["default"].setdefault("OPTIONS", {})["init_command"] = (
-        "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
+_DB = DATABASES["default"]
+# How long a write waits for another one to the same data before the service answers
+# "busy, try again" (503) instead.
+_LOCK_TIMEOUT = float(os.environ.get("DATABASE_LOCK_TIMEOUT", "20"))
+if _DB["ENGINE"] == "django.db.backends.sqlite3":
+    _DB.setdefault("OPTIONS", {}).update(
+        {
+            # WAL lets the report read while an import writes.
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+            # A transaction that reads and then writes cannot wait for another
+            # writer: SQLite refuses it at once ("database is locked"). Taking the
+            # write lock when the transaction begins makes writers queue instead,
+            # each waiting up to the busy timeout.
+            "transaction_mode": "IMMEDIATE",
+            "timeout": _LOCK_TIMEOUT,
+        }
     )
+    if QUALITAS_ENV == "test":
+        # Tests get a database file, not memory: with an in-memory database the live
+        # server's threads would share the test's one connection, so concurrency
+        # tests would not see SQLite's locking as a real server does.
+        _DB["TEST"] = {
+            "NAME": str(
+                Path(tempfile.gettempdir()) / f"qualitas-test-{os.getpid()}.sqlite3"
+            )
+        }
+elif _DB["ENGINE"] == "django.db.backends.postgresql":
+    # One pool of connections per server process, never more than this many, however
+    # many threads serve requests: persistent connections (one per thread) let a
+    # busy site hold every connection the server allows.
+    _POOL_MAX = int(os.environ.get("DATABASE_POOL_MAX_SIZE", "10"))
+    if _POOL_MAX < 1:
+        raise ImproperlyConfigured(
+            f"DATABASE_POOL_MAX_SIZE must be 1 or more, not {_POOL_MAX}"
+        )
+    _DB.setdefault("OPTIONS", {})["pool"] = {
+        "min_size": 1,
+        "max_size": _POOL_MAX,
+        # How long a request waits for a free connection before it is told the
+        # service is busy (503).
+        "timeout": float(os.environ.get("DATABASE_POOL_TIMEOUT", "10")),
+    }
+    _DB["OPTIONS"]["options"] = (
+        _DB["OPTIONS"].get("options", "")
+        + f" -c lock_timeout={int(_LOCK_TIMEOUT * 1000)}"
+    ).strip()
+    _DB["CONN_MAX_AGE"] = 0  # the pool keeps connections; Django must not as well
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
@@ -226,8 +275,14 @@ if _flag("BEHIND_HTTPS_PROXY", False):
 QUALITAS_MAX_UPLOAD_BYTES = int(
     float(os.environ.get("QUALITAS_MAX_UPLOAD_MB", "20")) * 1024 * 1024
 )
+# Rows of data one file or API call may hold, and the seconds reading one may take.
+QUALITAS_MAX_UPLOAD_ROWS = int(os.environ.get("QUALITAS_MAX_UPLOAD_ROWS", "100000"))
+QUALITAS_IMPORT_SECONDS = float(os.environ.get("QUALITAS_IMPORT_SECONDS", "30"))
+# A request body larger than this is refused from its Content-Length header, before
+# it is read: the largest file, plus room for the form around it.
+QUALITAS_MAX_REQUEST_BYTES = QUALITAS_MAX_UPLOAD_BYTES + 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
-DATA_UPLOAD_MAX_MEMORY_SIZE = 30 * 1024 * 1024  # JSON API bodies
+DATA_UPLOAD_MAX_MEMORY_SIZE = QUALITAS_MAX_REQUEST_BYTES  # JSON API bodies
 
 # The folder with the public data the demo loads (the repository's data/).
 QUALITAS_DATA_DIR = Path(
