@@ -9,6 +9,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
+from qualitas.io.validation import Rules
 from qualitas.web.organisations.models import Organisation, Unit
 
 
@@ -130,6 +131,16 @@ class Measure(models.Model):
     owner = models.CharField(
         max_length=150, help_text="The accountable person or role, e.g. Chief Nurse."
     )
+    owner_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="owned_measures",
+        verbose_name="owner's account",
+        help_text="The owner's qualitas account: they are told by email when the "
+        "latest point shows special cause concern or misses the target.",
+    )
     committee = models.CharField(
         max_length=100, blank=True, help_text="The committee that reviews it."
     )
@@ -166,6 +177,18 @@ class Measure(models.Model):
     @property
     def has_denominator(self) -> bool:
         return self.aggregation == self.Aggregation.RATIO
+
+    @property
+    def rules(self) -> Rules:
+        """What this measure's values must be (a count, a proportion...), as the
+        shared validation layer reads them."""
+        return Rules.for_measure(
+            aggregation=self.aggregation,
+            multiplier=self.multiplier,
+            decimals=self.decimals,
+            unit=self.unit,
+            frequency=self.frequency,
+        )
 
 
 class Target(models.Model):
