@@ -2,9 +2,10 @@
 
 Each gunicorn worker is a process with a few threads (``gthread``): the pages are
 mostly Python and NumPy work, so processes use both processors, and threads keep a
-process answering while one of its requests waits on the database. Every thread
-keeps at most one database connection open, so the database sees at most
-``workers × threads`` connections from the web server.
+process answering while one of its requests waits on the database. On PostgreSQL
+each process draws its connections from one pool (``DATABASE_POOL_MAX_SIZE``), so the
+database sees at most ``workers × min(threads, pool size)`` connections from the web
+server, plus one from each background worker.
 """
 
 from __future__ import annotations
