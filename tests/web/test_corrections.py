@@ -277,9 +277,13 @@ def test_the_integrated_report_marks_a_measure_with_a_corrected_value(
     [system_row] = report.build(world["system"], [world["measure"]]).rows
     assert system_row.corrections[0].startswith("March 2023, Trust A:")
     # Not for periods after a data cut.
-    assert not report.build(
-        world["trust_a"], [world["measure"]], until=dt.date(2023, 2, 1)
-    ).rows[0].corrections
+    assert (
+        not report.build(
+            world["trust_a"], [world["measure"]], until=dt.date(2023, 2, 1)
+        )
+        .rows[0]
+        .corrections
+    )
 
     page = client_for(world["role_users"]["board_member"]).get(
         reverse("board:report", args=["RAA"])
@@ -351,3 +355,57 @@ def test_a_value_corrected_before_freezing_is_marked_on_the_frozen_chart(gov):
     assert len(row.corrections) == 1
     assert row.since_corrected == []
     assert REASON in json.dumps(frozen.chart(gov["measure"]))
+
+
+def test_the_admin_corrects_and_withdraws_through_the_same_service(world, client_for):
+    obs = _march(world)
+    client = client_for(world["role_users"]["administrator"])
+    url = reverse("admin:measures_observation_change", args=[obs.pk])
+    page = client.get(url)
+    assert page.status_code == 200
+    assert "reason" in page.content.decode()
+    # No plain delete or add: a value is withdrawn with a reason instead.
+    assert (
+        client.get(
+            reverse("admin:measures_observation_delete", args=[obs.pk])
+        ).status_code
+        == 403
+    )
+    assert client.get(reverse("admin:measures_observation_add")).status_code == 403
+
+    no_reason = client.post(
+        url,
+        {"numerator": "30", "denominator": "9000", "action": "correct", "reason": ""},
+    )
+    assert no_reason.status_code == 200
+    assert _march(world).numerator == obs.numerator
+
+    saved = client.post(
+        url,
+        {
+            "numerator": "30",
+            "denominator": "9000",
+            "action": "correct",
+            "reason": REASON,
+        },
+    )
+    assert saved.status_code == 302
+    assert _march(world).numerator == 30
+    change = Correction.objects.get()
+    assert change.old_numerator == obs.numerator
+    assert AuditEvent.objects.filter(action="observation.corrected").count() == 1
+
+    withdrawn = client.post(
+        url,
+        {
+            "numerator": "30",
+            "denominator": "9000",
+            "action": "withdraw",
+            "reason": REASON,
+        },
+    )
+    assert withdrawn.status_code == 302
+    assert not Observation.objects.filter(pk=obs.pk).exists()
+    assert Correction.objects.filter(kind="withdrawn").count() == 1
+    history = client.get(reverse("admin:measures_correction_changelist"))
+    assert history.status_code == 200

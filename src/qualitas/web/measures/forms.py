@@ -300,8 +300,9 @@ class CorrectionForm(forms.Form):
 
     def clean(self):
         data = super().clean()
-        if data.get("action") != self.CORRECT:
-            return data
+        if data.get("action") == self.CORRECT:
+            check_new_value(self, self.observation, data)
+        return data
         entry = validation.check_entry(
             self.measure.rules,
             name=self.measure.code,
@@ -321,3 +322,29 @@ class CorrectionForm(forms.Form):
             value=entry.value, numerator=entry.numerator, denominator=entry.denominator
         )
         return data
+
+
+def check_new_value(form: forms.BaseForm, observation: Observation, data: dict) -> None:
+    """Check a corrected value by the rules every way in shares, adding each problem
+    to ``form``; ``data`` gets the value, numerator and denominator as numbers."""
+    measure = observation.measure
+    entry = validation.check_entry(
+        measure.rules,
+        name=measure.code,
+        period=observation.period.isoformat(),
+        **{
+            name: "" if data.get(name) is None else str(data.get(name))
+            for name in ("value", "numerator", "denominator")
+            if name in form.fields
+        },
+        today=timezone.localdate(),
+    )
+    for field, messages in entry.problems.items():
+        for message in messages:
+            form.add_error(
+                field if field in form.fields else None,
+                message[0].upper() + message[1:] + ".",
+            )
+    data.update(
+        value=entry.value, numerator=entry.numerator, denominator=entry.denominator
+    )
