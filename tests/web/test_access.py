@@ -50,12 +50,18 @@ def _objects(world):
     token = ApiToken.objects.create(
         user=w["role_users"]["analyst"], name="t", key_hash="0" * 64, hint="qtk_0000"
     )
+    from qualitas.web.accounts.models import AccessRequest
+
+    access = AccessRequest.objects.create(
+        organisation=a, email="new.person@trust-a.nhs.test", reason="Ward clerk"
+    )
     return {
         "note": note,
         "change": change,
         "target": target,
         "batch": batch,
         "token": token,
+        "access": access,
     }
 
 
@@ -84,6 +90,55 @@ def VIEWS():  # noqa: N802 - a table, read like a constant
             {},
             [*login, ("board_member", 403), (OUTSIDER, 404)],
             "analyst",
+        ),
+        (
+            "accounts:access_requests",
+            none,
+            "get",
+            None,
+            [*login, ("qi_lead", 403), (OUTSIDER, 403)],
+            "administrator",
+        ),
+        (
+            "accounts:access_setting",
+            lambda w, o: {"ods": "RAA"},
+            "post",
+            {"accepts": "yes"},
+            [*login, ("qi_lead", 403), (OUTSIDER, 403)],
+            "administrator",
+        ),
+        (
+            "accounts:approve_access",
+            lambda w, o: {"pk": o["access"].pk},
+            "post",
+            {"role": "team_member"},
+            [*login, ("qi_lead", 403), (OUTSIDER, 403)],
+            "administrator",
+        ),
+        (
+            "accounts:decline_access",
+            lambda w, o: {"pk": o["access"].pk},
+            "post",
+            {},
+            [*login, ("qi_lead", 403), (OUTSIDER, 403)],
+            "administrator",
+        ),
+        ("notifications:preferences", none, "get", None, login, "member"),
+        (
+            "notifications:follow",
+            m,
+            "post",
+            {},
+            [*login, (OUTSIDER, 404)],
+            "member",
+        ),
+        (
+            "notifications:unfollow",
+            m,
+            "post",
+            {},
+            [*login, (OUTSIDER, 404)],
+            "member",
         ),
         (
             "organisations:detail",
