@@ -412,7 +412,7 @@ def _current(observation: Observation, seen: str | None) -> Observation:
     again rather than overwrite someone else's change unknowingly."""
     lock_series([(observation.measure_id, observation.organisation_id)])
     current = (
-        Observation.objects.select_for_update()
+        Observation.objects.select_for_update(of=("self",))
         .select_related("measure", "organisation", "unit")
         .filter(pk=observation.pk)
         .first()
