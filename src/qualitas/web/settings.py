@@ -8,6 +8,7 @@ environment variable to change it.
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 from pathlib import Path
 
@@ -76,6 +77,7 @@ INSTALLED_APPS = [
     "qualitas.web.evidence",
     "qualitas.web.api",
     "qualitas.web.demo",
+    "axes",
 ]
 
 MIDDLEWARE = [
@@ -87,6 +89,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes asks: it turns a paused sign-in into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "qualitas.web.urls"
@@ -125,7 +129,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
-AUTHENTICATION_BACKENDS = ["qualitas.web.accounts.backends.QualitasBackend"]
+AUTHENTICATION_BACKENDS = [
+    # First: refuses a paused account or address before any password is checked.
+    "qualitas.web.accounts.throttle.ThrottleBackend",
+    "qualitas.web.accounts.backends.QualitasBackend",
+]
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "accounts:login"
@@ -143,6 +151,27 @@ AUTH_PASSWORD_VALIDATORS = [
 if QUALITAS_ENV == "test":
     # Hashing strength is not what the tests check; a fast hasher keeps them quick.
     PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+# Sign-in throttling (django-axes, see accounts/throttle.py): this many wrong
+# passwords for one account, or from one address, pause signing in there for
+# QUALITAS_LOCKOUT_MINUTES, even with the right password. Many staff may share one
+# address behind a trust's proxy; if they trip the limit together, raise it.
+QUALITAS_LOGIN_ATTEMPTS = int(os.environ.get("QUALITAS_LOGIN_ATTEMPTS", "20"))
+QUALITAS_LOCKOUT_MINUTES = int(os.environ.get("QUALITAS_LOCKOUT_MINUTES", "30"))
+# Reverse proxies in front of qualitas that append to X-Forwarded-For (0: none).
+QUALITAS_PROXY_COUNT = int(os.environ.get("QUALITAS_PROXY_COUNT", "0"))
+AXES_FAILURE_LIMIT = QUALITAS_LOGIN_ATTEMPTS
+AXES_COOLOFF_TIME = dt.timedelta(minutes=QUALITAS_LOCKOUT_MINUTES)
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]  # each counted on its own
+AXES_RESET_ON_SUCCESS = True
+# A pause ends when it said it would, however often someone keeps trying meanwhile.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_LOCKOUT_CALLABLE = "qualitas.web.accounts.throttle.locked_out"
+AXES_CLIENT_IP_CALLABLE = "qualitas.web.accounts.throttle.client_ip"
+# Sign-ins are in the qualitas audit log; axes keeps only its failure counts.
+AXES_DISABLE_ACCESS_LOG = True
+AXES_ENABLE_ADMIN = False
+AXES_VERBOSE = False
 
 LANGUAGE_CODE = "en-gb"
 TIME_ZONE = "Europe/London"
