@@ -17,6 +17,9 @@ import pytest
 # Fixtures of the board governance tests (issue 6).
 from tests.web.governance_world import gov  # noqa: F401
 
+# A real SMTP server for the notification tests.
+from tests.web.smtp import smtp_server  # noqa: F401
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "qualitas.web.settings")
 os.environ.setdefault("QUALITAS_ENV", "test")
 

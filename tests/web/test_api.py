@@ -141,38 +141,84 @@ def test_a_bad_row_rejects_the_load_and_says_where(api):
 
 
 @pytest.mark.parametrize(
-    ("body", "content_type", "message"),
+    ("body", "content_type", "status", "message"),
     [
-        ("organisation=QAA", "text/plain", "Send the body as JSON"),
-        ("{not json", "application/json", "The body is not valid JSON"),
+        ("organisation=QAA", "text/plain", 415, "Send the body as JSON"),
+        ("{not json", "application/json", 400, "The body is not valid JSON"),
+        ("[" * 100_000, "application/json", 400, "not valid JSON"),
+        ({"observations": []}, "application/json", 400, "missing 'organisation'"),
         (
-            {"observations": []},
+            {"organisation": "QAA", "observations": []},
             "application/json",
-            "Send an object with 'organisation'",
+            400,
+            "'observations' is empty",
         ),
         (
             {"organisation": "QAA", "observations": "x"},
             "application/json",
+            400,
             "'observations' must be a list",
         ),
         (
             {"organisation": "QAA", "observations": [{"measure": "falls"}]},
             "application/json",
-            "missing column 'organisation'",
+            400,
+            "row 1: missing 'organisation', 'period'",
+        ),
+        (
+            {
+                "organisation": "QAA",
+                "observations": [
+                    {
+                        "measure": "falls",
+                        "organisation": "RAA",
+                        "period": "2026-01",
+                        "value": 1,
+                    },
+                    {"measure": "", "organisation": "", "period": ""},
+                ],
+            },
+            "application/json",
+            400,
+            "row 2: 'measure' must be a measure code",
+        ),
+        (
+            [{"organisation": "QAA"}],
+            "application/json",
+            400,
+            "the body must be an object",
         ),
     ],
     ids=[
         "not-json-type",
         "broken-json",
+        "nested-too-deep",
         "no-organisation",
+        "no-rows",
         "not-a-list",
         "missing-columns",
+        "empty-strings",
+        "an-array",
     ],
 )
-def test_malformed_bodies_get_clear_errors(api, body, content_type, message):
+def test_malformed_bodies_get_clear_errors(api, body, content_type, status, message):
     response = api("post", "load", body, content_type=content_type)
+    assert response.status_code == status
+    assert message in response.json()["error"]
+    assert not ImportBatch.objects.exists()
+
+
+def test_a_body_that_breaks_the_schema_lists_each_problem_by_row(api):
+    rows = [
+        {"measure": "falls", "organisation": "RAA", "period": "2026-01", "value": 1},
+        {"measure": "falls", "organisation": "RAA", "period": "Jan", "value": True},
+    ]
+    response = api("post", "load", {"organisation": "QAA", "observations": rows})
     assert response.status_code == 400
-    assert message in str(response.json())
+    assert [(e["row"], e["column"]) for e in response.json()["errors"]] == [
+        (2, "period"),
+        (2, "value"),
+    ]
 
 
 def test_api_ignores_the_session_cookie(world, client):

@@ -76,11 +76,14 @@ INSTALLED_APPS = [
     "qualitas.web.assessments",
     "qualitas.web.evidence",
     "qualitas.web.api",
+    "qualitas.web.notifications",
     "qualitas.web.demo",
     "axes",
 ]
 
 MIDDLEWARE = [
+    # First, so that it sees every answer: errors under /api/v1/ are always JSON.
+    "qualitas.web.api.errors.JsonErrorsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -210,6 +213,31 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 30 * 1024 * 1024  # JSON API bodies
 # The folder with the public data the demo loads (the repository's data/).
 QUALITAS_DATA_DIR = Path(
     os.environ.get("QUALITAS_DATA_DIR", WEB_DIR.parents[2] / "data")
+)
+
+# Email (notifications), by SMTP. Without EMAIL_HOST, local runs print emails to the
+# console and production sends none: they stay owed (and are sent once a server is set).
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "")
+EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "587"))
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = _flag("EMAIL_USE_TLS", True)
+EMAIL_USE_SSL = _flag("EMAIL_USE_SSL", False)
+if EMAIL_USE_TLS and EMAIL_USE_SSL:
+    raise ImproperlyConfigured("Set EMAIL_USE_TLS or EMAIL_USE_SSL, not both.")
+EMAIL_TIMEOUT = int(os.environ.get("EMAIL_TIMEOUT", "20"))
+DEFAULT_FROM_EMAIL = os.environ.get(
+    "DEFAULT_FROM_EMAIL", "qualitas <qualitas@localhost>"
+)
+QUALITAS_SEND_EMAIL = bool(EMAIL_HOST) or LOCAL_RUN
+EMAIL_BACKEND = (
+    "django.core.mail.backends.smtp.EmailBackend"
+    if EMAIL_HOST
+    else "django.core.mail.backends.console.EmailBackend"
+)
+# The site's address as people reach it, for links in emails.
+QUALITAS_BASE_URL = os.environ.get("QUALITAS_BASE_URL", "http://127.0.0.1:8000").rstrip(
+    "/"
 )
 
 LOGGING = {

@@ -130,6 +130,16 @@ class Measure(models.Model):
     owner = models.CharField(
         max_length=150, help_text="The accountable person or role, e.g. Chief Nurse."
     )
+    owner_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="owned_measures",
+        verbose_name="owner's account",
+        help_text="The owner's qualitas account: they are told by email when the "
+        "latest point shows special cause concern or misses the target.",
+    )
     committee = models.CharField(
         max_length=100, blank=True, help_text="The committee that reviews it."
     )

@@ -32,6 +32,7 @@ from qualitas.web.measures.models import (
     Rebase,
     Target,
 )
+from qualitas.web.notifications import events as notification_events
 from qualitas.web.organisations.models import Organisation, Unit
 
 KEY = ["measure_id", "organisation_id", "unit_id", "period", "breakdown", "stratum"]
@@ -330,6 +331,7 @@ def enter_value(
         before=before,
         after=snapshot(obs, exclude=("batch",)),
     )
+    notification_events.after_data_change([(measure.pk, organisation.pk)])
     return obs, existing is not None
 
 
@@ -570,6 +572,10 @@ def apply_import(*, by: Any, batch: ImportBatch) -> ImportBatch:
     batch.applied_at = timezone.now()
     batch.added, batch.updated, batch.pending = added, updated, None
     batch.save()
+    series_loaded = frame[["measure_id", "organisation_id"]].drop_duplicates()
+    notification_events.after_data_change(
+        series_loaded.astype(int).itertuples(index=False, name=None)
+    )
     record(
         by=by,
         action="import.applied",
