@@ -85,11 +85,13 @@ MIDDLEWARE = [
     # First, so that it sees every answer: errors under /api/v1/ are always JSON.
     "qualitas.web.api.errors.JsonErrorsMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "qualitas.web.accounts.sessions.SessionLifetimeMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Last, as django-axes asks: it turns a paused sign-in into the lockout page.
@@ -191,17 +193,60 @@ STATIC_ROOT = os.environ.get("STATIC_ROOT") or (
 )
 WHITENOISE_AUTOREFRESH = DEBUG
 
+# Cookies and sessions. A session ends after QUALITAS_SESSION_IDLE_MINUTES without
+# a request, and QUALITAS_SESSION_MAX_HOURS after signing in whatever happens
+# (accounts/sessions.py); the cookie goes with the browser.
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_SECURE = _flag("SECURE_COOKIES", not LOCAL_RUN)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
-SECURE_CONTENT_TYPE_NOSNIFF = True
-SECURE_REFERRER_POLICY = "same-origin"
-X_FRAME_OPTIONS = "DENY"
-SECURE_SSL_REDIRECT = _flag("SECURE_SSL_REDIRECT", False)
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+QUALITAS_SESSION_IDLE_MINUTES = int(
+    os.environ.get("QUALITAS_SESSION_IDLE_MINUTES", "30")
+)
+QUALITAS_SESSION_MAX_HOURS = int(os.environ.get("QUALITAS_SESSION_MAX_HOURS", "12"))
+SESSION_COOKIE_AGE = QUALITAS_SESSION_IDLE_MINUTES * 60
+
+# Transport: HTTPS only in production (HSTS for a year by default, subdomains
+# included unless QUALITAS_HSTS_INCLUDE_SUBDOMAINS=false); the health check stays
+# on plain HTTP for load balancers.
+SECURE_SSL_REDIRECT = _flag("SECURE_SSL_REDIRECT", QUALITAS_ENV == "production")
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+SECURE_HSTS_SECONDS = int(
+    os.environ.get(
+        "QUALITAS_HSTS_SECONDS", "31536000" if QUALITAS_ENV == "production" else "0"
+    )
+)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = _flag("QUALITAS_HSTS_INCLUDE_SUBDOMAINS", True)
 if _flag("BEHIND_HTTPS_PROXY", False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+# Headers on every response.
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+# Content-Security-Policy (django-csp): scripts only from our own static files, so
+# injected markup cannot run script. No inline script and no eval: charts pass
+# their specs in json_script data blocks and Vega runs its expressions through its
+# interpreter (static/qualitas/js/qualitas.js); htmx's eval and script tags are off
+# (templates/base.html). Inline styles stay allowed: Vega and its tooltips set
+# them, and a style cannot run script.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'", "'unsafe-inline'"],
+        "img-src": ["'self'", "data:", "blob:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'none'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
 
 # Uploads: files above this size are refused before they are read.
 QUALITAS_MAX_UPLOAD_BYTES = int(

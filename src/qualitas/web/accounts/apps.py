@@ -7,4 +7,5 @@ class AccountsConfig(AppConfig):
     verbose_name = "People and sign-in"
 
     def ready(self) -> None:
-        from qualitas.web.accounts import security_events  # noqa: F401  (receivers)
+        # Signal receivers: audit events, and the start of a session's lifetime.
+        from qualitas.web.accounts import security_events, sessions  # noqa: F401
