@@ -245,6 +245,33 @@ def test_openapi_document_describes_every_api_url(client, db):
                 assert ref.split("/")[-1] in doc["components"]["schemas"]
 
 
+def test_every_response_schema_lists_its_fields_and_every_status(client, db):
+    doc = client.get(reverse("api:schema")).json()
+    schemas = doc["components"]["schemas"]
+    for name, schema in schemas.items():
+        if name == "Load":
+            continue
+        for node in _objects(schema):
+            assert set(node["required"]) <= set(node["properties"]), name
+            assert node["additionalProperties"] is False, name
+    for path, ops in doc["paths"].items():
+        for op in ops.values():
+            statuses = set(op["responses"])
+            assert {"401", "405", "500"} <= statuses, path
+            assert "Allow" in op["responses"]["405"]["headers"]
+
+
+def _objects(node):
+    if isinstance(node, dict):
+        if node.get("type") == "object":
+            yield node
+        for v in node.values():
+            yield from _objects(v)
+    elif isinstance(node, list):
+        for v in node:
+            yield from _objects(v)
+
+
 def _refs(node):
     if isinstance(node, dict):
         for k, v in node.items():

@@ -259,9 +259,6 @@ def VIEWS():  # noqa: N802 - a table, read like a constant
     ]
 
 
-VIEW_NAMES = {v[0] for v in VIEWS()}
-
-
 def _data(data, gov, objects):
     if data is None:
         return None

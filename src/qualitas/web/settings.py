@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import tempfile
 from pathlib import Path
 
 import dj_database_url
@@ -94,6 +95,11 @@ MIDDLEWARE = [
     "qualitas.web.accounts.sessions.SessionLifetimeMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "qualitas.web.busy.DatabaseBusyMiddleware",
+    # Near the end, so a refusal has the user and messages for its page; it still runs
+    # before anything reads the body (CSRF reads it in process_view, after every
+    # middleware).
+    "qualitas.web.request_limits.RequestSizeLimit",
     # Last, as django-axes asks: it turns a paused sign-in into the lockout page.
     "axes.middleware.AxesMiddleware",
 ]
@@ -126,18 +132,108 @@ DATABASES = {
         conn_max_age=int(os.environ.get("DATABASE_CONN_MAX_AGE", "60")),
     )
 }
-if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # WAL lets the report read while an import writes.
-    DATABASES["default"].setdefault("OPTIONS", {})["init_command"] = (
-        "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
+_DB = DATABASES["default"]
+# How long a write waits for another one to the same data before the service answers
+# "busy, try again" (503) instead.
+_LOCK_TIMEOUT = float(os.environ.get("DATABASE_LOCK_TIMEOUT", "20"))
+if _DB["ENGINE"] == "django.db.backends.sqlite3":
+    _DB.setdefault("OPTIONS", {}).update(
+        {
+            # WAL lets the report read while an import writes.
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+            # A transaction that reads and then writes cannot wait for another
+            # writer: SQLite refuses it at once ("database is locked"). Taking the
+            # write lock when the transaction begins makes writers queue instead,
+            # each waiting up to the busy timeout.
+            "transaction_mode": "IMMEDIATE",
+            "timeout": _LOCK_TIMEOUT,
+        }
     )
+    if QUALITAS_ENV == "test":
+        # Tests get a database file, not memory: with an in-memory database the live
+        # server's threads would share the test's one connection, so concurrency
+        # tests would not see SQLite's locking as a real server does.
+        _DB["TEST"] = {
+            "NAME": str(
+                Path(tempfile.gettempdir()) / f"qualitas-test-{os.getpid()}.sqlite3"
+            )
+        }
+elif _DB["ENGINE"] == "django.db.backends.postgresql":
+    # One pool of connections per server process, never more than this many, however
+    # many threads serve requests: persistent connections (one per thread) let a
+    # busy site hold every connection the server allows.
+    _POOL_MAX = int(os.environ.get("DATABASE_POOL_MAX_SIZE", "10"))
+    if _POOL_MAX < 1:
+        raise ImproperlyConfigured(
+            f"DATABASE_POOL_MAX_SIZE must be 1 or more, not {_POOL_MAX}"
+        )
+    _DB.setdefault("OPTIONS", {})["pool"] = {
+        "min_size": 1,
+        "max_size": _POOL_MAX,
+        # How long a request waits for a free connection before it is told the
+        # service is busy (503).
+        "timeout": float(os.environ.get("DATABASE_POOL_TIMEOUT", "10")),
+    }
+    _DB["OPTIONS"]["options"] = (
+        _DB["OPTIONS"].get("options", "")
+        + f" -c lock_timeout={int(_LOCK_TIMEOUT * 1000)}"
+    ).strip()
+    _DB["CONN_MAX_AGE"] = 0  # the pool keeps connections; Django must not as well
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
+# Single sign-on with OpenID Connect, e.g. Microsoft Entra ID (docs/sso.md): on when
+# OIDC_RP_CLIENT_ID is set. The names are mozilla-django-oidc's own settings.
+OIDC_RP_CLIENT_ID = os.environ.get("OIDC_RP_CLIENT_ID", "")
+SSO_ENABLED = bool(OIDC_RP_CLIENT_ID)
+OIDC_RP_CLIENT_SECRET = os.environ.get("OIDC_RP_CLIENT_SECRET", "")
+OIDC_OP_AUTHORIZATION_ENDPOINT = os.environ.get("OIDC_OP_AUTHORIZATION_ENDPOINT", "")
+OIDC_OP_TOKEN_ENDPOINT = os.environ.get("OIDC_OP_TOKEN_ENDPOINT", "")
+OIDC_OP_USER_ENDPOINT = os.environ.get("OIDC_OP_USER_ENDPOINT", "")
+OIDC_OP_JWKS_ENDPOINT = os.environ.get("OIDC_OP_JWKS_ENDPOINT", "")
+if SSO_ENABLED:
+    _missing = [
+        name
+        for name in (
+            "OIDC_RP_CLIENT_SECRET",
+            "OIDC_OP_AUTHORIZATION_ENDPOINT",
+            "OIDC_OP_TOKEN_ENDPOINT",
+            "OIDC_OP_USER_ENDPOINT",
+            "OIDC_OP_JWKS_ENDPOINT",
+        )
+        if not os.environ.get(name)
+    ]
+    if _missing:
+        raise ImproperlyConfigured(
+            f"Single sign-on is on (OIDC_RP_CLIENT_ID is set) but {', '.join(_missing)} "
+            "are not set: see docs/sso.md for the values from your identity provider."
+        )
+OIDC_RP_SIGN_ALGO = os.environ.get("OIDC_RP_SIGN_ALGO", "RS256")
+OIDC_RP_SCOPES = "openid email profile"
+OIDC_USE_PKCE = True
+OIDC_TIMEOUT = 10
+OIDC_CREATE_USER = False  # unknown people ask for access instead (AccessRequest)
+OIDC_AUTHENTICATION_CALLBACK_URL = "accounts:sso_callback"
+LOGIN_REDIRECT_URL_FAILURE = "/accounts/sso/problem/"
+# What the sign-in button calls the identity provider, e.g. "NHS Mail" or "Trust account".
+QUALITAS_SSO_NAME = os.environ.get("QUALITAS_SSO_NAME", "your organisation's account")
+# Email domains whose addresses the identity provider owns, for providers (such as
+# Entra ID) that send no email_verified claim. See docs/sso.md before setting it.
+QUALITAS_SSO_TRUSTED_EMAIL_DOMAINS = [
+    d.lower().lstrip("@") for d in _list("QUALITAS_SSO_TRUSTED_EMAIL_DOMAINS", "")
+]
+# Local passwords can be switched off where everyone signs in with single sign-on.
+LOCAL_PASSWORDS = _flag("QUALITAS_LOCAL_PASSWORDS", True)
+if not LOCAL_PASSWORDS and not SSO_ENABLED:
+    raise ImproperlyConfigured(
+        "QUALITAS_LOCAL_PASSWORDS=false needs single sign-on: set OIDC_RP_CLIENT_ID "
+        "and the other OIDC_ settings (docs/sso.md), or nobody could sign in."
+    )
 AUTHENTICATION_BACKENDS = [
     # First: refuses a paused account or address before any password is checked.
     "qualitas.web.accounts.throttle.ThrottleBackend",
-    "qualitas.web.accounts.backends.QualitasBackend",
+    *(["qualitas.web.accounts.backends.QualitasBackend"] if LOCAL_PASSWORDS else []),
+    "qualitas.web.accounts.sso.SsoBackend",
 ]
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "home"
@@ -252,8 +348,14 @@ CONTENT_SECURITY_POLICY = {
 QUALITAS_MAX_UPLOAD_BYTES = int(
     float(os.environ.get("QUALITAS_MAX_UPLOAD_MB", "20")) * 1024 * 1024
 )
+# Rows of data one file or API call may hold, and the seconds reading one may take.
+QUALITAS_MAX_UPLOAD_ROWS = int(os.environ.get("QUALITAS_MAX_UPLOAD_ROWS", "100000"))
+QUALITAS_IMPORT_SECONDS = float(os.environ.get("QUALITAS_IMPORT_SECONDS", "30"))
+# A request body larger than this is refused from its Content-Length header, before
+# it is read: the largest file, plus room for the form around it.
+QUALITAS_MAX_REQUEST_BYTES = QUALITAS_MAX_UPLOAD_BYTES + 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
-DATA_UPLOAD_MAX_MEMORY_SIZE = 30 * 1024 * 1024  # JSON API bodies
+DATA_UPLOAD_MAX_MEMORY_SIZE = QUALITAS_MAX_REQUEST_BYTES  # JSON API bodies
 
 # The folder with the public data the demo loads (the repository's data/).
 QUALITAS_DATA_DIR = Path(

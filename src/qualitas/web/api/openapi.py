@@ -93,8 +93,9 @@ ERRORS: dict[str, dict[str, Any]] = {
         {"Retry-After": {"schema": {"type": "integer", "minimum": 0}}},
     ),
 }
-# Statuses every operation can answer, whatever it is.
-ALWAYS = ("401", "405", "500", "503")
+# Statuses every operation can answer, whatever it is: a Content-Length that is not
+# a number (400) or over the limit (413) is refused before any view runs.
+ALWAYS = ("400", "401", "405", "413", "500", "503")
 
 
 def _errors(*statuses: str) -> dict[str, Any]:
@@ -108,6 +109,10 @@ ORG_PARAM = {
     "schema": {"type": "string", "pattern": ODS_PATTERN},
     "description": "ODS code of the organisation, e.g. RAE. A system (ICB) without "
     "figures of its own gets its members' figures combined as the measure says.",
+    "examples": {
+        "trust": {"value": "RAE"},
+        "system": {"value": "QWO", "summary": "A system (ICB)"},
+    },
 }
 CODE_PARAM = {
     "name": "code",
@@ -115,6 +120,11 @@ CODE_PARAM = {
     "required": True,
     "schema": {"type": "string", "pattern": CODE_PATTERN},
     "description": "The measure's code, e.g. ae-4-hour.",
+    "examples": {
+        "ratio": {"value": "ae-4-hour", "summary": "A percentage"},
+        "sum": {"value": "ae-attendances", "summary": "A count, summed"},
+        "mean": {"value": "hip-health-gain", "summary": "A score, averaged"},
+    },
 }
 ID_PARAM = {
     "name": "id",
@@ -235,10 +245,20 @@ PATHS: dict[str, Any] = {
             "description": (
                 "Rows are checked like an uploaded file: unknown measures or "
                 "organisations, text in numbers, periods given twice, a missing "
-                "numerator or denominator. If any row is wrong nothing is saved and "
-                "every problem is listed, with rows counted from 1 in the order "
-                "sent. Rows for periods already loaded replace the earlier values; "
-                "the response says how many."
+                "numerator or denominator. Values must fit the measure: counts are "
+                "whole numbers, 0 or more; a proportion's numerator is no more than "
+                "its denominator; denominators are more than 0; numbers are finite; "
+                "a period is a real date, starts one of the measure's periods "
+                "(monthly, quarterly, annual) and is not in the future. Send numbers "
+                "as JSON numbers: text holding a number with a decimal point is "
+                "read, text with a comma ('1,5') is refused, never guessed at. If "
+                "any row is wrong nothing is saved and every problem of every row is "
+                "listed, with rows counted from 1 in the order sent. Rows for "
+                "periods already loaded replace the earlier values; the response "
+                "says how many. A body over the upload limit is refused with 413 "
+                "from its Content-Length, before it is read; at most "
+                "QUALITAS_MAX_UPLOAD_ROWS rows (100,000 unless configured) are "
+                "taken in one call."
             ),
             "requestBody": {
                 "required": True,
@@ -249,13 +269,13 @@ PATHS: dict[str, Any] = {
                     **_response("All rows saved.", _ref("Import")),
                     "links": LOAD_LINKS,
                 },
+                **_errors("403", "404", "413", "415"),
                 "400": _response(
                     "Nothing saved. Either the body does not match `Load` (an Error, "
                     "with each problem in `errors`) or some rows are wrong (an Import "
                     "with status 'rejected' that lists them).",
                     {"anyOf": [_ref("Import"), ERROR]},
                 ),
-                **_errors("403", "404", "413", "415"),
             },
         }
     },

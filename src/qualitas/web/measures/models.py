@@ -9,6 +9,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
+from qualitas.io.validation import Rules
 from qualitas.web.organisations.models import Organisation, Unit
 
 
@@ -176,6 +177,18 @@ class Measure(models.Model):
     @property
     def has_denominator(self) -> bool:
         return self.aggregation == self.Aggregation.RATIO
+
+    @property
+    def rules(self) -> Rules:
+        """What this measure's values must be (a count, a proportion...), as the
+        shared validation layer reads them."""
+        return Rules.for_measure(
+            aggregation=self.aggregation,
+            multiplier=self.multiplier,
+            decimals=self.decimals,
+            unit=self.unit,
+            frequency=self.frequency,
+        )
 
 
 class Target(models.Model):

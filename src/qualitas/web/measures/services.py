@@ -10,10 +10,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from django.conf import settings
-from django.core.exceptions import ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import connection, transaction
 from django.utils import timezone
 
+from qualitas.io import validation
 from qualitas.web.accounts.access import (
     ancestors,
     descendants,
@@ -262,6 +263,42 @@ def remove_rebase(*, by: Any, change: Rebase, reason: str) -> None:
     change.delete()
 
 
+# --- writers of the same series take turns ------------------------------------------
+
+
+def _series_lock_key(measure_id: int, organisation_id: int) -> int:
+    """A signed 64-bit number naming one measure at one organisation, the same in
+    every process (Python's hash() is not)."""
+    digest = hashlib.blake2b(
+        f"qualitas.observations:{measure_id}:{organisation_id}".encode(),
+        digest_size=8,
+    ).digest()
+    return int.from_bytes(digest, "big", signed=True)
+
+
+def lock_series(pairs: Any) -> None:
+    """Wait until no other transaction is writing the given (measure id, organisation
+    id) series, then hold them until this transaction ends. Call inside the write's
+    transaction, before reading what is already stored.
+
+    Without this, two PostgreSQL transactions that add the same period each see no
+    row, both insert, and the second fails on the unique constraint. SQLite needs
+    nothing here: its transactions take the database's write lock when they begin
+    (settings: ``transaction_mode``), so writers already take turns. The locks are
+    taken in one order (sorted keys), so two imports cannot wait for each other."""
+    if connection.vendor != "postgresql":
+        return
+    keys = sorted({_series_lock_key(int(m), int(o)) for m, o in pairs})
+    if not keys:
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_advisory_xact_lock(k) FROM unnest(%s::bigint[])"
+            " WITH ORDINALITY AS t(k, i) ORDER BY i",
+            [keys],
+        )
+
+
 # --- data in: one value -------------------------------------------------------------
 
 
@@ -283,22 +320,30 @@ def enter_value(
     _check_period(period)
     if unit is not None and unit.organisation_id != organisation.pk:
         raise ValidationError({"unit": "That unit belongs to another organisation."})
-    if measure.has_denominator:
-        if numerator is None or denominator is None:
-            raise ValidationError(
-                "This measure is a rate: give the numerator and the denominator."
+    # The rules every way in shares: a count is whole, a proportion at most 100%...
+    entry = validation.check_entry(
+        measure.rules,
+        name=measure.code,
+        period=period.isoformat(),
+        **{
+            name: "" if x is None else repr(float(x))
+            for name, x in (
+                ("value", value),
+                ("numerator", numerator),
+                ("denominator", denominator),
             )
-        if denominator <= 0:
-            raise ValidationError(
-                {"denominator": "The denominator must be more than 0."}
-            )
-        if numerator < 0:
-            raise ValidationError({"numerator": "The numerator cannot be negative."})
-        value = numerator / denominator * measure.multiplier
-    elif value is None:
-        raise ValidationError({"value": "Give the value."})
-    else:
-        numerator = denominator = None
+        },
+        today=timezone.localdate(),
+    )
+    if entry.problems:
+        raise ValidationError(
+            {
+                (field or NON_FIELD_ERRORS): [m[0].upper() + m[1:] + "." for m in ms]
+                for field, ms in entry.problems.items()
+            }
+        )
+    value, numerator, denominator = entry.value, entry.numerator, entry.denominator
+    lock_series([(measure.pk, organisation.pk)])
     existing = (
         Observation.objects.select_for_update()
         .filter(
@@ -351,15 +396,21 @@ def lookup_for(user: Any, organisation: Organisation) -> imports.Lookup:
     family = {organisation.pk, *descendants(organisation.pk, children)}
     owners = family | set(ancestors(organisation.pk, parents))
     measures = {
-        code.lower(): {
-            "id": pk,
-            "aggregation": agg,
-            "multiplier": mult,
-            "breakdowns": list(bd or []),
+        m.code.lower(): {
+            "id": m.pk,
+            "rules": m.rules,
+            "breakdowns": list(m.breakdowns or []),
         }
-        for pk, code, agg, mult, bd in Measure.objects.filter(
-            organisation_id__in=owners
-        ).values_list("id", "code", "aggregation", "multiplier", "breakdowns")
+        for m in Measure.objects.filter(organisation_id__in=owners).only(
+            "id",
+            "code",
+            "aggregation",
+            "multiplier",
+            "decimals",
+            "unit",
+            "frequency",
+            "breakdowns",
+        )
     }
     orgs = {
         code.upper(): pk
@@ -429,25 +480,34 @@ def check_file(
             raise imports.FileRefused(
                 imports.too_big_message(size, settings.QUALITAS_MAX_UPLOAD_BYTES)
             )
-        table = imports.read_table(
-            data, filename, max_bytes=settings.QUALITAS_MAX_UPLOAD_BYTES
-        )
+        read = imports.read_table(data, filename, limits=upload_limits())
     except imports.FileRefused as e:
         batch.status = ImportBatch.Status.REJECTED
         batch.error_count = 1
         batch.errors = [{"row": None, "column": "", "message": str(e)}]
         batch.save()
         return batch
-    _check_into(batch, table, lookup_for(by, organisation))
+    _check_into(batch, read, lookup_for(by, organisation))
     batch.save()
     return batch
 
 
+def upload_limits() -> imports.Limits:
+    """The limits on a file, from the settings."""
+    return imports.Limits(
+        max_bytes=settings.QUALITAS_MAX_UPLOAD_BYTES,
+        max_rows=settings.QUALITAS_MAX_UPLOAD_ROWS,
+        seconds=settings.QUALITAS_IMPORT_SECONDS,
+    )
+
+
 def _check_into(
-    batch: ImportBatch, table: pd.DataFrame, lookup: imports.Lookup
+    batch: ImportBatch, read: imports.Read, lookup: imports.Lookup
 ) -> imports.Checked:
-    checked = imports.check(table, lookup)
+    checked = imports.check(read, lookup, today=timezone.localdate())
     batch.rows = checked.rows
+    if read.note:
+        batch.summary = {"read_as": read.note}
     if not checked.ok:
         batch.status = ImportBatch.Status.REJECTED
         batch.error_count = checked.error_count
@@ -457,7 +517,7 @@ def _check_into(
     batch.status = ImportBatch.Status.PREVIEWED
     batch.updated = int(matched["existing_id"].notna().sum())
     batch.added = checked.rows - batch.updated
-    batch.summary = _summary(checked.frame)
+    batch.summary = {**batch.summary, **_summary(checked.frame)}
     batch.pending = imports.to_bytes(checked.frame)
     return checked
 
@@ -611,7 +671,9 @@ def load_records(*, by: Any, organisation: Organisation, records: Any) -> Import
     require(by, Permission.IMPORT_DATA, organisation)
     batch = ImportBatch(organisation=organisation, by=by, source=ImportBatch.Source.API)
     try:
-        table = imports.records_table(records)
+        read = imports.records_table(
+            records, max_rows=settings.QUALITAS_MAX_UPLOAD_ROWS
+        )
     except imports.FileRefused as e:
         batch.status = ImportBatch.Status.REJECTED
         batch.error_count, batch.errors = (
@@ -621,9 +683,9 @@ def load_records(*, by: Any, organisation: Organisation, records: Any) -> Import
         batch.save()
         return batch
     batch.file_hash = hashlib.sha256(
-        pd.util.hash_pandas_object(table, index=False).to_numpy().tobytes()
+        pd.util.hash_pandas_object(read.table, index=False).to_numpy().tobytes()
     ).hexdigest()
-    _check_into(batch, table, lookup_for(by, organisation))
+    _check_into(batch, read, lookup_for(by, organisation))
     batch.save()
     if batch.status == ImportBatch.Status.PREVIEWED:
         batch = apply_import(by=by, batch=batch)
@@ -654,6 +716,11 @@ def _write(
     than the 10-second target on their own. Delete-then-insert needs no upsert on the
     partial unique indexes (which Django cannot target); the transaction makes it all
     or nothing. PostgreSQL gets COPY, other databases executemany."""
+    lock_series(
+        frame[["measure_id", "organisation_id"]]
+        .drop_duplicates()
+        .itertuples(index=False, name=None)
+    )
     matched = _match_existing(frame)
     replaced = matched[matched["existing_id"].notna()]
     before = {"replaced": _columns(replaced)} if len(replaced) else None
