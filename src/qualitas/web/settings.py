@@ -78,7 +78,11 @@ INSTALLED_APPS = [
     "qualitas.web.evidence",
     "qualitas.web.api",
     "qualitas.web.notifications",
+    "qualitas.web.jobs",
+    "qualitas.web.server",
     "qualitas.web.demo",
+    "django_tasks",
+    "django_tasks_db",
     "axes",
 ]
 
@@ -180,6 +184,10 @@ elif _DB["ENGINE"] == "django.db.backends.postgresql":
     ).strip()
     _DB["CONN_MAX_AGE"] = 0  # the pool keeps connections; Django must not as well
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# Background jobs wait in the project's own database (django-tasks' database backend)
+# until `python -m qualitas.web worker` runs them: nothing else to run or back up.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
 AUTH_USER_MODEL = "accounts.User"
 # Single sign-on with OpenID Connect, e.g. Microsoft Entra ID (docs/sso.md): on when
@@ -347,6 +355,14 @@ CONTENT_SECURITY_POLICY = {
 # Uploads: files above this size are refused before they are read.
 QUALITAS_MAX_UPLOAD_BYTES = int(
     float(os.environ.get("QUALITAS_MAX_UPLOAD_MB", "20")) * 1024 * 1024
+)
+# Files at least this big are checked by the background worker, and batches of at
+# least this many rows applied by it (both take over about a second).
+QUALITAS_BACKGROUND_IMPORT_BYTES = int(
+    float(os.environ.get("QUALITAS_BACKGROUND_IMPORT_MB", "1")) * 1024 * 1024
+)
+QUALITAS_BACKGROUND_IMPORT_ROWS = int(
+    os.environ.get("QUALITAS_BACKGROUND_IMPORT_ROWS", "20000")
 )
 # Rows of data one file or API call may hold, and the seconds reading one may take.
 QUALITAS_MAX_UPLOAD_ROWS = int(os.environ.get("QUALITAS_MAX_UPLOAD_ROWS", "100000"))
