@@ -188,6 +188,7 @@ class MeasureForm(forms.ModelForm):
             "frequency",
             "aggregation",
             "owner",
+            "owner_user",
             "committee",
             "data_source",
             "collection_burden",
@@ -198,8 +199,15 @@ class MeasureForm(forms.ModelForm):
             "data_source": forms.Textarea(attrs={"rows": 2}),
         }
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, people=None, **kwargs):
+        """``people``: the accounts that may be the owner's (people who can see the
+        measure); without it nobody can be chosen."""
         super().__init__(*args, **kwargs)
+        owner_user = self.fields["owner_user"]
+        owner_user.queryset = (
+            people if people is not None else owner_user.queryset.none()
+        )
+        owner_user.empty_label = "Nobody: no emails about this measure's signals"
         if self.instance.pk:
             self.fields["breakdowns_text"].initial = "\n".join(
                 self.instance.breakdowns or []

@@ -27,6 +27,7 @@ from qualitas.web.accounts.access import (
     organisation_ids,
     require,
 )
+from qualitas.web.accounts.models import User
 from qualitas.web.accounts.permissions import Permission
 from qualitas.web.board.report import sparklines
 from qualitas.web.measures import chart, series, services, words
@@ -131,6 +132,20 @@ def detail(request: HttpRequest, code: str) -> HttpResponse:
     )
 
 
+def _people_in(organisation_ids: list[int]):
+    """Active accounts with a role in these organisations or those below them: who
+    can own a measure defined there (and so be emailed about it)."""
+    _, children = hierarchy()
+    reach = set(organisation_ids)
+    for o in organisation_ids:
+        reach.update(descendants(o, children))
+    return (
+        User.objects.filter(is_active=True, memberships__organisation_id__in=reach)
+        .distinct()
+        .order_by("first_name", "last_name", "username")
+    )
+
+
 @login_required
 def create(request: HttpRequest) -> HttpResponse:
     owners = Organisation.objects.filter(
@@ -138,7 +153,7 @@ def create(request: HttpRequest) -> HttpResponse:
     )
     if not owners.exists():
         raise PermissionDenied("You do not have permission to define measures.")
-    form = MeasureForm(request.POST or None)
+    form = MeasureForm(request.POST or None, people=_people_in([o.pk for o in owners]))
     owner_code = request.POST.get("owner_organisation", "")
     if request.method == "POST" and form.is_valid():
         org = owners.filter(ods_code=owner_code).first()
@@ -170,7 +185,11 @@ def create(request: HttpRequest) -> HttpResponse:
 @login_required
 def edit(request: HttpRequest, code: str) -> HttpResponse:
     measure = get_measure_for_user(request.user, code, P.MANAGE_MEASURES)
-    form = MeasureForm(request.POST or None, instance=measure)
+    form = MeasureForm(
+        request.POST or None,
+        instance=measure,
+        people=_people_in([measure.organisation_id]),
+    )
     if request.method == "POST" and form.is_valid():
         fields = {k: v for k, v in form.cleaned_data.items() if k != "breakdowns_text"}
         fields["breakdowns"] = form.cleaned_data["breakdowns_text"]
