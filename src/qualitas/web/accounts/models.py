@@ -30,7 +30,10 @@ def hash_token(raw: str) -> str:
 
 class ApiTokenQuerySet(models.QuerySet):
     def active(self):
-        return self.filter(revoked_at__isnull=True, user__is_active=True)
+        """Tokens that still work: not revoked, their owner active, and not a demo
+        account's unless this is a demo (its password is public)."""
+        tokens = self.filter(revoked_at__isnull=True, user__is_active=True)
+        return tokens if settings.DEMO_MODE else tokens.filter(user__is_demo=False)
 
 
 class ApiToken(models.Model):
