@@ -71,3 +71,70 @@ def test_an_empty_parquet_file_is_called_empty(tmp_path):
     path.write_bytes(b"")
     with pytest.raises(QualitasError, match=r"empty\.parquet is empty"):
         read_table(path)
+
+
+def test_decimal_commas_in_a_semicolon_file_are_read_with_a_warning(tmp_path):
+    import pytest
+
+    from qualitas.errors import QualitasWarning
+    from qualitas.io.files import read_files_pandas
+
+    path = tmp_path / "ae.csv"
+    path.write_text("trust;period;value\nA;2025-01;4,5\nA;2025-02;5,25\nA;2025-03;6\n")
+    with pytest.warns(QualitasWarning, match="semicolon-separated with decimal commas"):
+        frame = read_files_pandas([path], "csv", label="ae.csv")
+    assert frame["value"].tolist() == [4.5, 5.25, 6.0]  # never 45 or 525
+
+
+def test_a_quoted_decimal_comma_in_a_comma_file_is_never_a_bigger_number(tmp_path):
+    from qualitas.io.files import read_files_pandas
+
+    path = tmp_path / "ae.csv"
+    path.write_text('trust,period,value\nA,2025-01,"4,5"\nA,2025-02,5\n')
+    frame = read_files_pandas([path], "csv", label="ae.csv")
+    assert frame["value"].tolist() == ["4,5", "5"]  # text: the engine refuses it
+
+
+@pytest.mark.parametrize(
+    ("body", "row"),
+    [
+        ("trust,period,value\nA,2025-01,4,5\nA,2025-02,5\n", 2),
+        ("trust,period,value\nA,2025-01,4\nA,2025-02,5,1\n", 3),
+        (
+            "trust,period,value\nA,2025-01,4\nA,2025-02,5\nA,2025-03,5,1\nA,2025-04,6\n",
+            4,
+        ),
+    ],
+    ids=["first-row", "last-row", "middle-row"],
+)
+def test_a_row_with_an_extra_cell_is_named(tmp_path, body, row):
+    from qualitas.errors import QualitasError
+    from qualitas.io.files import read_files_pandas
+
+    path = tmp_path / "ae.csv"
+    path.write_text(body)
+    with pytest.raises(
+        QualitasError, match=f"row {row} of ae.csv has 4 cells but the header has 3"
+    ):
+        read_files_pandas([path], "csv", label="ae.csv")
+
+
+def test_a_glob_of_semicolon_files_with_decimal_commas_is_read_as_such(tmp_path):
+    from qualitas.errors import QualitasWarning
+
+    for month, value in (("01", "4,5"), ("02", "5,25")):
+        (tmp_path / f"ae_{month}.csv").write_text(
+            f"trust;period;value\nA;2025-{month};{value}\n"
+        )
+    paths = sorted(tmp_path.glob("ae_*.csv"))
+    with pytest.warns(QualitasWarning, match="decimal commas"):
+        table = read_files_arrow(paths, "csv", label="ae_*.csv")
+    assert sorted(table.column("value").to_pylist()) == [4.5, 5.25]
+
+
+def test_a_ragged_file_in_a_glob_is_named(tmp_path):
+    (tmp_path / "a.csv").write_text("trust,period,value\nA,2025-01,4\n")
+    (tmp_path / "b.csv").write_text("trust,period,value\nA,2025-02,4,5\nA,2025-03,6\n")
+    paths = sorted(tmp_path.glob("*.csv"))
+    with pytest.raises(QualitasError, match=r"row 2 of .*b\.csv in ae has 4 cells"):
+        read_files_arrow(paths, "csv", label="ae")

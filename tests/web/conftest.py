@@ -17,6 +17,12 @@ import pytest
 # Fixtures of the board governance tests (issue 6).
 from tests.web.governance_world import gov  # noqa: F401
 
+# The projects tests' world, for tests/web/test_url_matrix.py (on the same ``world``).
+from tests.web.projects.conftest import pworld  # noqa: F401
+
+# A real SMTP server for the notification tests.
+from tests.web.smtp import smtp_server  # noqa: F401
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "qualitas.web.settings")
 os.environ.setdefault("QUALITAS_ENV", "test")
 

@@ -10,7 +10,7 @@ import pytest
 
 from qualitas.web.audit.models import AuditEvent
 from qualitas.web.measures import services
-from qualitas.web.measures.imports import FileRefused, read_table
+from qualitas.web.measures.imports import FileRefused, Limits, read_table
 from qualitas.web.measures.models import ImportBatch, Observation
 
 HEADER = "measure,organisation,period,numerator,denominator\n"
@@ -149,8 +149,8 @@ def test_bad_rows_are_listed_and_nothing_changes(world, before, body, expected):
 
 
 def test_one_bad_row_stops_the_good_ones_too(world, before):
-    good = "".join(f"falls,RAA,2026-{m:02d},4,9000\n" for m in range(1, 13))
-    _, batch = _check(world, HEADER + good + "falls,RAA,2027-01,x,9000\n")
+    good = "".join(f"falls,RAA,2025-{m:02d},4,9000\n" for m in range(1, 13))
+    _, batch = _check(world, HEADER + good + "falls,RAA,2026-01,x,9000\n")
     assert batch.status == ImportBatch.Status.REJECTED
     assert batch.error_count == 1
     assert batch.errors[0]["row"] == 14
@@ -205,7 +205,7 @@ def test_every_error_is_counted_even_when_only_the_first_are_kept(world):
 )
 def test_unusable_files_are_refused_with_a_reason(data, filename, expected):
     with pytest.raises(FileRefused) as e:
-        read_table(data, filename, max_bytes=LIMIT)
+        read_table(data, filename, limits=Limits(max_bytes=LIMIT))
     assert expected in str(e.value)
 
 

@@ -77,3 +77,39 @@ def test_env_example_lists_every_variable_the_settings_read():
     example = (root / ".env.example").read_text()
     listed = set(re.findall(r"^#?\s*([A-Z_]+)=", example, flags=re.M))
     assert read - listed == set()
+
+
+def test_sqlite_writers_queue_for_the_write_lock():
+    result = _settings(
+        {"QUALITAS_ENV": "demo", "DATABASE_LOCK_TIMEOUT": "7"},
+        "s.DATABASES['default']['OPTIONS']['transaction_mode'],"
+        " s.DATABASES['default']['OPTIONS']['timeout']",
+    )
+    assert result.stdout.strip() == "IMMEDIATE 7.0"
+
+
+def test_postgresql_connections_come_from_one_bounded_pool():
+    result = _settings(
+        {
+            "QUALITAS_ENV": "demo",
+            "DATABASE_URL": "postgres://postgres@127.0.0.1:5432/qualitas",
+            "DATABASE_POOL_MAX_SIZE": "7",
+            "DATABASE_LOCK_TIMEOUT": "3",
+        },
+        "s.DATABASES['default']['OPTIONS']['pool']['max_size'],"
+        " s.DATABASES['default']['CONN_MAX_AGE'],"
+        " s.DATABASES['default']['OPTIONS']['options']",
+    )
+    assert result.stdout.strip() == "7 0 -c lock_timeout=3000"
+
+
+def test_a_pool_of_no_connections_is_refused():
+    result = _settings(
+        {
+            "QUALITAS_ENV": "demo",
+            "DATABASE_URL": "postgres://postgres@127.0.0.1:5432/qualitas",
+            "DATABASE_POOL_MAX_SIZE": "0",
+        },
+        "1",
+    )
+    assert "DATABASE_POOL_MAX_SIZE must be 1 or more" in result.stderr

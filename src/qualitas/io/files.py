@@ -10,7 +10,14 @@ into Arrow). So a file reads the same whichever command is given it:
   which never fails to decode and gets the £ sign and accented names right; in a glob,
   only the files that are not UTF-8 are;
 - an empty file, and a file DuckDB cannot read (a Parquet file with no columns is one),
-  each give one short :class:`QualitasError` naming the file.
+  each give one short :class:`QualitasError` naming the file;
+- a row with more cells than the header is an error naming the row, never a file read
+  as one wide column or with its rows shifted;
+- a file separated by semicolons or tabs whose number columns are written with decimal
+  commas ("4,5", as spreadsheets save them where the comma is the decimal mark) is read
+  with decimal commas, and a :class:`QualitasWarning` says so; a column that mixes
+  decimal commas and points stays text, which the engine refuses as not numeric. In
+  a comma-separated file "4,5" is never read as 45.
 
 >>> import tempfile, pathlib
 >>> folder = pathlib.Path(tempfile.mkdtemp())
@@ -26,11 +33,13 @@ qualitas.errors.QualitasError: empty.csv is empty
 
 from __future__ import annotations
 
+import csv
 import os
+import warnings
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, TypeVar
 
-from qualitas.errors import QualitasError
+from qualitas.errors import QualitasError, QualitasWarning
 
 if TYPE_CHECKING:
     import duckdb
@@ -102,14 +111,18 @@ def _read(
         # sniffing: both are inside the try.
         try:
             relation = _relation(con, names, file_format, "utf-8")
+            relation = _checked_csv(con, relation, names, file_format, "utf-8", label)
             return fetch(_select(relation, columns, label))
         except duckdb.Error as error:
             if file_format != "csv" or not _is_encoding(error):
+                _refuse_ragged(names, file_format, label)
                 raise _unreadable(error, names, file_format, label) from None
         try:
             relation = _latin1_where_needed(con, names)
+            relation = _checked_csv(con, relation, names, file_format, "latin-1", label)
             return fetch(_select(relation, columns, label))
         except duckdb.Error as error:
+            _refuse_ragged(names, file_format, label)
             raise _unreadable(error, names, file_format, label) from None
     finally:
         con.close()
@@ -126,11 +139,113 @@ def _relation(
     return con.sql(_CSV, params=[names, encoding, several])
 
 
+def _checked_csv(
+    con: duckdb.DuckDBPyConnection,
+    relation: duckdb.DuckDBPyRelation,
+    names: list[str],
+    file_format: str,
+    encoding: str,
+    label: str,
+) -> duckdb.DuckDBPyRelation:
+    """A CSV's relation after two checks on what DuckDB guessed: that it took the
+    file's own header (a ragged row can make it read the file as one column, or take
+    a later line as the header), and whether the numbers use decimal commas."""
+    if file_format != "csv":
+        return relation
+    shapes = [_header(name, encoding) for name in names]
+    if any(shape is None for shape in shapes):
+        return relation  # compressed: DuckDB's reading stands
+    headers = [[h.strip() for h in shape[1]] for shape in shapes if shape]
+    columns = [c.strip() for c in relation.columns]
+    expected = list(dict.fromkeys(h for header in headers for h in header))
+    if sorted(columns) != sorted(expected):
+        _refuse_ragged(names, file_format, label)
+    separators = {shape[0] for shape in shapes if shape}
+    if len(separators) != 1 or (encoding != "utf-8" and len(names) > 1):
+        # Files with different separators, or a glob read in two encodings: read as
+        # DuckDB reads them, and a column of decimal commas stays text.
+        return relation
+    (separator,) = separators
+    if separator not in (";", "\t") or not _decimal_comma_columns(relation):
+        return relation
+    warnings.warn(
+        f"read {label} as {'semicolon' if separator == ';' else 'tab'}-separated "
+        "with decimal commas (4,5 is four and a half)",
+        QualitasWarning,
+        stacklevel=4,
+    )
+    return con.sql(
+        _CSV_DECIMAL, params=[names, encoding, len(names) > 1, separator, ","]
+    )
+
+
+def _decimal_comma_columns(relation: duckdb.DuckDBPyRelation) -> bool:
+    """Whether some text column holds only numbers with decimal commas (and whole
+    numbers): the file's own evidence, never a guess from one cell."""
+    text = [
+        c
+        for c, t in zip(relation.columns, relation.types, strict=True)
+        if str(t) == "VARCHAR"
+    ]
+    for column in text:
+        quoted = '"' + column.replace('"', '""') + '"'
+        found = relation.aggregate(
+            f"bool_or(regexp_full_match({quoted}, '[+-]?[0-9]+,[0-9]+')), "
+            f"bool_and({quoted} is null or regexp_full_match({quoted}, "
+            "'[+-]?[0-9]+(,[0-9]+)?'))"
+        ).fetchall()
+        commas, all_numbers = found[0] if found else (False, False)
+        if commas and all_numbers:
+            return True
+    return False
+
+
+def _header(name: str, encoding: str) -> tuple[str, list[str]] | None:
+    """The separator and cells of a plain CSV's first line (None if compressed)."""
+    if name.lower().endswith((".gz", ".zst")):
+        return None
+    with open(name, encoding=encoding, errors="replace", newline="") as f:
+        first = f.readline().lstrip("\ufeff")
+    counts = {sep: first.count(sep) for sep in (",", ";", "\t")}
+    separator = max(counts, key=lambda sep: counts[sep])
+    if not counts[separator]:
+        return None
+    return separator, next(csv.reader([first.rstrip("\r\n")], delimiter=separator))
+
+
+def _refuse_ragged(names: list[str], file_format: str, label: str) -> None:
+    """A QualitasError naming the first row with more cells than its header, if any.
+    Only run when DuckDB's reading looks wrong, so a good file is read once."""
+    if file_format != "csv":
+        return
+    for name in names:
+        shape = _header(name, "utf-8")
+        if shape is None:
+            continue
+        separator, header = shape
+        with open(name, encoding="utf-8", errors="replace", newline="") as f:
+            for number, cells in enumerate(csv.reader(f, delimiter=separator), 1):
+                if len(cells) > len(header) and any(
+                    c.strip() for c in cells[len(header) :]
+                ):
+                    raise QualitasError(
+                        f"row {number} of {_which(name, names, label)} has "
+                        f"{len(cells)} cells but the header has {len(header)}: check "
+                        "for a comma in a text cell or a number written with a "
+                        "decimal comma"
+                    )
+
+
 # sample_size = -1: infer column types from every row (see the module docstring).
 # The encoding is given in SQL: DuckDB's Python read_csv refuses any but UTF-8.
 _CSV = (
     "select * from read_csv(?, header = true, sample_size = -1, encoding = ?,"
     " union_by_name = ?)"
+)
+# The same, with the separator given and decimal commas understood.
+_CSV_DECIMAL = (
+    "select * from read_csv(?, header = true, sample_size = -1, encoding = ?,"
+    " union_by_name = ?, delim = ?, decimal_separator = ?)"
 )
 
 

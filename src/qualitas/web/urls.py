@@ -27,7 +27,9 @@ urlpatterns = [
     path("governance/", include("qualitas.web.assessments.urls")),
     path("evidence/", include("qualitas.web.evidence.urls")),
     path("audit/", include("qualitas.web.audit.urls")),
+    path("notifications/", include("qualitas.web.notifications.urls")),
     path("api/", include("qualitas.web.api.urls")),
+    path("jobs/", include("qualitas.web.jobs.urls")),
     path("admin/", admin.site.urls),
 ]
 

@@ -1,32 +1,51 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
 
-from qualitas.web.accounts.admin_site import AuditedAdmin, administered
-from qualitas.web.accounts.models import ApiToken, User
+from qualitas.web.accounts.admin_site import (
+    AuditedAdmin,
+    ScopedInlineMixin,
+    administered,
+    administered_users,
+)
+from qualitas.web.accounts.models import ApiToken, SsoIdentity, User
+from qualitas.web.audit.services import organisations_of, record, snapshot
 from qualitas.web.organisations.models import Membership
 
 
-class MembershipInline(admin.TabularInline):
+class MembershipInline(ScopedInlineMixin, admin.TabularInline):
     model = Membership
     extra = 1
     fk_name = "user"
 
-    def formfield_for_foreignkey(self, db_field, request, **kwargs):
-        ids = administered(request)
-        if ids is not None and db_field.name == "organisation":
-            kwargs["queryset"] = db_field.related_model.objects.filter(pk__in=ids)
-        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+    def get_formset(self, request, obj=None, **kwargs):
+        # A person an administrator adds must belong to one of their organisations
+        # at once: an account with no memberships is outside every administrator's
+        # reach (and would vanish from their list as soon as it was saved).
+        if administered(request) is not None:
+            kwargs.update(min_num=1, validate_min=True)
+        return super().get_formset(request, obj, **kwargs)
 
-    def get_queryset(self, request):
-        qs = super().get_queryset(request)
-        ids = administered(request)
-        return qs if ids is None else qs.filter(organisation_id__in=ids)
+
+class SsoIdentityInline(admin.TabularInline):
+    """The single sign-on identity linked to the account. Deleting it lets the next
+    sign-in with a verified address link the account afresh (docs/sso.md)."""
+
+    model = SsoIdentity
+    extra = 0
+    fields = ("issuer", "subject", "created_at", "last_used_at")
+    readonly_fields = fields
+    verbose_name = "single sign-on identity"
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False  # made only by a sign-in with a verified address
 
 
 @admin.register(User)
 class QualitasUserAdmin(AuditedAdmin, UserAdmin):
     organisation_path = None
-    inlines = [MembershipInline]
+    inlines = [MembershipInline, SsoIdentityInline]
     list_display = (
         "username",
         "first_name",
@@ -43,25 +62,66 @@ class QualitasUserAdmin(AuditedAdmin, UserAdmin):
     )
 
     def get_queryset(self, request):
-        qs = super(AuditedAdmin, self).get_queryset(request)
-        ids = administered(request)
-        if ids is None:
-            return qs
-        # People in the organisations they administer, and people not yet in any.
-        return (
-            qs.filter(memberships__organisation_id__in=ids)
-            | qs.filter(memberships__isnull=True)
-        ).distinct()
+        # The list, the change form, the password form and autocomplete all start
+        # here, so scoping it scopes every one of them.
+        return administered_users(
+            request, super(AuditedAdmin, self).get_queryset(request)
+        )
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        if not super().has_change_permission(request, obj):
+            return False
+        return obj is None or administered_users(request).filter(pk=obj.pk).exists()
+
+    has_delete_permission = has_change_permission
+
+    def save_model(self, request, obj, form, change) -> None:
+        # Recorded in save_related, once the memberships that say whose
+        # administrators should see the event exist.
+        request._qualitas_user_before = (
+            snapshot(User.objects.get(pk=obj.pk)) if change and obj.pk else None
+        )
+        obj.save()
+
+    def save_related(self, request, form, formsets, change) -> None:
+        super().save_related(request, form, formsets, change)
+        user = form.instance
+        record(
+            by=request.user,
+            action=f"user.{'changed' if change else 'added'}",
+            obj=user,
+            organisations=organisations_of(user),
+            summary=f"{'Changed' if change else 'Added'} the account of "
+            f"{user.get_username()} in the admin site",
+            before=getattr(request, "_qualitas_user_before", None),
+            after=snapshot(user, exclude=("last_login",)),
+        )
+
+    def user_change_password(self, request, id, form_url=""):
+        with transaction.atomic():
+            response = super().user_change_password(request, id, form_url)
+            if request.method == "POST" and response.status_code == 302:
+                user = self.get_object(request, id)
+                if user is None:  # scoped out after the change: never expected
+                    raise PermissionDenied
+                record(
+                    by=request.user,
+                    action="password.reset_by_admin",
+                    obj=user,
+                    organisations=organisations_of(user),
+                    summary=f"{request.user.get_username()} set the password of "
+                    f"{user.get_username()} in the admin site",
+                )
+        return response
 
     def save_formset(self, request, form, formset, change):
-        from qualitas.web.audit.services import record, snapshot
-
         instances = formset.save(commit=False)
         for obj in formset.deleted_objects:
             record(
                 by=request.user,
                 action="membership.removed",
                 obj=obj,
+                organisations=organisations_of(obj.user),
                 summary=f"Removed role: {obj}",
                 before=snapshot(obj),
             )
@@ -73,6 +133,7 @@ class QualitasUserAdmin(AuditedAdmin, UserAdmin):
                 by=request.user,
                 action="membership.changed" if before else "membership.added",
                 obj=obj,
+                organisations=organisations_of(obj.user),
                 summary=f"{'Changed' if before else 'Gave'} role: {obj}",
                 before=before,
                 after=snapshot(obj),
@@ -91,10 +152,6 @@ class ApiTokenAdmin(AuditedAdmin):
         return False  # tokens are created by their owners, who see the secret once
 
     def get_queryset(self, request):
-        qs = super().get_queryset(request)
-        ids = administered(request)
         return (
-            qs
-            if ids is None
-            else qs.filter(user__memberships__organisation_id__in=ids).distinct()
+            super().get_queryset(request).filter(user__in=administered_users(request))
         )

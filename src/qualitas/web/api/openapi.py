@@ -1,47 +1,494 @@
-"""The OpenAPI 3.1 description of the JSON API, written out by hand so it says in
-plain words what each operation does and what goes wrong."""
+"""The OpenAPI 3.1 description of the JSON API: the contract the server keeps.
+
+Written by hand so it says in plain words what each operation does and what goes
+wrong, and built from small parts so a new status or field is one line:
+
+- the patterns and bounds below are the ones the views check (they import them), and
+  the ``Load`` schema is the one ``views.load`` validates request bodies against, so
+  the document and the server cannot disagree about what a request may hold;
+- every response schema lists its required fields and forbids others, so a missing
+  or undocumented field breaks the contract tests (``tests/web/test_api_contract.py``,
+  Schemathesis against a live server);
+- every status an operation can answer is listed with its schema (``_errors``).
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
-from qualitas.web.measures.imports import KNOWN
-from qualitas.web.measures.models import Domain
+from django.conf import settings
+
+from qualitas.web.measures.imports import NUMBERS, OPTIONAL
+from qualitas.web.measures.models import Domain, Measure
+from qualitas.web.organisations.models import Organisation
+
+# What the server accepts in paths, queries and bodies (the views check the same).
+CODE_PATTERN = "^[-A-Za-z0-9_]{1,60}$"  # a measure code (a slug, as the register's)
+ODS_PATTERN = "^[A-Za-z0-9]{1,12}$"  # an ODS code
+PERIOD_PATTERN = "^[0-9]{4}-[0-9]{1,2}(-[0-9]{1,2})?$"  # 2024-03 or 2024-03-01
+TEXT_PATTERN = "^[^\\u0000-\\u001f\\u007f]*$"  # no control characters
+MAX_ID = 2**63 - 1  # ids are 64-bit
+MAX_NUMBER = 1e12  # far above any count or rate a measure holds
+MAX_TEXT = 100  # the longest unit name, breakdown or stratum stored
+MAX_NUMBER_TEXT = 40
 
 ERROR = {"$ref": "#/components/schemas/Error"}
 
 
-def _response(description: str, schema: dict[str, Any]) -> dict[str, Any]:
-    return {
+def _ref(name: str) -> dict[str, str]:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _response(
+    description: str, schema: dict[str, Any], headers: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    out: dict[str, Any] = {
         "description": description,
         "content": {"application/json": {"schema": schema}},
     }
+    if headers:
+        out["headers"] = headers
+    return out
 
 
-COMMON_ERRORS = {
+def _object(properties: dict[str, Any], *, optional: tuple[str, ...] = ()) -> dict:
+    """An object with exactly these properties, all present unless ``optional``."""
+    return {
+        "type": "object",
+        "properties": properties,
+        "required": [k for k in properties if k not in optional],
+        "additionalProperties": False,
+    }
+
+
+def _nullable(schema: dict[str, Any]) -> dict[str, Any]:
+    return {"anyOf": [schema, {"type": "null"}]}
+
+
+# Every answer an operation may give besides its success, by status.
+ERRORS: dict[str, dict[str, Any]] = {
+    "400": _response("The request is not right; the message says how.", ERROR),
     "401": _response(
-        "No token, or a token that is not valid or has been revoked.", ERROR
+        "No token, or a token that is not valid or has been revoked.",
+        ERROR,
+        {"WWW-Authenticate": {"schema": {"type": "string"}}},
     ),
     "403": _response("Your roles do not allow this.", ERROR),
     "404": _response(
         "No such thing, or it belongs to an organisation you are not a member of.",
         ERROR,
     ),
+    "405": _response(
+        "The address does not take this method; `Allow` lists those it takes.",
+        ERROR,
+        {"Allow": {"required": True, "schema": {"type": "string"}}},
+    ),
+    "413": _response("The body is larger than the server reads.", ERROR),
+    "415": _response("The body is not sent as application/json.", ERROR),
+    "500": _response(
+        "Something went wrong on the server; it has been logged and nothing was saved.",
+        ERROR,
+    ),
+    "503": _response(
+        "The database is busy; nothing was saved. Try again after `Retry-After` seconds.",
+        ERROR,
+        {"Retry-After": {"schema": {"type": "integer", "minimum": 0}}},
+    ),
 }
+# Statuses every operation can answer, whatever it is: a Content-Length that is not
+# a number (400) or over the limit (413) is refused before any view runs.
+ALWAYS = ("400", "401", "405", "413", "500", "503")
+
+
+def _errors(*statuses: str) -> dict[str, Any]:
+    return {s: ERRORS[s] for s in sorted({*ALWAYS, *statuses})}
+
 
 ORG_PARAM = {
     "name": "organisation",
     "in": "query",
     "required": True,
-    "schema": {"type": "string"},
-    "description": "ODS code of the organisation, e.g. RAE.",
+    "schema": {"type": "string", "pattern": ODS_PATTERN},
+    "description": "ODS code of the organisation, e.g. RAE. A system (ICB) without "
+    "figures of its own gets its members' figures combined as the measure says.",
+    "examples": {
+        "trust": {"value": "RAE"},
+        "system": {"value": "QWO", "summary": "A system (ICB)"},
+    },
 }
 CODE_PARAM = {
     "name": "code",
     "in": "path",
     "required": True,
-    "schema": {"type": "string"},
+    "schema": {"type": "string", "pattern": CODE_PATTERN},
     "description": "The measure's code, e.g. ae-4-hour.",
+    "examples": {
+        "ratio": {"value": "ae-4-hour", "summary": "A percentage"},
+        "sum": {"value": "ae-attendances", "summary": "A count, summed"},
+        "mean": {"value": "hip-health-gain", "summary": "A score, averaged"},
+    },
+}
+ID_PARAM = {
+    "name": "id",
+    "in": "path",
+    "required": True,
+    "schema": {"type": "integer", "minimum": 1, "maximum": MAX_ID},
+    "description": "The import's number, as the load answered it.",
+}
+
+# Follow-on requests a client (and the contract tests' stateful phase) can make.
+SERIES_FROM_LOAD = {
+    "code": "$request.body#/observations/0/measure",
+    "organisation": "$request.body#/observations/0/organisation",
+}
+LOAD_LINKS = {
+    "GetImport": {
+        "operationId": "getImport",
+        "parameters": {"id": "$response.body#/import"},
+        "description": "The outcome of this load.",
+    },
+    "GetSpc": {
+        "operationId": "getSpc",
+        "parameters": SERIES_FROM_LOAD,
+        "description": "The chart of the first row's measure and organisation.",
+    },
+    "ListObservations": {
+        "operationId": "listObservations",
+        "parameters": SERIES_FROM_LOAD,
+        "description": "The data of the first row's measure and organisation.",
+    },
+}
+MEASURE_LINKS = {
+    "GetMeasure": {
+        "operationId": "getMeasure",
+        "parameters": {"code": "$response.body#/measures/0/code"},
+        "description": "The first measure's definition.",
+    }
+}
+
+
+def _get(
+    summary: str,
+    operation_id: str,
+    ok: dict[str, Any],
+    *,
+    parameters: tuple[dict[str, Any], ...] = (),
+    errors: tuple[str, ...] = (),
+) -> dict[str, Any]:
+    return {
+        "get": {
+            "summary": summary,
+            "operationId": operation_id,
+            **({"parameters": list(parameters)} if parameters else {}),
+            "responses": {"200": ok, **_errors(*errors)},
+        }
+    }
+
+
+PATHS: dict[str, Any] = {
+    "/organisations": _get(
+        "Organisations you can see",
+        "listOrganisations",
+        _response(
+            "The organisations.",
+            _object(
+                {"organisations": {"type": "array", "items": _ref("Organisation")}}
+            ),
+        ),
+    ),
+    "/measures": _get(
+        "The measures register",
+        "listMeasures",
+        {
+            **_response(
+                "Every measure you can read, with its full definition.",
+                _object({"measures": {"type": "array", "items": _ref("Measure")}}),
+            ),
+            "links": MEASURE_LINKS,
+        },
+    ),
+    "/measures/{code}": _get(
+        "One measure's definition",
+        "getMeasure",
+        _response("The definition.", _ref("Measure")),
+        parameters=(CODE_PARAM,),
+        errors=("403", "404"),
+    ),
+    "/measures/{code}/observations": _get(
+        "A measure's data at an organisation",
+        "listObservations",
+        _response(
+            "Every observation: totals, units and breakdowns.",
+            _object(
+                {
+                    "measure": {"type": "string"},
+                    "organisation": {"type": "string"},
+                    "observations": {"type": "array", "items": _ref("Observation")},
+                }
+            ),
+        ),
+        parameters=(CODE_PARAM, ORG_PARAM),
+        errors=("400", "403", "404"),
+    ),
+    "/measures/{code}/spc": _get(
+        "The Making Data Count XmR chart of a measure at an organisation",
+        "getSpc",
+        _response(
+            "Points with limits and the rule that fired; variation and assurance icons.",
+            _ref("Spc"),
+        ),
+        parameters=(CODE_PARAM, ORG_PARAM),
+        errors=("400", "403", "404"),
+    ),
+    "/observations": {
+        "post": {
+            "summary": "Load data",
+            "operationId": "loadObservations",
+            "description": (
+                "Rows are checked like an uploaded file: unknown measures or "
+                "organisations, text in numbers, periods given twice, a missing "
+                "numerator or denominator. Values must fit the measure: counts are "
+                "whole numbers, 0 or more; a proportion's numerator is no more than "
+                "its denominator; denominators are more than 0; numbers are finite; "
+                "a period is a real date, starts one of the measure's periods "
+                "(monthly, quarterly, annual) and is not in the future. Send numbers "
+                "as JSON numbers: text holding a number with a decimal point is "
+                "read, text with a comma ('1,5') is refused, never guessed at. If "
+                "any row is wrong nothing is saved and every problem of every row is "
+                "listed, with rows counted from 1 in the order sent. Rows for "
+                "periods already loaded replace the earlier values; the response "
+                "says how many. A body over the upload limit is refused with 413 "
+                "from its Content-Length, before it is read; at most "
+                "QUALITAS_MAX_UPLOAD_ROWS rows (100,000 unless configured) are "
+                "taken in one call."
+            ),
+            "requestBody": {
+                "required": True,
+                "content": {"application/json": {"schema": _ref("Load")}},
+            },
+            "responses": {
+                "201": {
+                    **_response("All rows saved.", _ref("Import")),
+                    "links": LOAD_LINKS,
+                },
+                **_errors("403", "404", "413", "415"),
+                "400": _response(
+                    "Nothing saved. Either the body does not match `Load` (an Error, "
+                    "with each problem in `errors`) or some rows are wrong (an Import "
+                    "with status 'rejected' that lists them).",
+                    {"anyOf": [_ref("Import"), ERROR]},
+                ),
+            },
+        }
+    },
+    "/imports/{id}": _get(
+        "An import's outcome",
+        "getImport",
+        _response("The import.", _ref("Import")),
+        parameters=(ID_PARAM,),
+        errors=("403", "404"),
+    ),
+}
+
+ROW_ERROR = _object(
+    {
+        "row": {
+            "type": ["integer", "null"],
+            "minimum": 1,
+            "description": "Position in 'observations', from 1; null for the whole body.",
+        },
+        "column": {"type": "string"},
+        "message": {"type": "string"},
+    }
+)
+
+_NUMBER = {
+    "description": "A number, or text that holds one; empty or null when not given.",
+    "anyOf": [
+        {"type": "number", "minimum": -MAX_NUMBER, "maximum": MAX_NUMBER},
+        {
+            "type": "string",
+            "maxLength": MAX_NUMBER_TEXT,
+            "pattern": TEXT_PATTERN,
+        },
+        {"type": "null"},
+    ],
+}
+_TEXT = _nullable({"type": "string", "maxLength": MAX_TEXT, "pattern": TEXT_PATTERN})
+
+ROW = {
+    "type": "object",
+    "required": ["measure", "organisation", "period"],
+    # A figure: its value, or (for a ratio measure) numerator and denominator.
+    "anyOf": [{"required": ["value"]}, {"required": ["numerator", "denominator"]}],
+    "additionalProperties": False,
+    "properties": {
+        "measure": {
+            "type": "string",
+            "pattern": CODE_PATTERN,
+            "description": "The measure's code.",
+        },
+        "organisation": {
+            "type": "string",
+            "pattern": ODS_PATTERN,
+            "description": "ODS code of the organisation the figure is for.",
+        },
+        "period": {
+            "type": "string",
+            "pattern": PERIOD_PATTERN,
+            "description": "A month as 2024-03 or a date as 2024-03-01.",
+        },
+        **dict.fromkeys(NUMBERS, _NUMBER),
+        **dict.fromkeys(OPTIONAL, _TEXT),
+    },
+}
+
+SCHEMAS: dict[str, Any] = {
+    "Error": _object(
+        {
+            "error": {"type": "string"},
+            "errors": {"type": "array", "items": ROW_ERROR},
+            "retry_after": {"type": "integer", "minimum": 0},
+        },
+        optional=("errors", "retry_after"),
+    ),
+    "Organisation": _object(
+        {
+            "ods_code": {"type": "string"},
+            "name": {"type": "string"},
+            "kind": {"enum": list(Organisation.Kind.values)},
+            "parent": {"type": ["string", "null"]},
+        }
+    ),
+    "Measure": _object(
+        {
+            "code": {"type": "string", "pattern": CODE_PATTERN},
+            "name": {"type": "string"},
+            "description": {"type": "string"},
+            "operational_definition": {"type": "string"},
+            "numerator": {"type": "string"},
+            "denominator": {"type": "string"},
+            "domain": {"enum": list(Domain.values)},
+            "type": {"enum": list(Measure.Type.values)},
+            "unit": {"type": "string"},
+            "multiplier": {"type": "number", "exclusiveMinimum": 0},
+            "chart_type": {"enum": list(Measure.ChartType.values)},
+            "improvement_direction": {"enum": list(Measure.Direction.values)},
+            "frequency": {"enum": list(Measure.Frequency.values)},
+            "aggregation": {"enum": list(Measure.Aggregation.values)},
+            "owner_organisation": {"type": "string"},
+            "owner": {"type": "string"},
+            "committee": {"type": "string"},
+            "data_source": {"type": "string"},
+            "is_synthetic": {"type": "boolean"},
+            "collection_burden": {"enum": list(Measure.Burden.values)},
+            "breakdowns": {"type": "array", "items": {"type": "string"}},
+            "targets": {
+                "type": "array",
+                "items": _object(
+                    {
+                        "starts": {"type": "string", "format": "date"},
+                        "value": {"type": "number"},
+                        "organisation": {"type": ["string", "null"]},
+                        "note": {"type": "string"},
+                    }
+                ),
+            },
+        }
+    ),
+    "Observation": _object(
+        {
+            "period": {"type": "string", "format": "date"},
+            "value": {"type": ["number", "null"]},
+            "numerator": {"type": ["number", "null"]},
+            "denominator": {"type": ["number", "null"]},
+            "unit": {"type": ["string", "null"]},
+            "breakdown": {"type": ["string", "null"]},
+            "stratum": {"type": ["string", "null"]},
+        }
+    ),
+    "Spc": _object(
+        {
+            "measure": {"type": "string"},
+            "organisation": {"type": "string"},
+            "improvement_direction": {"enum": list(Measure.Direction.values)},
+            "variation": {
+                "enum": [
+                    "common_cause",
+                    "improvement_high",
+                    "improvement_low",
+                    "concern_high",
+                    "concern_low",
+                    "neutral_high",
+                    "neutral_low",
+                ]
+            },
+            "assurance": {"enum": ["pass", "fail", "hit_and_miss", None]},
+            "target": {"type": ["number", "null"]},
+            "points": {
+                "type": "array",
+                "minItems": 1,
+                "items": _object(
+                    {
+                        "period": {"type": "string", "format": "date"},
+                        "value": {"type": ["number", "null"]},
+                        "mean": {"type": ["number", "null"]},
+                        "lpl": {"type": ["number", "null"]},
+                        "upl": {"type": ["number", "null"]},
+                        "segment": {"type": "integer", "minimum": 0},
+                        "special_cause": {"type": "string"},
+                        "point_type": {"type": "string"},
+                        "target": {"type": ["number", "null"]},
+                    }
+                ),
+            },
+        }
+    ),
+    "Load": {
+        "type": "object",
+        "required": ["organisation", "observations"],
+        "additionalProperties": False,
+        "properties": {
+            "organisation": {
+                "type": "string",
+                "pattern": ODS_PATTERN,
+                "description": "ODS code of the organisation (or system) the data are "
+                "for; every row must be for it or one of its members.",
+            },
+            "observations": {
+                "type": "array",
+                "minItems": 1,
+                "maxItems": settings.QUALITAS_MAX_UPLOAD_ROWS,
+                "items": ROW,
+            },
+        },
+        "example": {
+            "organisation": "RAE",
+            "observations": [
+                {
+                    "measure": "falls-per-1000-bed-days",
+                    "organisation": "RAE",
+                    "period": "2025-09",
+                    "numerator": 42,
+                    "denominator": 8210,
+                }
+            ],
+        },
+    },
+    "Import": _object(
+        {
+            "import": {"type": "integer", "minimum": 1},
+            "status": {"enum": ["applied", "rejected"]},
+            "rows": {"type": "integer", "minimum": 0},
+            "added": {"type": "integer", "minimum": 0},
+            "updated": {"type": "integer", "minimum": 0},
+            "error_count": {"type": "integer", "minimum": 0},
+            "errors": {"type": "array", "items": ROW_ERROR},
+            "organisation": {"type": "string"},
+            "file_hash": {"type": "string"},
+            "created_at": {"type": "string", "format": "date-time"},
+        }
+    ),
 }
 
 
@@ -52,165 +499,16 @@ def document(server: str) -> dict[str, Any]:
             "title": "qualitas API",
             "version": "1",
             "description": (
-                "Read measure definitions, data and SPC results, and load data from pipelines. "
-                "Authenticate with a token created on the 'API tokens' page: "
-                "`Authorization: Bearer <token>`. A token acts as its owner, with their roles. "
-                "A load is checked row by row and applied whole or not at all."
+                "Read measure definitions, data and SPC results, and load data from "
+                "pipelines. Authenticate with a token created on the 'API tokens' "
+                "page: `Authorization: Bearer <token>`. A token acts as its owner, "
+                "with their roles. A load is checked row by row and applied whole or "
+                'not at all. Every error is JSON: `{"error": "..."}`.'
             ),
         },
         "servers": [{"url": server}],
         "security": [{"token": []}],
-        "paths": {
-            "/organisations": {
-                "get": {
-                    "summary": "Organisations you can see",
-                    "operationId": "listOrganisations",
-                    "responses": {
-                        "200": _response(
-                            "The organisations.",
-                            {
-                                "type": "object",
-                                "properties": {
-                                    "organisations": {
-                                        "type": "array",
-                                        "items": {
-                                            "$ref": "#/components/schemas/Organisation"
-                                        },
-                                    }
-                                },
-                            },
-                        ),
-                        "401": COMMON_ERRORS["401"],
-                    },
-                }
-            },
-            "/measures": {
-                "get": {
-                    "summary": "The measures register",
-                    "operationId": "listMeasures",
-                    "responses": {
-                        "200": _response(
-                            "Every measure you can read, with its full definition.",
-                            {
-                                "type": "object",
-                                "properties": {
-                                    "measures": {
-                                        "type": "array",
-                                        "items": {
-                                            "$ref": "#/components/schemas/Measure"
-                                        },
-                                    }
-                                },
-                            },
-                        ),
-                        "401": COMMON_ERRORS["401"],
-                    },
-                }
-            },
-            "/measures/{code}": {
-                "get": {
-                    "summary": "One measure's definition",
-                    "operationId": "getMeasure",
-                    "parameters": [CODE_PARAM],
-                    "responses": {
-                        "200": _response(
-                            "The definition.", {"$ref": "#/components/schemas/Measure"}
-                        ),
-                        **COMMON_ERRORS,
-                    },
-                }
-            },
-            "/measures/{code}/observations": {
-                "get": {
-                    "summary": "A measure's data at an organisation",
-                    "operationId": "listObservations",
-                    "parameters": [CODE_PARAM, ORG_PARAM],
-                    "responses": {
-                        "200": _response(
-                            "Every observation: totals, units and breakdowns.",
-                            {
-                                "type": "object",
-                                "properties": {
-                                    "measure": {"type": "string"},
-                                    "organisation": {"type": "string"},
-                                    "observations": {
-                                        "type": "array",
-                                        "items": {
-                                            "$ref": "#/components/schemas/Observation"
-                                        },
-                                    },
-                                },
-                            },
-                        ),
-                        **COMMON_ERRORS,
-                    },
-                }
-            },
-            "/measures/{code}/spc": {
-                "get": {
-                    "summary": "The Making Data Count XmR chart of a measure at an organisation",
-                    "operationId": "getSpc",
-                    "parameters": [CODE_PARAM, ORG_PARAM],
-                    "responses": {
-                        "200": _response(
-                            "Points with limits and the rule that fired; variation and assurance icons.",
-                            {"$ref": "#/components/schemas/Spc"},
-                        ),
-                        **COMMON_ERRORS,
-                    },
-                }
-            },
-            "/observations": {
-                "post": {
-                    "summary": "Load data",
-                    "operationId": "loadObservations",
-                    "description": (
-                        "Rows are checked like an uploaded file: unknown measures or organisations, text in numbers, "
-                        "periods given twice, a missing numerator or denominator. If any row is wrong nothing is "
-                        "saved and every problem is listed. Rows for periods already loaded replace the earlier "
-                        "values; the response says how many."
-                    ),
-                    "requestBody": {
-                        "required": True,
-                        "content": {
-                            "application/json": {
-                                "schema": {"$ref": "#/components/schemas/Load"}
-                            }
-                        },
-                    },
-                    "responses": {
-                        "201": _response(
-                            "All rows saved.", {"$ref": "#/components/schemas/Import"}
-                        ),
-                        "400": _response(
-                            "Nothing saved: the body or some rows are wrong (see errors).",
-                            {"$ref": "#/components/schemas/Import"},
-                        ),
-                        **COMMON_ERRORS,
-                    },
-                }
-            },
-            "/imports/{id}": {
-                "get": {
-                    "summary": "An import's outcome",
-                    "operationId": "getImport",
-                    "parameters": [
-                        {
-                            "name": "id",
-                            "in": "path",
-                            "required": True,
-                            "schema": {"type": "integer"},
-                        }
-                    ],
-                    "responses": {
-                        "200": _response(
-                            "The import.", {"$ref": "#/components/schemas/Import"}
-                        ),
-                        **COMMON_ERRORS,
-                    },
-                }
-            },
-        },
+        "paths": PATHS,
         "components": {
             "securitySchemes": {
                 "token": {
@@ -219,178 +517,6 @@ def document(server: str) -> dict[str, Any]:
                     "description": "A token from the 'API tokens' page.",
                 }
             },
-            "schemas": {
-                "Error": {
-                    "type": "object",
-                    "properties": {"error": {"type": "string"}},
-                    "required": ["error"],
-                },
-                "Organisation": {
-                    "type": "object",
-                    "properties": {
-                        "ods_code": {"type": "string"},
-                        "name": {"type": "string"},
-                        "kind": {"enum": ["system", "trust", "practice"]},
-                        "parent": {"type": ["string", "null"]},
-                    },
-                },
-                "Measure": {
-                    "type": "object",
-                    "properties": {
-                        "code": {"type": "string"},
-                        "name": {"type": "string"},
-                        "description": {"type": "string"},
-                        "operational_definition": {"type": "string"},
-                        "numerator": {"type": "string"},
-                        "denominator": {"type": "string"},
-                        "domain": {"enum": list(Domain.values)},
-                        "type": {"enum": ["outcome", "process", "balancing"]},
-                        "unit": {"type": "string"},
-                        "multiplier": {"type": "number"},
-                        "chart_type": {"type": "string"},
-                        "improvement_direction": {
-                            "enum": ["increase", "decrease", "neutral"]
-                        },
-                        "frequency": {"enum": ["monthly", "quarterly", "annual"]},
-                        "aggregation": {"enum": ["ratio", "sum", "mean"]},
-                        "owner_organisation": {"type": "string"},
-                        "owner": {"type": "string"},
-                        "committee": {"type": "string"},
-                        "data_source": {"type": "string"},
-                        "is_synthetic": {"type": "boolean"},
-                        "collection_burden": {"enum": ["low", "medium", "high"]},
-                        "breakdowns": {"type": "array", "items": {"type": "string"}},
-                        "targets": {
-                            "type": "array",
-                            "items": {
-                                "type": "object",
-                                "properties": {
-                                    "starts": {"type": "string", "format": "date"},
-                                    "value": {"type": "number"},
-                                    "organisation": {"type": ["string", "null"]},
-                                    "note": {"type": "string"},
-                                },
-                            },
-                        },
-                    },
-                },
-                "Observation": {
-                    "type": "object",
-                    "properties": {
-                        "period": {"type": "string", "format": "date"},
-                        "value": {"type": "number"},
-                        "numerator": {"type": ["number", "null"]},
-                        "denominator": {"type": ["number", "null"]},
-                        "unit": {"type": ["string", "null"]},
-                        "breakdown": {"type": ["string", "null"]},
-                        "stratum": {"type": ["string", "null"]},
-                    },
-                },
-                "Spc": {
-                    "type": "object",
-                    "properties": {
-                        "measure": {"type": "string"},
-                        "organisation": {"type": "string"},
-                        "improvement_direction": {"type": "string"},
-                        "variation": {
-                            "enum": [
-                                "common_cause",
-                                "improvement_high",
-                                "improvement_low",
-                                "concern_high",
-                                "concern_low",
-                                "neutral_high",
-                                "neutral_low",
-                            ]
-                        },
-                        "assurance": {"enum": ["pass", "fail", "hit_and_miss", None]},
-                        "target": {"type": ["number", "null"]},
-                        "points": {
-                            "type": "array",
-                            "items": {
-                                "type": "object",
-                                "properties": {
-                                    "period": {"type": "string", "format": "date"},
-                                    "value": {"type": ["number", "null"]},
-                                    "mean": {"type": "number"},
-                                    "lpl": {"type": "number"},
-                                    "upl": {"type": "number"},
-                                    "segment": {"type": "integer"},
-                                    "special_cause": {"type": "string"},
-                                    "point_type": {"type": "string"},
-                                    "target": {"type": ["number", "null"]},
-                                },
-                            },
-                        },
-                    },
-                },
-                "Load": {
-                    "type": "object",
-                    "required": ["organisation", "observations"],
-                    "properties": {
-                        "organisation": {
-                            "type": "string",
-                            "description": "ODS code of the organisation (or system) the data are for; every row must be for it or one of its members.",
-                        },
-                        "observations": {
-                            "type": "array",
-                            "items": {
-                                "type": "object",
-                                "required": ["measure", "organisation", "period"],
-                                "properties": {
-                                    **{
-                                        k: {"type": ["string", "number", "null"]}
-                                        for k in KNOWN
-                                    },
-                                    "period": {
-                                        "type": "string",
-                                        "description": "A month as 2024-03 or a date as 2024-03-01.",
-                                    },
-                                },
-                            },
-                        },
-                    },
-                    "example": {
-                        "organisation": "RAE",
-                        "observations": [
-                            {
-                                "measure": "falls-per-1000-bed-days",
-                                "organisation": "RAE",
-                                "period": "2025-09",
-                                "numerator": 42,
-                                "denominator": 8210,
-                            }
-                        ],
-                    },
-                },
-                "Import": {
-                    "type": "object",
-                    "properties": {
-                        "import": {"type": "integer"},
-                        "status": {"enum": ["applied", "rejected"]},
-                        "rows": {"type": "integer"},
-                        "added": {"type": "integer"},
-                        "updated": {"type": "integer"},
-                        "error_count": {"type": "integer"},
-                        "errors": {
-                            "type": "array",
-                            "items": {
-                                "type": "object",
-                                "properties": {
-                                    "row": {
-                                        "type": ["integer", "null"],
-                                        "description": "Position in 'observations', from 1.",
-                                    },
-                                    "column": {"type": "string"},
-                                    "message": {"type": "string"},
-                                },
-                            },
-                        },
-                        "organisation": {"type": "string"},
-                        "file_hash": {"type": "string"},
-                        "created_at": {"type": "string"},
-                    },
-                },
-            },
+            "schemas": SCHEMAS,
         },
     }

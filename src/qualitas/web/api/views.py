@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import math
+import re
 from typing import Any
 
 import pandas as pd
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.views.decorators.http import require_safe
 
 from qualitas.web.accounts.access import (
     get_measure_for_user,
@@ -18,6 +21,7 @@ from qualitas.web.accounts.access import (
 from qualitas.web.accounts.permissions import Permission
 from qualitas.web.api import openapi
 from qualitas.web.api.auth import api_view, error, json_body
+from qualitas.web.api.body import body_problems
 from qualitas.web.measures import series, services
 from qualitas.web.measures.models import ImportBatch, Measure, Observation
 from qualitas.web.organisations.models import Organisation
@@ -97,21 +101,31 @@ def measures(request: HttpRequest) -> JsonResponse:
     return JsonResponse({"measures": [measure_json(m) for m in qs]})
 
 
+def _measure(request: HttpRequest, code: str) -> Measure:
+    # Checked against the documented pattern before any query: a code with a NUL
+    # byte, or thousands of characters long, is simply not a measure.
+    if not re.fullmatch(openapi.CODE_PATTERN, code):
+        raise Http404("No such measure.")
+    return get_measure_for_user(request.user, code)
+
+
 @api_view(("GET",))
 def measure(request: HttpRequest, code: str) -> JsonResponse:
-    return JsonResponse(measure_json(get_measure_for_user(request.user, code)))
+    return JsonResponse(measure_json(_measure(request, code)))
 
 
 def _org_param(request: HttpRequest) -> Organisation:
-    ods = request.GET.get("organisation", "")
-    if not ods:
-        raise Http404("Give ?organisation=<ODS code>.")
+    ods = request.GET.get("organisation")
+    if ods is None:
+        raise ValidationError("Give ?organisation=<ODS code>.")
+    if not re.fullmatch(openapi.ODS_PATTERN, ods):
+        raise Http404("No such organisation.")
     return get_organisation_for_user(request.user, ods)
 
 
 @api_view(("GET",))
 def observations(request: HttpRequest, code: str) -> JsonResponse:
-    m = get_measure_for_user(request.user, code)
+    m = _measure(request, code)
     org = _org_param(request)
     qs = (
         Observation.objects.filter(measure=m, organisation=org)
@@ -141,7 +155,7 @@ def observations(request: HttpRequest, code: str) -> JsonResponse:
 @api_view(("GET",))
 def spc(request: HttpRequest, code: str) -> JsonResponse:
     """The XmR chart of the organisation's totals, as the engine computes it."""
-    m = get_measure_for_user(request.user, code)
+    m = _measure(request, code)
     org = _org_param(request)
     frame = series.organisation_series([m], org)
     if frame.empty:
@@ -189,18 +203,19 @@ def spc(request: HttpRequest, code: str) -> JsonResponse:
 @api_view(("POST",))
 def load(request: HttpRequest) -> JsonResponse:
     body = json_body(request)
-    if (
-        not isinstance(body, dict)
-        or "organisation" not in body
-        or "observations" not in body
-    ):
+    problems = body_problems(body)
+    if problems:
         return error(
             400,
-            "Send an object with 'organisation' (an ODS code) and 'observations' (a list).",
+            "The body does not match the Load schema of /api/v1/openapi.json: "
+            + "; ".join(
+                p["message"] if p["row"] is None else f"row {p['row']}: {p['message']}"
+                for p in problems[:5]
+            )
+            + ("" if len(problems) <= 5 else f"; and {len(problems) - 5} more"),
+            errors=problems,
         )
-    org = get_organisation_for_user(
-        request.user, str(body["organisation"]), P.IMPORT_DATA
-    )
+    org = get_organisation_for_user(request.user, body["organisation"], P.IMPORT_DATA)
     batch = services.load_records(
         by=request.user, organisation=org, records=body["observations"]
     )
@@ -226,8 +241,10 @@ def batch_json(b: ImportBatch) -> dict[str, Any]:
 
 
 @api_view(("GET",))
-def import_detail(request: HttpRequest, pk: int) -> JsonResponse:
-    b = ImportBatch.objects.select_related("organisation").filter(pk=pk).first()
+def import_detail(request: HttpRequest, pk: str) -> JsonResponse:
+    if not re.fullmatch(r"[1-9][0-9]{0,18}", pk) or int(pk) > openapi.MAX_ID:
+        raise Http404("No such import.")
+    b = ImportBatch.objects.select_related("organisation").filter(pk=int(pk)).first()
     if b is None or b.organisation_id not in organisation_ids(
         request.user, P.IMPORT_DATA
     ):
@@ -235,6 +252,7 @@ def import_detail(request: HttpRequest, pk: int) -> JsonResponse:
     return JsonResponse(batch_json(b))
 
 
+@require_safe
 def schema(request: HttpRequest) -> JsonResponse:
     """The OpenAPI document (public: it describes the API, it holds no data)."""
     return JsonResponse(

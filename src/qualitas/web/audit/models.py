@@ -12,8 +12,17 @@ class AuditEventQuerySet(models.QuerySet):
         from qualitas.web.accounts.access import organisation_ids
         from qualitas.web.accounts.permissions import Permission
 
-        orgs = organisation_ids(user, Permission.VIEW_AUDIT_LOG)
-        return self.filter(organisation_id__in=orgs)
+        return self.about(organisation_ids(user, Permission.VIEW_AUDIT_LOG))
+
+    def about(self, organisation_ids):
+        """Events whose organisation, or one of whose other organisations concerned,
+        is among ``organisation_ids`` (no duplicates: a subquery, not a join)."""
+        also = AuditEvent.organisations.through.objects.filter(
+            auditevent_id=models.OuterRef("pk"), organisation_id__in=organisation_ids
+        )
+        return self.filter(
+            models.Q(organisation_id__in=organisation_ids) | models.Exists(also)
+        )
 
 
 class AuditEvent(models.Model):
@@ -39,6 +48,11 @@ class AuditEvent(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="+",
+    )
+    # Every other organisation the event concerns, so that each one's administrators
+    # see it: a sign-in or password reset of someone who belongs to several.
+    organisations = models.ManyToManyField(
+        "organisations.Organisation", blank=True, related_name="+"
     )
     summary = models.CharField(max_length=500)
     before = models.JSONField(null=True, blank=True)

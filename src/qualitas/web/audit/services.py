@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import decimal
+from collections.abc import Iterable
 from typing import Any
 
 from django.db import models
@@ -41,24 +42,29 @@ def record(
     obj: models.Model | None = None,
     summary: str,
     organisation: Any = None,
+    organisations: Iterable[Any] = (),
     before: Any = None,
     after: Any = None,
     object_type: str | None = None,
     object_id: str | int | None = None,
     prepared: bool = False,
+    by_name: str | None = None,
 ) -> AuditEvent:
     """Write one audit event. Call inside the same transaction as the change.
 
-    ``prepared``: ``before`` and ``after`` already hold only JSON types (large
-    payloads, such as the rows an import replaced, skip the conversion)."""
+    ``organisations``: other organisations (or their ids) the event concerns; their
+    administrators see it too. ``prepared``: ``before`` and ``after`` already hold
+    only JSON types (large payloads, such as the rows an import replaced, skip the
+    conversion). ``by_name``: who acted, when no one was signed in (e.g.
+    "anonymous" for a failed sign-in); "system" otherwise."""
     user = by if getattr(by, "is_authenticated", False) else None
     if organisation is None and obj is not None:
         organisation = getattr(obj, "organisation", None)
         if organisation is None and obj.__class__.__name__ == "Organisation":
             organisation = obj
-    return AuditEvent.objects.create(
+    event = AuditEvent.objects.create(
         by=user,
-        by_name=(user.get_username() if user else "system"),
+        by_name=(user.get_username() if user else by_name or "system"),
         action=action,
         object_type=object_type or (obj._meta.label if obj is not None else ""),
         object_id=str(
@@ -70,3 +76,16 @@ def record(
         before=before if prepared else jsonable(before),
         after=after if prepared else jsonable(after),
     )
+    main = getattr(organisation, "pk", organisation)
+    others = {getattr(o, "pk", o) for o in organisations} - {main, None}
+    if others:
+        event.organisations.add(*others)
+    return event
+
+
+def organisations_of(user: Any) -> set[int]:
+    """The organisations a person belongs to: an event about their account concerns
+    the administrators of each."""
+    if user is None or getattr(user, "pk", None) is None:
+        return set()
+    return set(user.memberships.values_list("organisation_id", flat=True))

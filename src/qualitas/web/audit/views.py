@@ -31,7 +31,9 @@ def event_list(request: HttpRequest) -> HttpResponse:
     if who:
         events = events.filter(by_name__icontains=who)
     if org:
-        events = events.filter(organisation__ods_code=org)
+        events = events.about(
+            Organisation.objects.filter(ods_code=org).values_list("pk", flat=True)
+        )
     actions = sorted(
         {
             a.split(".")[0]

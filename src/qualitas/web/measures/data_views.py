@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import datetime as dt
 
 from django.conf import settings
 from django.contrib import messages
@@ -11,13 +12,14 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from qualitas.web.accounts.access import has_permission, organisation_ids, require
 from qualitas.web.accounts.permissions import Permission
-from qualitas.web.measures import services
+from qualitas.web.measures import import_jobs, services
 from qualitas.web.measures.forms import UploadForm
-from qualitas.web.measures.imports import from_bytes
+from qualitas.web.measures.imports import KNOWN, from_bytes
 from qualitas.web.measures.models import ImportBatch, Measure
 from qualitas.web.organisations.models import Organisation
 
@@ -69,6 +71,7 @@ def index(request: HttpRequest) -> HttpResponse:
                 organisation_id__in=organisation_ids(request.user, P.IMPORT_DATA)
             ).select_related("organisation", "by")[:5],
             "max_mb": settings.QUALITAS_MAX_UPLOAD_BYTES // (1024 * 1024),
+            "max_rows": f"{settings.QUALITAS_MAX_UPLOAD_ROWS:,}",
         },
     )
 
@@ -91,6 +94,15 @@ def upload(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         org = next(o for o in orgs if o.ods_code == form.cleaned_data["organisation"])
         f = form.cleaned_data["file"]
+        if import_jobs.in_background(f.size):
+            job = import_jobs.start_check(
+                by=request.user,
+                organisation=org,
+                filename=f.name,
+                size=f.size,
+                chunks=f.chunks(),
+            )
+            return redirect("jobs:detail", job.pk)
         batch = services.check_upload(
             by=request.user,
             organisation=org,
@@ -102,7 +114,12 @@ def upload(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "data/upload.html",
-        {"form": form, "max_mb": settings.QUALITAS_MAX_UPLOAD_BYTES // (1024 * 1024)},
+        {
+            "form": form,
+            "max_mb": settings.QUALITAS_MAX_UPLOAD_BYTES // (1024 * 1024),
+            "max_rows": f"{settings.QUALITAS_MAX_UPLOAD_ROWS:,}",
+            "measures": Measure.objects.visible_to(request.user).order_by("name"),
+        },
     )
 
 
@@ -141,6 +158,10 @@ def batch(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def apply(request: HttpRequest, pk: int) -> HttpResponse:
     b = _batch_for_user(request.user, pk)
+    if b.status == ImportBatch.Status.PREVIEWED and import_jobs.apply_in_background(b):
+        require(request.user, P.IMPORT_DATA, b.organisation)
+        job = import_jobs.start_apply(by=request.user, batch=b)
+        return redirect("jobs:detail", job.pk)
     try:
         b = services.apply_import(by=request.user, batch=b)
     except ValidationError as e:
@@ -181,26 +202,32 @@ def history(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def template_csv(request: HttpRequest) -> HttpResponse:
-    """An example file with the right columns."""
+    """An example file with the right columns and one row for each measure the user
+    may see, whose number cells say what to put in them: a value, or a numerator and
+    denominator. Those words are not numbers, so the example cannot be loaded as it
+    is by mistake."""
     require(request.user, P.IMPORT_DATA)
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="qualitas-template.csv"'
     w = csv.writer(response)
-    w.writerow(
-        [
-            "measure",
-            "organisation",
-            "period",
-            "value",
-            "numerator",
-            "denominator",
-            "unit",
-            "breakdown",
-            "stratum",
-        ]
-    )
-    w.writerow(
-        ["falls-per-1000-bed-days", "RAE", "2025-09", "", "42", "8210", "", "", ""]
-    )
-    w.writerow(["staff-sickness", "RAE", "2025-09", "", "1530", "31200", "", "", ""])
+    w.writerow(KNOWN)
+    orgs = _importable(request.user)
+    org = orgs[0].ods_code if orgs else "RAE"
+    period = timezone.localdate().replace(day=1) - dt.timedelta(days=1)
+    for m in Measure.objects.visible_to(request.user).order_by("code"):
+        rules = m.rules
+        cells = dict.fromkeys(KNOWN, "")
+        cells.update(measure=m.code, organisation=org, period=f"{period:%Y-%m}")
+        if rules.needs_parts:
+            cells["numerator"] = _hint(m.numerator or "numerator")
+            cells["denominator"] = _hint(m.denominator or "denominator")
+        else:
+            cells["value"] = _hint(rules.describe())
+        w.writerow(cells.values())
     return response
+
+
+def _hint(text: str) -> str:
+    # Square brackets: the words are plainly a note to replace, and a cell starting
+    # with one cannot be taken for a spreadsheet formula.
+    return f"[{text[:60]}]"

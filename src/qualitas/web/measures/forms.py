@@ -4,24 +4,26 @@ services make the changes."""
 from __future__ import annotations
 
 import datetime as dt
-import re
 
+import numpy as np
+import pandas as pd
 from django import forms
+from django.utils import timezone
 
-from qualitas.web.measures.models import Domain, Measure
+from qualitas.io import validation
+from qualitas.web.measures.models import Domain, Measure, Observation
 from qualitas.web.organisations.models import Unit
 
 
 def parse_month(text: str) -> dt.date:
-    """'2024-03' or '2024-03-15' -> 1 March 2024."""
-    text = (text or "").strip()
-    m = re.fullmatch(r"(\d{4})-(\d{1,2})(?:-(\d{1,2}))?", text)
-    if not m:
-        raise forms.ValidationError("Enter a month as YYYY-MM, for example 2024-03.")
-    year, month = int(m.group(1)), int(m.group(2))
-    if not 1 <= month <= 12 or not 1900 <= year <= 2200:
-        raise forms.ValidationError("Enter a real month, for example 2024-03.")
-    return dt.date(year, month, 1)
+    """'2024-03' or '2024-03-15' -> 1 March 2024; a date that does not exist (day 45)
+    is an error, as in an uploaded file."""
+    problems = validation.Problems(np.array([1]))
+    period = validation.parse_periods(pd.Series([text or ""]), problems)
+    if problems.count:
+        message = problems.listed()[0].message
+        raise forms.ValidationError(message[0].upper() + message[1:] + ".")
+    return pd.Timestamp(period[0]).date()
 
 
 class MonthField(forms.CharField):
@@ -90,14 +92,23 @@ class RemoveRebaseForm(forms.Form):
     )
 
 
+def _number_input() -> forms.TextInput:
+    return forms.TextInput(attrs={"inputmode": "decimal", "class": "width-10"})
+
+
 class EntryForm(forms.Form):
-    period = MonthField(label="Month")
+    """This month's value. The period and numbers are checked by the same rules as an
+    uploaded file (:mod:`qualitas.io.validation`), every problem shown at once."""
+
+    period = forms.CharField(label="Month", max_length=10, widget=MonthField.widget)
     unit = forms.ModelChoiceField(
         queryset=Unit.objects.none(), required=False, empty_label="Whole organisation"
     )
-    value = forms.FloatField(required=False, label="Value")
-    numerator = forms.FloatField(required=False, min_value=0)
-    denominator = forms.FloatField(required=False)
+    value = forms.CharField(
+        required=False, label="Value", max_length=40, widget=_number_input()
+    )
+    numerator = forms.CharField(required=False, max_length=40, widget=_number_input())
+    denominator = forms.CharField(required=False, max_length=40, widget=_number_input())
 
     def __init__(self, *args, measure: Measure, units, **kwargs):
         super().__init__(*args, **kwargs)
@@ -105,10 +116,9 @@ class EntryForm(forms.Form):
         self.fields["unit"].queryset = units
         if not units.exists():
             del self.fields["unit"]
-        if measure.has_denominator:
+        rules = measure.rules
+        if rules.needs_parts:
             del self.fields["value"]
-            self.fields["numerator"].required = True
-            self.fields["denominator"].required = True
             self.fields["numerator"].label = (
                 f"Numerator: {measure.numerator}" if measure.numerator else "Numerator"
             )
@@ -120,14 +130,35 @@ class EntryForm(forms.Form):
         else:
             del self.fields["numerator"]
             del self.fields["denominator"]
-            self.fields["value"].required = True
             self.fields["value"].label = f"Value ({measure.unit})"
+        self.fields[
+            "numerator" if rules.needs_parts else "value"
+        ].help_text = f"Give the {rules.describe()}."
 
-    def clean_denominator(self):
-        d = self.cleaned_data.get("denominator")
-        if d is not None and d <= 0:
-            raise forms.ValidationError("The denominator must be more than 0.")
-        return d
+    def clean(self):
+        data = super().clean()
+        entry = validation.check_entry(
+            self.measure.rules,
+            name=self.measure.code,
+            period=data.get("period", ""),
+            value=data.get("value", ""),
+            numerator=data.get("numerator", ""),
+            denominator=data.get("denominator", ""),
+            today=timezone.localdate(),
+        )
+        for field, messages in entry.problems.items():
+            for message in messages:
+                self.add_error(
+                    field if field in self.fields else None,
+                    message[0].upper() + message[1:] + ".",
+                )
+        data.update(
+            period=entry.period,
+            value=entry.value,
+            numerator=entry.numerator,
+            denominator=entry.denominator,
+        )
+        return data
 
 
 class MeasureForm(forms.ModelForm):
@@ -157,6 +188,7 @@ class MeasureForm(forms.ModelForm):
             "frequency",
             "aggregation",
             "owner",
+            "owner_user",
             "committee",
             "data_source",
             "collection_burden",
@@ -167,8 +199,15 @@ class MeasureForm(forms.ModelForm):
             "data_source": forms.Textarea(attrs={"rows": 2}),
         }
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, people=None, **kwargs):
+        """``people``: the accounts that may be the owner's (people who can see the
+        measure); without it nobody can be chosen."""
         super().__init__(*args, **kwargs)
+        owner_user = self.fields["owner_user"]
+        owner_user.queryset = (
+            people if people is not None else owner_user.queryset.none()
+        )
+        owner_user.empty_label = "Nobody: no emails about this measure's signals"
         if self.instance.pk:
             self.fields["breakdowns_text"].initial = "\n".join(
                 self.instance.breakdowns or []
@@ -212,3 +251,108 @@ class UploadForm(forms.Form):
         self.fields["organisation"].choices = [
             (o.ods_code, f"{o.name} ({o.ods_code})") for o in organisations
         ]
+
+
+class CorrectionForm(forms.Form):
+    """Put one stored value right, or withdraw it, saying why. A new value is checked
+    by the same rules as any other way in."""
+
+    CORRECT, WITHDRAW = "correct", "withdraw"
+
+    action = forms.ChoiceField(
+        label="What should happen to this value?",
+        choices=[
+            (CORRECT, "Correct it: the right figure is below"),
+            (WITHDRAW, "Withdraw it: there should be no value for this month"),
+        ],
+        initial=CORRECT,
+        widget=forms.RadioSelect,
+    )
+    value = forms.CharField(
+        required=False, label="Value", max_length=40, widget=_number_input()
+    )
+    numerator = forms.CharField(required=False, max_length=40, widget=_number_input())
+    denominator = forms.CharField(required=False, max_length=40, widget=_number_input())
+    reason = forms.CharField(
+        label="Why",
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="What was wrong and where the right figure comes from. Everyone who "
+        "reads the chart and the reports can see this.",
+    )
+    # When the value was last changed as this person saw it (to catch someone else's
+    # change made meanwhile).
+    seen = forms.CharField(widget=forms.HiddenInput, max_length=40)
+
+    def __init__(self, *args, observation: Observation, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.observation = observation
+        self.measure = observation.measure
+        self.fields["seen"].initial = observation.updated_at.isoformat()
+        if self.measure.rules.needs_parts:
+            del self.fields["value"]
+            self.fields["numerator"].label = (
+                f"Numerator: {self.measure.numerator}"
+                if self.measure.numerator
+                else "Numerator"
+            )
+            self.fields["denominator"].label = (
+                f"Denominator: {self.measure.denominator}"
+                if self.measure.denominator
+                else "Denominator"
+            )
+        else:
+            del self.fields["numerator"]
+            del self.fields["denominator"]
+            self.fields["value"].label = f"Value ({self.measure.unit})"
+
+    def clean(self):
+        data = super().clean()
+        if data.get("action") == self.CORRECT:
+            check_new_value(self, self.observation, data)
+        return data
+        entry = validation.check_entry(
+            self.measure.rules,
+            name=self.measure.code,
+            period=self.observation.period.isoformat(),
+            value=data.get("value", ""),
+            numerator=data.get("numerator", ""),
+            denominator=data.get("denominator", ""),
+            today=timezone.localdate(),
+        )
+        for field, messages in entry.problems.items():
+            for message in messages:
+                self.add_error(
+                    field if field in self.fields else None,
+                    message[0].upper() + message[1:] + ".",
+                )
+        data.update(
+            value=entry.value, numerator=entry.numerator, denominator=entry.denominator
+        )
+        return data
+
+
+def check_new_value(form: forms.BaseForm, observation: Observation, data: dict) -> None:
+    """Check a corrected value by the rules every way in shares, adding each problem
+    to ``form``; ``data`` gets the value, numerator and denominator as numbers."""
+    measure = observation.measure
+    entry = validation.check_entry(
+        measure.rules,
+        name=measure.code,
+        period=observation.period.isoformat(),
+        **{
+            name: "" if data.get(name) is None else str(data.get(name))
+            for name in ("value", "numerator", "denominator")
+            if name in form.fields
+        },
+        today=timezone.localdate(),
+    )
+    for field, messages in entry.problems.items():
+        for message in messages:
+            form.add_error(
+                field if field in form.fields else None,
+                message[0].upper() + message[1:] + ".",
+            )
+    data.update(
+        value=entry.value, numerator=entry.numerator, denominator=entry.denominator
+    )

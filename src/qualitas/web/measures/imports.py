@@ -1,11 +1,14 @@
 """Reading and checking measure data from files and the API, before anything is saved.
 
 A file goes through two stages. ``read_table`` turns the bytes into a table of text
-cells, or refuses the whole file (too big, not UTF-8, a spreadsheet with formulas,
-wrong columns). ``check`` then looks at every row at once, with array operations, and
-lists every problem by row and column (unknown measure, text in a number, a period
-given twice...). Only a table with no problems can be applied, and it is applied
-whole or not at all (:mod:`qualitas.web.measures.services`).
+cells, or refuses the whole file (too big, too many rows or columns, not UTF-8, a
+damaged workbook, a spreadsheet with formulas, wrong columns); the limits are checked
+before the work they bound. ``check`` then looks at every row at once, with array
+operations, and lists every problem of every row by column (unknown measure, text in a
+number, a negative count, a future month, a period given twice...), using the rules of
+:mod:`qualitas.io.validation` that the entry form and the command line share. Only a
+table with no problems can be applied, and it is applied whole or not at all
+(:mod:`qualitas.web.measures.services`).
 
 Row numbers are as a spreadsheet shows them: the header is row 1.
 """
@@ -13,14 +16,19 @@ Row numbers are as a spreadsheet shows them: the header is row 1.
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import difflib
 import io
 import re
+import time
+from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 import pandas as pd
+
+from qualitas.io import validation
 
 REQUIRED = ("measure", "organisation", "period")
 NUMBERS = ("value", "numerator", "denominator")
@@ -37,32 +45,25 @@ ALIASES = {
     "date": "period",
     "group": "stratum",
 }
-MAX_ERRORS_KEPT = 200
+MAX_ERRORS_KEPT = validation.MAX_KEPT
+MAX_COLUMNS = 50  # the data need at most 9; more is a mistake or an attack
 FORMULA_START = ("=", "+", "@")
-PERIOD_PATTERN = r"^\d{4}-\d{1,2}(-\d{1,2})?$"
 
 
 class FileRefused(Exception):
     """The whole file cannot be used; the message says why and what to do."""
 
 
-@dataclass(frozen=True)
-class RowError:
-    row: int  # as in a spreadsheet: header is row 1
-    column: str
-    message: str
-
-    def as_dict(self) -> dict[str, Any]:
-        return {"row": self.row, "column": self.column, "message": self.message}
+# One problem in a row: the row as in a spreadsheet (header is row 1), or the API
+# record's number.
+RowError = validation.Problem
 
 
 @dataclass
 class Lookup:
     """What the rows may refer to, from the database."""
 
-    measures: dict[
-        str, dict[str, Any]
-    ]  # code -> {id, aggregation, multiplier, breakdowns}
+    measures: dict[str, dict[str, Any]]  # code -> {id, rules, breakdowns}
     organisations: dict[str, int]  # ODS code (upper case) -> id, all organisations
     allowed: set[int]  # organisation ids the rows may be for
     units: dict[tuple[int, str], int]  # (organisation id, unit name lower case) -> id
@@ -86,23 +87,72 @@ class Checked:
 # --- stage 1: bytes to a table of text ---------------------------------------------
 
 
-def read_table(data: bytes, filename: str, *, max_bytes: int) -> pd.DataFrame:
+@dataclass(frozen=True)
+class Limits:
+    """How much of a file is read before it is refused. Each is checked before the
+    work it bounds is done, so a small file that declares a huge sheet, or a CSV of a
+    million columns, is refused in a moment and never held in memory."""
+
+    max_bytes: int
+    max_rows: int = 100_000
+    max_columns: int = MAX_COLUMNS
+    seconds: float = 30.0
+    # An .xlsx is a zip: its sheets may unpack to far more than the file's size.
+    unpacked_per_byte: int = 20
+
+
+@dataclass
+class Read:
+    """A file (or API body) as text cells, with how it was read."""
+
+    table: pd.DataFrame  # our column names; index = row numbers as the user sees them
+    style: validation.NumberStyle = field(default_factory=validation.NumberStyle)
+    note: str = ""  # how it was read, in words, for the preview
+    # Rows with more cells than the header: row number -> number of cells.
+    extra_cells: dict[int, int] = field(default_factory=dict)
+    separator: str = ""  # a CSV's
+    header_width: int = 0
+
+
+class _Clock:
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        self.ends = time.monotonic() + seconds
+
+    def check(self) -> None:
+        if time.monotonic() > self.ends:
+            raise FileRefused(
+                f"Reading the file took more than {self.seconds:g} seconds, so it "
+                "was stopped. Split it into smaller files, for example one per year."
+            )
+
+
+def read_table(data: bytes, filename: str, *, limits: Limits) -> Read:
     """The file as text cells with our column names, or FileRefused."""
-    if len(data) > max_bytes:
-        raise FileRefused(too_big_message(len(data), max_bytes))
+    if len(data) > limits.max_bytes:
+        raise FileRefused(too_big_message(len(data), limits.max_bytes))
     if not data.strip():
         raise FileRefused("The file is empty.")
+    clock = _Clock(limits.seconds)
     name = filename.lower()
     if name.endswith(".xlsx") or data[:4] == b"PK\x03\x04":
-        table = _read_xlsx(data)
+        read = _read_xlsx(data, limits, clock)
     elif name.endswith(".xls") or data[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
         raise FileRefused(
             "Old Excel files (.xls) are not accepted. Save the sheet as an Excel workbook "
             "(.xlsx) or as CSV UTF-8."
         )
     else:
-        table = _read_csv(data)
-    return name_columns(table)
+        read = _read_csv(data, limits, clock)
+    read.table = name_columns(read.table)
+    clock.check()
+    if read.separator:
+        # Whether "4,5" is four and a half is decided by the file's own numbers.
+        read.style = validation.number_style(
+            pd.concat([read.table[c] for c in NUMBERS]), read.separator
+        )
+        read.note = validation.describe_reading(read.separator, read.style)
+    return read
 
 
 def too_big_message(size: int, limit: int) -> str:
@@ -116,7 +166,23 @@ def _size(n: int) -> str:
     return f"{n / 1024 / 1024:.1f} MB" if n >= 1024 * 1024 else f"{n / 1024:.0f} KB"
 
 
-def _read_csv(data: bytes) -> pd.DataFrame:
+def _too_wide(columns: int, limits: Limits) -> FileRefused:
+    return FileRefused(
+        f"The file has {columns:,} columns; at most {limits.max_columns} are read "
+        "(the data need 4 to 9: measure, organisation, period, value or numerator "
+        "and denominator, and optionally unit, breakdown and stratum). Delete the "
+        "other columns and upload it again."
+    )
+
+
+def _too_long(limits: Limits) -> FileRefused:
+    return FileRefused(
+        f"The file has more than {limits.max_rows:,} rows of data. Split it into "
+        "smaller files, for example one per year."
+    )
+
+
+def _read_csv(data: bytes, limits: Limits, clock: _Clock) -> Read:
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as e:
@@ -129,53 +195,126 @@ def _read_csv(data: bytes) -> pd.DataFrame:
         raise FileRefused(
             "The file contains binary data; upload a CSV or an .xlsx workbook."
         )
+    # The limits are checked on the raw text, in linear time, before any parsing.
+    end = text.find("\n")
+    header_line = text if end < 0 else text[:end]
+    sep = _separator(header_line)
+    if header_line.count(sep) + 1 > limits.max_columns:
+        raise _too_wide(header_line.count(sep) + 1, limits)
+    if text.count("\n") > limits.max_rows + 1:
+        raise _too_long(limits)
+    csv.field_size_limit(limits.max_bytes)
     try:
-        dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
-        sep = dialect.delimiter
-    except csv.Error:
-        sep = ","
-    try:
-        return pd.read_csv(
-            io.StringIO(text),
-            sep=sep,
-            dtype=str,
-            keep_default_na=False,
-            skip_blank_lines=True,
-            engine="c",
-        )
-    except pd.errors.ParserError as e:
-        match = re.search(r"line (\d+), saw (\d+)", str(e))
-        if match:
-            raise FileRefused(
-                f"Row {match.group(1)} has {match.group(2)} cells but the header has fewer. "
-                "Check for an unquoted comma in a text cell."
-            ) from None
+        rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=sep))
+    except csv.Error as e:
         raise FileRefused(f"The file could not be read as CSV: {e}") from None
-    except pd.errors.EmptyDataError:
-        raise FileRefused("The file has no header row.") from None
+    clock.check()
+    while rows and not any(cell.strip() for cell in rows[-1]):
+        rows.pop()
+    if not rows:
+        raise FileRefused("The file has no header row.")
+    header = rows[0]
+    width = len(header)
+    if width > limits.max_columns:
+        raise _too_wide(width, limits)
+    if len(rows) - 1 > limits.max_rows:
+        raise _too_long(limits)
+    # A row longer than the header is reported as such, rather than shifting its cells
+    # into the wrong columns; its first cells are still checked under their headings.
+    extra = {
+        number: len(cells)
+        for number, cells in enumerate(rows[1:], start=2)
+        if len(cells) > width and any(c.strip() for c in cells[width:])
+    }
+    body = [(cells + [""] * width)[:width] for cells in rows[1:]]
+    table = pd.DataFrame(body, columns=header, dtype=str)
+    table.index = np.arange(2, len(table) + 2)
+    return Read(table, extra_cells=extra, separator=sep, header_width=width)
 
 
-def _read_xlsx(data: bytes) -> pd.DataFrame:
-    import openpyxl
-    from openpyxl.utils.exceptions import InvalidFileException
+def _separator(header: str) -> str:
+    """The separator the header uses: headings never hold commas or semicolons, so
+    the header shows the file's separator even where its numbers have commas."""
+    counts = {sep: header.count(sep) for sep in (",", ";", "\t")}
+    best = max(counts, key=lambda sep: counts[sep])
+    return best if counts[best] else ","
+
+
+def _read_xlsx(data: bytes, limits: Limits, clock: _Clock) -> Read:
+    import zipfile
 
     try:
-        book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=False)
-    except (InvalidFileException, KeyError, OSError, ValueError) as e:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            unpacked = sum(info.file_size for info in archive.infolist())
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError):
+        raise FileRefused(_CORRUPT) from None
+    if unpacked > limits.max_bytes * limits.unpacked_per_byte:
         raise FileRefused(
-            f"The file could not be read as an Excel workbook ({e})."
-        ) from None
-    sheet = book.worksheets[0]
-    rows: list[list[Any]] = []
-    formulas: list[str] = []
-    for cells in sheet.iter_rows():
-        row = []
-        for cell in cells:
-            if cell.data_type == "f":
-                formulas.append(f"{cell.coordinate} ({str(cell.value)[:40]})")
-            row.append(cell.value)
-        rows.append(row)
-    book.close()
+            f"The workbook unpacks to {_size(unpacked)}, more than this service reads "
+            f"({_size(limits.max_bytes * limits.unpacked_per_byte)}). Save the data "
+            "as CSV UTF-8, or split the workbook."
+        )
+    try:
+        return _read_sheet(data, limits, clock)
+    except FileRefused:
+        raise
+    except Exception:
+        # openpyxl and the XML parsers under it raise many kinds of error for a
+        # damaged file (zip, XML, key and type errors); each means the same to the
+        # person uploading it.
+        raise FileRefused(_CORRUPT) from None
+
+
+_CORRUPT = (
+    "The file could not be read as an Excel workbook: it may be damaged, or not "
+    "really an .xlsx file. Open it in Excel and save it again as an Excel workbook "
+    "(.xlsx), or save it as CSV UTF-8."
+)
+
+
+def _read_sheet(data: bytes, limits: Limits, clock: _Clock) -> Read:
+    import openpyxl
+
+    book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=False)
+    try:
+        sheet = book.worksheets[0]
+        # The size the sheet declares, checked before a cell is read: read-only
+        # openpyxl pads every row out to the declared width.
+        declared_rows, declared_columns = sheet.max_row or 0, sheet.max_column or 0
+        if declared_columns > limits.max_columns or declared_rows > limits.max_rows + 1:
+            raise FileRefused(
+                f"The sheet says it has {declared_rows:,} rows and "
+                f"{declared_columns:,} columns; at most {limits.max_rows:,} rows of "
+                f"data and {limits.max_columns} columns are read. Copy the data to a "
+                "new sheet (so that the empty cells are left behind), or split it "
+                "into smaller files."
+            )
+        # The declared size may be missing or wrong, so the real one is counted too;
+        # cells past the column limit are not even made (openpyxl pads each row to
+        # max_col), and one with a value just past it refuses the file.
+        sheet.reset_dimensions()
+        rows: list[list[Any]] = []
+        formulas: list[str] = []
+        for number, cells in enumerate(
+            sheet.iter_rows(max_col=limits.max_columns + 1), start=1
+        ):
+            if number > limits.max_rows + 1:
+                raise _too_long(limits)
+            if number % 100 == 0:
+                clock.check()
+            row = []
+            for cell in cells:
+                if cell.value is None:
+                    row.append(None)
+                    continue
+                if cell.column > limits.max_columns:
+                    raise _too_wide(cell.column, limits)
+                if cell.data_type == "f":
+                    formulas.append(f"{cell.coordinate} ({str(cell.value)[:40]})")
+                row.append(cell.value)
+            rows.append(row)
+    finally:
+        book.close()
     if formulas:
         shown = ", ".join(formulas[:5]) + (
             f" and {len(formulas) - 5} more" if len(formulas) > 5 else ""
@@ -193,8 +332,20 @@ def _read_xlsx(data: bytes) -> pd.DataFrame:
     width = len(header)
     while width and header[width - 1] == "":
         width -= 1
+    extra = {
+        number: max(i for i, v in enumerate(r) if not _blank(v)) + 1
+        for number, r in enumerate(rows[1:], start=2)
+        if any(not _blank(v) for v in r[width:])
+    }
     body = [[_cell_text(v) for v in (r + [None] * width)[:width]] for r in rows[1:]]
-    return pd.DataFrame(body, columns=header[:width], dtype=str)
+    table = pd.DataFrame(body, columns=header[:width], dtype=str)
+    table.index = np.arange(2, len(table) + 2)
+    return Read(
+        table,
+        note="Read from the first sheet of the workbook.",
+        extra_cells=extra,
+        header_width=width,
+    )
 
 
 def _blank(v: Any) -> bool:
@@ -216,6 +367,15 @@ def _cell_text(v: Any) -> str:
 
 def name_columns(table: pd.DataFrame) -> pd.DataFrame:
     """Our column names, or FileRefused naming the wrong and missing ones."""
+    # Spreadsheets saved with a separator at the end of every line have an empty last
+    # heading over empty cells: not a column.
+    empty = {
+        i
+        for i, col in enumerate(table.columns)
+        if not str(col).strip() and not table.iloc[:, i].fillna("").str.strip().any()
+    }
+    if empty:
+        table = table.iloc[:, [i for i in range(table.shape[1]) if i not in empty]]
     names = []
     for col in table.columns:
         n = re.sub(r"[\s\-]+", "_", str(col).strip().lower())
@@ -233,11 +393,13 @@ def name_columns(table: pd.DataFrame) -> pd.DataFrame:
         guess = difflib.get_close_matches(n, KNOWN, n=1)
         hint = f" (did you mean '{guess[0]}'?)" if guess else ""
         problems.append(f"unknown column '{orig}'{hint}")
-    dupes = sorted({n for n in names if names.count(n) > 1 and n in KNOWN})
+    # Counted in one pass: a file may have many columns.
+    seen = Counter(names)
+    dupes = sorted(n for n, times in seen.items() if times > 1 and n in KNOWN)
     problems += [f"column '{n}' appears more than once" for n in dupes]
-    missing = [c for c in REQUIRED if c not in names]
+    missing = [c for c in REQUIRED if c not in seen]
     problems += [f"missing column '{c}'" for c in missing]
-    if "value" not in names and not {"numerator", "denominator"} <= set(names):
+    if "value" not in seen and not {"numerator", "denominator"} <= set(seen):
         problems.append(
             "missing column 'value' (or both 'numerator' and 'denominator')"
         )
@@ -262,73 +424,101 @@ def name_columns(table: pd.DataFrame) -> pd.DataFrame:
     return table[~blank]
 
 
-def records_table(records: list[Any]) -> pd.DataFrame:
-    """JSON API rows (a list of objects) as the same table of text cells."""
+def records_table(records: list[Any], *, max_rows: int) -> Read:
+    """JSON API rows (a list of objects) as the same table of text cells.
+
+    Numbers should be JSON numbers; text that holds a number is read as the number
+    it spells with a decimal point ("42", "4.5"), and text with a comma is refused
+    rather than guessed at.
+    """
     if not isinstance(records, list) or not all(isinstance(r, dict) for r in records):
         raise FileRefused("'observations' must be a list of objects.")
     if not records:
         raise FileRefused("'observations' is empty.")
+    if len(records) > max_rows:
+        raise FileRefused(
+            f"'observations' has {len(records):,} rows; send at most {max_rows:,} "
+            "in one request."
+        )
+    width = len({k for r in records for k in r})
+    if width > MAX_COLUMNS:
+        raise FileRefused(
+            f"The observations have {width:,} different fields; at most "
+            f"{MAX_COLUMNS} are read."
+        )
     cols = list(dict.fromkeys(k for r in records for k in r))
     table = pd.DataFrame.from_records(records, columns=cols)
     for col in table.columns:
-        table[col] = table[col].map(
-            lambda v: "" if v is None else (repr(v) if isinstance(v, float) else str(v))
-        )
+        table[col] = table[col].map(_json_text)
     table = name_columns(table)
     table.index = np.arange(1, len(table) + 1)  # API rows are numbered from 1
-    return table
+    return Read(table, style=validation.NumberStyle(source="api"))
+
+
+def _json_text(v: Any) -> str:
+    if v is None:
+        return ""
+    if isinstance(v, bool):  # true is not the number 1
+        return str(v).lower()
+    if isinstance(v, float):
+        return repr(v)
+    return str(v)
 
 
 # --- stage 2: every row checked at once --------------------------------------------
 
 
-class _Errors:
-    """Collects errors per check; keeps the first few messages of each kind."""
-
-    def __init__(self, row_numbers: np.ndarray) -> None:
-        self.rows = row_numbers
-        self.found: list[tuple[np.ndarray, str, list[str]]] = []
-        self.bad = np.zeros(len(row_numbers), dtype=bool)
-
-    def add(self, mask: np.ndarray, column: str, message: Any) -> None:
-        """``message`` is a string or a function from row positions to messages."""
-        where = np.flatnonzero(mask)
-        if not len(where):
-            return
-        self.bad[where] = True
-        shown = where[:MAX_ERRORS_KEPT]
-        texts = (
-            [message] * len(shown) if isinstance(message, str) else list(message(shown))
-        )
-        self.found.append((where, column, texts))
-
-    @property
-    def count(self) -> int:
-        return sum(len(w) for w, _, _ in self.found)
-
-    def listed(self) -> list[RowError]:
-        out = []
-        for where, column, texts in self.found:
-            for pos, text in zip(where[:MAX_ERRORS_KEPT], texts, strict=False):
-                out.append(RowError(int(self.rows[pos]), column, text))
-        out.sort(
-            key=lambda e: (e.row, KNOWN.index(e.column) if e.column in KNOWN else 99)
-        )
-        return out[:MAX_ERRORS_KEPT]
-
-
-def check(table: pd.DataFrame, lookup: Lookup) -> Checked:
-    """Every row checked against the register, with all problems listed."""
-    n = len(table)
-    rows = table.index.to_numpy()
-    err = _Errors(rows)
-    if n == 0:
+def check(read: Read, lookup: Lookup, *, today: dt.date) -> Checked:
+    """Every row checked against the register and the measures' rules, with all
+    problems of every row listed."""
+    table = read.table
+    if len(table) == 0:
         return Checked(
             rows=0,
             frame=_empty_frame(),
             errors=[RowError(2, "", "The file has a header but no rows of data.")],
             error_count=1,
         )
+    # A row with more cells than headings is reported as that alone: its cells may
+    # be under the wrong headings, so anything else said about it would mislead.
+    longer = table.index.isin(list(read.extra_cells))
+    extra = validation.Problems(table.index.to_numpy()[longer], KNOWN)
+    extra.add(
+        np.ones(int(longer.sum()), dtype=bool),
+        "",
+        lambda pos: (
+            f"row {row} has {read.extra_cells[row]} cells but the header has "
+            f"{read.header_width or 'fewer'}: check for a comma in a text cell or a "
+            "number, or a cell typed past the last column"
+            for row in extra.rows[pos]
+        ),
+    )
+    checked = _check_rows(table[~longer], lookup, read.style, today)
+    if not extra.count:
+        return checked
+    errors = sorted(
+        [*checked.errors, *extra.listed()],
+        key=lambda e: (e.row, KNOWN.index(e.column) if e.column in KNOWN else -1),
+    )
+    return Checked(
+        rows=len(table),
+        frame=_empty_frame(),
+        errors=errors[:MAX_ERRORS_KEPT],
+        error_count=checked.error_count + extra.count,
+    )
+
+
+def _check_rows(
+    table: pd.DataFrame,
+    lookup: Lookup,
+    style: validation.NumberStyle,
+    today: dt.date,
+) -> Checked:
+    n = len(table)
+    rows = table.index.to_numpy()
+    err = validation.Problems(rows, KNOWN)
+    if n == 0:
+        return Checked(rows=0, frame=_empty_frame())
 
     # Formulas typed into a CSV (Excel workbooks are refused earlier).
     for col in KNOWN:
@@ -360,10 +550,14 @@ def check(table: pd.DataFrame, lookup: Lookup) -> Checked:
     )
     err.add((codes == "").to_numpy(), "measure", "measure is empty")
     measure_id = codes.map({k: v["id"] for k, v in lookup.measures.items()})
-    aggregation = codes.map({k: v["aggregation"] for k, v in lookup.measures.items()})
-    multiplier = codes.map(
-        {k: v["multiplier"] for k, v in lookup.measures.items()}
-    ).astype(float)
+    rules = codes.map({k: v["rules"] for k, v in lookup.measures.items()})
+    kinds = rules.map(lambda r: r.kind, na_action="ignore").fillna("").to_numpy(str)
+    frequency = (
+        rules.map(lambda r: r.frequency, na_action="ignore").fillna("").to_numpy(str)
+    )
+    multiplier = (
+        rules.map(lambda r: r.multiplier, na_action="ignore").astype(float).to_numpy()
+    )
 
     # Organisations: known, and ones these data may be for.
     ods = table["organisation"].str.upper()
@@ -407,114 +601,34 @@ def check(table: pd.DataFrame, lookup: Lookup) -> Checked:
         ),
     )
 
-    # Periods: 2024-03 or 2024-03-01 (any day: the month is what counts).
+    # Periods: real dates (2024-03 or 2024-03-15: the month is what counts), on the
+    # measure's frequency, not in the future.
     ptext = table["period"]
-    shape = ptext.str.fullmatch(PERIOD_PATTERN).to_numpy()
-    parts = ptext.where(shape, "1900-01").str.split("-", expand=True)
-    if parts.shape[1] < 3:
-        parts[2] = None
-    year = pd.to_numeric(parts[0], errors="coerce").to_numpy()
-    month = pd.to_numeric(parts[1], errors="coerce").to_numpy()
-    day = pd.to_numeric(parts[2], errors="coerce").fillna(1).to_numpy()
-    period = pd.to_datetime(
-        pd.DataFrame({"year": year, "month": np.clip(month, 1, 12), "day": 1}),
-        errors="coerce",
-    )
-    valid_day = (
-        pd.to_datetime(
-            pd.DataFrame(
-                {
-                    "year": year,
-                    "month": np.clip(month, 1, 12),
-                    "day": np.clip(day, 1, 31),
-                }
-            ),
-            errors="coerce",
-        )
-        .notna()
-        .to_numpy()
-    )
-    good_period = (
-        shape
-        & (month >= 1)
-        & (month <= 12)
-        & (year >= 1900)
-        & (year <= 2200)
-        & valid_day
-    )
-    err.add((ptext == "").to_numpy(), "period", "period is empty")
-    err.add(
-        ~good_period & (ptext != "").to_numpy() & ~formula_rows,
-        "period",
-        lambda pos: (
-            f"'{ptext.iloc[p]}' is not a period; write a month as 2024-03 or a date as 2024-03-01"
-            for p in pos
-        ),
-    )
+    period = validation.parse_periods(ptext, err, skip=formula_rows)
+    good_period = ~np.isnat(period)
+    validation.check_periods(period, frequency, codes, err, today=today)
 
-    # Numbers: text in a number column is an error, blanks are missing.
-    nums = {}
-    for col in NUMBERS:
-        text = table[col]
-        cleaned = text.str.replace(",", "", regex=False)
-        values = pd.to_numeric(cleaned, errors="coerce").to_numpy(dtype=float)
-        given = (text != "").to_numpy()
-        bad = given & (np.isnan(values) | np.isinf(values))
-        err.add(
-            bad & ~formula_rows,
-            col,
-            lambda pos, t=text, c=col: (
-                f"'{t.iloc[p][:30]}' in {c} is not a number" for p in pos
-            ),
-        )
-        values[bad] = np.nan
-        nums[col] = values
-    value, num, den = nums["value"], nums["numerator"], nums["denominator"]
-    has_value, has_num, has_den = ~np.isnan(value), ~np.isnan(num), ~np.isnan(den)
-    is_ratio = (aggregation == "ratio").to_numpy()
-    clean_numbers = np.ones(n, dtype=bool)
-    for col in NUMBERS:
-        clean_numbers &= ~((table[col] != "").to_numpy() & np.isnan(nums[col]))
-    err.add(
-        clean_numbers & has_num & ~has_den,
-        "denominator",
-        "denominator is missing (a numerator needs one)",
+    # Numbers: read as the file writes them; blanks are missing.
+    nums = {
+        col: validation.parse_numbers(table[col], col, err, style, skip=formula_rows)
+        for col in NUMBERS
+    }
+    unreadable = np.column_stack(
+        [(table[col] != "").to_numpy() & np.isnan(nums[col]) for col in NUMBERS]
     )
-    err.add(
-        clean_numbers & has_den & ~has_num,
-        "numerator",
-        "numerator is missing (a denominator needs one)",
+    final_value = validation.check_values(
+        kinds,
+        multiplier,
+        codes,
+        nums["value"],
+        nums["numerator"],
+        nums["denominator"],
+        err,
+        unreadable=unreadable,
+        skip=~m_known | formula_rows,
     )
-    err.add(
-        clean_numbers & has_den & (den <= 0),
-        "denominator",
-        "denominator must be more than 0",
-    )
-    err.add(
-        clean_numbers & has_num & (num < 0), "numerator", "numerator cannot be negative"
-    )
-    err.add(
-        clean_numbers & m_known & is_ratio & ~(has_num & has_den),
-        "numerator",
-        lambda pos: (
-            f"measure {codes.iloc[p]} is a rate: give its numerator and denominator"
-            for p in pos
-        ),
-    )
-    err.add(clean_numbers & m_known & ~is_ratio & ~has_value, "value", "value is empty")
-    with np.errstate(divide="ignore", invalid="ignore"):
-        computed = num / den * multiplier.to_numpy()
-    both = clean_numbers & has_value & has_num & has_den & (den > 0) & is_ratio
-    mismatch = both & ~np.isclose(value, computed, rtol=1e-6, atol=1e-9)
-    err.add(
-        mismatch,
-        "value",
-        lambda pos: (
-            f"value {value[p]:g} does not match numerator ÷ denominator × {multiplier.iloc[p]:g} = {computed[p]:.6g}"
-            for p in pos
-        ),
-    )
-    final_value = np.where(is_ratio & has_num & has_den, computed, value)
+    num, den = nums["numerator"], nums["denominator"]
+    has_parts = ~np.isnan(num) & ~np.isnan(den)
 
     # Breakdowns: both or neither, and one the measure declares.
     bd, st = table["breakdown"], table["stratum"]
@@ -553,12 +667,12 @@ def check(table: pd.DataFrame, lookup: Lookup) -> Checked:
             "measure_id": measure_id.to_numpy(dtype=float),
             "organisation_id": org_id.to_numpy(dtype=float),
             "unit_id": unit_id.to_numpy(dtype=float),
-            "period": period.to_numpy(),
+            "period": period,
             "breakdown": canonical.fillna("").to_numpy(dtype=object),
             "stratum": st.to_numpy(dtype=object),
             "value": final_value,
-            "numerator": np.where(has_num & has_den, num, np.nan),
-            "denominator": np.where(has_num & has_den, den, np.nan),
+            "numerator": np.where(has_parts, num, np.nan),
+            "denominator": np.where(has_parts, den, np.nan),
         },
         index=table.index,
     )

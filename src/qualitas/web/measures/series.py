@@ -30,11 +30,20 @@ COLUMNS = [
 ]
 
 
+NUMBERS = ("value", "numerator", "denominator")
+
+
 def _frame(rows: Iterable[tuple], columns: list[str]) -> pd.DataFrame:
     frame = pd.DataFrame.from_records(list(rows), columns=columns)
     if frame.empty:
         frame = pd.DataFrame({c: pd.Series(dtype=float) for c in columns})
     frame["period"] = pd.to_datetime(frame["period"])
+    # A column that is empty in every row (sum and mean measures have no numerator
+    # or denominator) comes out of the database as Python None objects; arithmetic
+    # on them is Python's, where 0 / 0 raises instead of giving NaN. Floats always.
+    for column in NUMBERS:
+        if column in frame:
+            frame[column] = pd.to_numeric(frame[column]).astype(float)
     return frame
 
 
@@ -77,16 +86,14 @@ def combine(frame: pd.DataFrame, measures: dict[int, Measure]) -> pd.DataFrame:
                 "value": pd.Series(dtype=float),
             }
         )
-    agg = (
-        frame.groupby(["measure_id", "period"], sort=True)
-        .agg(
-            value_sum=("value", "sum"),
-            value_mean=("value", "mean"),
-            numerator=("numerator", "sum"),
-            denominator=("denominator", "sum"),
-        )
-        .reset_index()
+    groups = frame[["measure_id", "period", *NUMBERS]].groupby(
+        ["measure_id", "period"], sort=True
     )
+    # min_count=1: a period where no member gave a figure is missing, not 0.
+    agg = groups.sum(min_count=1)
+    agg["value_sum"] = agg.pop("value")
+    agg["value_mean"] = groups["value"].mean()
+    agg = agg.reset_index()
     how = agg["measure_id"].map({k: m.aggregation for k, m in measures.items()})
     mult = (
         agg["measure_id"]

@@ -10,10 +10,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from django.conf import settings
-from django.core.exceptions import ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import connection, transaction
 from django.utils import timezone
 
+from qualitas.io import validation
 from qualitas.web.accounts.access import (
     ancestors,
     descendants,
@@ -23,15 +24,17 @@ from qualitas.web.accounts.access import (
 )
 from qualitas.web.accounts.permissions import Permission
 from qualitas.web.audit.services import record, snapshot
-from qualitas.web.measures import imports
+from qualitas.web.measures import imports, words
 from qualitas.web.measures.models import (
     Annotation,
+    Correction,
     ImportBatch,
     Measure,
     Observation,
     Rebase,
     Target,
 )
+from qualitas.web.notifications import events as notification_events
 from qualitas.web.organisations.models import Organisation, Unit
 
 KEY = ["measure_id", "organisation_id", "unit_id", "period", "breakdown", "stratum"]
@@ -261,7 +264,76 @@ def remove_rebase(*, by: Any, change: Rebase, reason: str) -> None:
     change.delete()
 
 
+# --- writers of the same series take turns ------------------------------------------
+
+
+def _series_lock_key(measure_id: int, organisation_id: int) -> int:
+    """A signed 64-bit number naming one measure at one organisation, the same in
+    every process (Python's hash() is not)."""
+    digest = hashlib.blake2b(
+        f"qualitas.observations:{measure_id}:{organisation_id}".encode(),
+        digest_size=8,
+    ).digest()
+    return int.from_bytes(digest, "big", signed=True)
+
+
+def lock_series(pairs: Any) -> None:
+    """Wait until no other transaction is writing the given (measure id, organisation
+    id) series, then hold them until this transaction ends. Call inside the write's
+    transaction, before reading what is already stored.
+
+    Without this, two PostgreSQL transactions that add the same period each see no
+    row, both insert, and the second fails on the unique constraint. SQLite needs
+    nothing here: its transactions take the database's write lock when they begin
+    (settings: ``transaction_mode``), so writers already take turns. The locks are
+    taken in one order (sorted keys), so two imports cannot wait for each other."""
+    if connection.vendor != "postgresql":
+        return
+    keys = sorted({_series_lock_key(int(m), int(o)) for m, o in pairs})
+    if not keys:
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_advisory_xact_lock(k) FROM unnest(%s::bigint[])"
+            " WITH ORDINALITY AS t(k, i) ORDER BY i",
+            [keys],
+        )
+
+
 # --- data in: one value -------------------------------------------------------------
+
+
+def _checked_numbers(
+    measure: Measure,
+    period: dt.date,
+    value: float | None,
+    numerator: float | None,
+    denominator: float | None,
+) -> tuple[float, float | None, float | None]:
+    """One value checked as every way in checks it; (value, numerator, denominator)."""
+    # The rules every way in shares: a count is whole, a proportion at most 100%...
+    entry = validation.check_entry(
+        measure.rules,
+        name=measure.code,
+        period=period.isoformat(),
+        **{
+            name: "" if x is None else repr(float(x))
+            for name, x in (
+                ("value", value),
+                ("numerator", numerator),
+                ("denominator", denominator),
+            )
+        },
+        today=timezone.localdate(),
+    )
+    if entry.problems:
+        raise ValidationError(
+            {
+                (field or NON_FIELD_ERRORS): [m[0].upper() + m[1:] + "." for m in ms]
+                for field, ms in entry.problems.items()
+            }
+        )
+    return entry.value, entry.numerator, entry.denominator
 
 
 @transaction.atomic
@@ -282,22 +354,10 @@ def enter_value(
     _check_period(period)
     if unit is not None and unit.organisation_id != organisation.pk:
         raise ValidationError({"unit": "That unit belongs to another organisation."})
-    if measure.has_denominator:
-        if numerator is None or denominator is None:
-            raise ValidationError(
-                "This measure is a rate: give the numerator and the denominator."
-            )
-        if denominator <= 0:
-            raise ValidationError(
-                {"denominator": "The denominator must be more than 0."}
-            )
-        if numerator < 0:
-            raise ValidationError({"numerator": "The numerator cannot be negative."})
-        value = numerator / denominator * measure.multiplier
-    elif value is None:
-        raise ValidationError({"value": "Give the value."})
-    else:
-        numerator = denominator = None
+    value, numerator, denominator = _checked_numbers(
+        measure, period, value, numerator, denominator
+    )
+    lock_series([(measure.pk, organisation.pk)])
     existing = (
         Observation.objects.select_for_update()
         .filter(
@@ -330,7 +390,169 @@ def enter_value(
         before=before,
         after=snapshot(obs, exclude=("batch",)),
     )
+    notification_events.after_data_change([(measure.pk, organisation.pk)])
     return obs, existing is not None
+
+
+# --- putting a stored value right -------------------------------------------------------
+
+
+def _where(obs: Observation) -> str:
+    place = obs.organisation.ods_code
+    if obs.unit_id:
+        place += f" ({obs.unit.name})"
+    if obs.breakdown:
+        place += f", {obs.breakdown}: {obs.stratum}"
+    return place
+
+
+def _current(observation: Observation, seen: str | None) -> Observation:
+    """The observation as stored now, locked for this transaction. ``seen`` is when it
+    was last changed as the person saw it: if it has changed since, they must look
+    again rather than overwrite someone else's change unknowingly."""
+    lock_series([(observation.measure_id, observation.organisation_id)])
+    current = (
+        Observation.objects.select_for_update(of=("self",))
+        .select_related("measure", "organisation", "unit")
+        .filter(pk=observation.pk)
+        .first()
+    )
+    if current is None:
+        raise ValidationError(
+            "This value has been withdrawn or replaced since you opened it. "
+            "Open the measure's data again to see what is stored now."
+        )
+    if seen is not None and current.updated_at.isoformat() != seen:
+        raise ValidationError(
+            "Someone changed this value after you opened it: it is now "
+            f"{words.number(current.value, current.measure.decimals)}. "
+            "Check it, then correct it again if it is still wrong."
+        )
+    return current
+
+
+def _correction_reason(reason: str) -> str:
+    reason = (reason or "").strip()
+    if len(reason) < MIN_REASON:
+        raise ValidationError(
+            {
+                "reason": "Say why the value is wrong (for example, what was miscounted "
+                "and where the right figure comes from)."
+            }
+        )
+    return reason
+
+
+def _old_values(obs: Observation) -> dict[str, Any]:
+    return {
+        "old_value": obs.value,
+        "old_numerator": obs.numerator,
+        "old_denominator": obs.denominator,
+    }
+
+
+def _key(obs: Observation) -> dict[str, Any]:
+    return {
+        "measure": obs.measure,
+        "organisation": obs.organisation,
+        "unit": obs.unit,
+        "period": obs.period,
+        "breakdown": obs.breakdown,
+        "stratum": obs.stratum,
+    }
+
+
+@transaction.atomic
+def correct_value(
+    *,
+    by: Any,
+    observation: Observation,
+    reason: str,
+    value: float | None = None,
+    numerator: float | None = None,
+    denominator: float | None = None,
+    seen: str | None = None,
+) -> Correction:
+    """Replace a stored value with the right one. The earlier value stays in the
+    correction record and the audit log; charts and reports mark the period."""
+    require(by, Permission.ENTER_DATA, observation.organisation)
+    reason = _correction_reason(reason)
+    current = _current(observation, seen)
+    measure = current.measure
+    value, numerator, denominator = _checked_numbers(
+        measure, current.period, value, numerator, denominator
+    )
+    if (value, numerator, denominator) == (
+        current.value,
+        current.numerator,
+        current.denominator,
+    ):
+        raise ValidationError("That is the value already stored: nothing to correct.")
+    before = snapshot(current, exclude=("batch",))
+    change = Correction.objects.create(
+        **_key(current),
+        kind=Correction.Kind.CORRECTED,
+        **_old_values(current),
+        new_value=value,
+        new_numerator=numerator,
+        new_denominator=denominator,
+        reason=reason,
+        by=by,
+    )
+    current.value, current.numerator, current.denominator = (
+        value,
+        numerator,
+        denominator,
+    )
+    current.batch = None  # the value no longer comes from the import
+    current.save()
+    record(
+        by=by,
+        action="observation.corrected",
+        obj=current,
+        summary=f"Corrected {measure.name} for {_where(current)}, {current.period:%B %Y}: "
+        f"{words.number(change.old_value, measure.decimals)} to "
+        f"{words.number(value, measure.decimals)}. Why: {reason[:200]}",
+        before=before,
+        after={
+            **snapshot(current, exclude=("batch",)),
+            "reason": reason,
+            "correction": change.pk,
+        },
+    )
+    notification_events.after_data_change([(measure.pk, current.organisation_id)])
+    return change
+
+
+@transaction.atomic
+def withdraw_value(
+    *, by: Any, observation: Observation, reason: str, seen: str | None = None
+) -> Correction:
+    """Take a stored value back (it should never have been there): the period has no
+    value from now on. The value stays in the correction record and the audit log."""
+    require(by, Permission.ENTER_DATA, observation.organisation)
+    reason = _correction_reason(reason)
+    current = _current(observation, seen)
+    measure = current.measure
+    change = Correction.objects.create(
+        **_key(current),
+        kind=Correction.Kind.WITHDRAWN,
+        **_old_values(current),
+        reason=reason,
+        by=by,
+    )
+    record(
+        by=by,
+        action="observation.withdrawn",
+        obj=current,
+        summary=f"Withdrew {measure.name} for {_where(current)}, {current.period:%B %Y} "
+        f"(was {words.number(current.value, measure.decimals)}). Why: {reason[:200]}",
+        before=snapshot(current, exclude=("batch",)),
+        after={"reason": reason, "correction": change.pk},
+    )
+    current.delete()
+    notification_events.after_data_change([(measure.pk, change.organisation_id)])
+    return change
 
 
 # --- data in: files and the API ------------------------------------------------------
@@ -349,15 +571,21 @@ def lookup_for(user: Any, organisation: Organisation) -> imports.Lookup:
     family = {organisation.pk, *descendants(organisation.pk, children)}
     owners = family | set(ancestors(organisation.pk, parents))
     measures = {
-        code.lower(): {
-            "id": pk,
-            "aggregation": agg,
-            "multiplier": mult,
-            "breakdowns": list(bd or []),
+        m.code.lower(): {
+            "id": m.pk,
+            "rules": m.rules,
+            "breakdowns": list(m.breakdowns or []),
         }
-        for pk, code, agg, mult, bd in Measure.objects.filter(
-            organisation_id__in=owners
-        ).values_list("id", "code", "aggregation", "multiplier", "breakdowns")
+        for m in Measure.objects.filter(organisation_id__in=owners).only(
+            "id",
+            "code",
+            "aggregation",
+            "multiplier",
+            "decimals",
+            "unit",
+            "frequency",
+            "breakdowns",
+        )
     }
     orgs = {
         code.upper(): pk
@@ -427,25 +655,34 @@ def check_file(
             raise imports.FileRefused(
                 imports.too_big_message(size, settings.QUALITAS_MAX_UPLOAD_BYTES)
             )
-        table = imports.read_table(
-            data, filename, max_bytes=settings.QUALITAS_MAX_UPLOAD_BYTES
-        )
+        read = imports.read_table(data, filename, limits=upload_limits())
     except imports.FileRefused as e:
         batch.status = ImportBatch.Status.REJECTED
         batch.error_count = 1
         batch.errors = [{"row": None, "column": "", "message": str(e)}]
         batch.save()
         return batch
-    _check_into(batch, table, lookup_for(by, organisation))
+    _check_into(batch, read, lookup_for(by, organisation))
     batch.save()
     return batch
 
 
+def upload_limits() -> imports.Limits:
+    """The limits on a file, from the settings."""
+    return imports.Limits(
+        max_bytes=settings.QUALITAS_MAX_UPLOAD_BYTES,
+        max_rows=settings.QUALITAS_MAX_UPLOAD_ROWS,
+        seconds=settings.QUALITAS_IMPORT_SECONDS,
+    )
+
+
 def _check_into(
-    batch: ImportBatch, table: pd.DataFrame, lookup: imports.Lookup
+    batch: ImportBatch, read: imports.Read, lookup: imports.Lookup
 ) -> imports.Checked:
-    checked = imports.check(table, lookup)
+    checked = imports.check(read, lookup, today=timezone.localdate())
     batch.rows = checked.rows
+    if read.note:
+        batch.summary = {"read_as": read.note}
     if not checked.ok:
         batch.status = ImportBatch.Status.REJECTED
         batch.error_count = checked.error_count
@@ -455,7 +692,7 @@ def _check_into(
     batch.status = ImportBatch.Status.PREVIEWED
     batch.updated = int(matched["existing_id"].notna().sum())
     batch.added = checked.rows - batch.updated
-    batch.summary = _summary(checked.frame)
+    batch.summary = {**batch.summary, **_summary(checked.frame)}
     batch.pending = imports.to_bytes(checked.frame)
     return checked
 
@@ -570,6 +807,10 @@ def apply_import(*, by: Any, batch: ImportBatch) -> ImportBatch:
     batch.applied_at = timezone.now()
     batch.added, batch.updated, batch.pending = added, updated, None
     batch.save()
+    series_loaded = frame[["measure_id", "organisation_id"]].drop_duplicates()
+    notification_events.after_data_change(
+        series_loaded.astype(int).itertuples(index=False, name=None)
+    )
     record(
         by=by,
         action="import.applied",
@@ -605,7 +846,9 @@ def load_records(*, by: Any, organisation: Organisation, records: Any) -> Import
     require(by, Permission.IMPORT_DATA, organisation)
     batch = ImportBatch(organisation=organisation, by=by, source=ImportBatch.Source.API)
     try:
-        table = imports.records_table(records)
+        read = imports.records_table(
+            records, max_rows=settings.QUALITAS_MAX_UPLOAD_ROWS
+        )
     except imports.FileRefused as e:
         batch.status = ImportBatch.Status.REJECTED
         batch.error_count, batch.errors = (
@@ -615,9 +858,9 @@ def load_records(*, by: Any, organisation: Organisation, records: Any) -> Import
         batch.save()
         return batch
     batch.file_hash = hashlib.sha256(
-        pd.util.hash_pandas_object(table, index=False).to_numpy().tobytes()
+        pd.util.hash_pandas_object(read.table, index=False).to_numpy().tobytes()
     ).hexdigest()
-    _check_into(batch, table, lookup_for(by, organisation))
+    _check_into(batch, read, lookup_for(by, organisation))
     batch.save()
     if batch.status == ImportBatch.Status.PREVIEWED:
         batch = apply_import(by=by, batch=batch)
@@ -648,6 +891,11 @@ def _write(
     than the 10-second target on their own. Delete-then-insert needs no upsert on the
     partial unique indexes (which Django cannot target); the transaction makes it all
     or nothing. PostgreSQL gets COPY, other databases executemany."""
+    lock_series(
+        frame[["measure_id", "organisation_id"]]
+        .drop_duplicates()
+        .itertuples(index=False, name=None)
+    )
     matched = _match_existing(frame)
     replaced = matched[matched["existing_id"].notna()]
     before = {"replaced": _columns(replaced)} if len(replaced) else None

@@ -36,3 +36,11 @@ class MembershipAdmin(AuditedAdmin):
     list_display = ("user", "organisation", "role", "created_at")
     list_filter = ("role",)
     search_fields = ("user__username", "user__last_name", "organisation__name")
+    # People are found by typing, from those the administrator manages only (the
+    # user admin's scoped queryset answers the autocomplete).
+    autocomplete_fields = ("user",)
+
+    def get_readonly_fields(self, request, obj=None):
+        # A role's person never changes: moving a membership to someone else would
+        # be a way to reach a person outside the administrator's scope.
+        return ("user",) if obj is not None else ()

@@ -1,0 +1,232 @@
+"""The shared validation layer: numbers, periods and values by measure kind, as every
+way in (upload, entry form, API, command line) reads them."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from qualitas.io import validation as v
+
+TODAY = dt.date(2026, 12, 3)
+
+
+def _numbers(cells, style):
+    problems = v.Problems(np.arange(2, len(cells) + 2))
+    values = v.parse_numbers(pd.Series(cells), "value", problems, style)
+    return values, {e.row: e.message for e in problems.listed()}
+
+
+@pytest.mark.parametrize(
+    ("cell", "style", "expected"),
+    [
+        ("4,5", v.NumberStyle(decimal_comma=True), 4.5),
+        ("5,25", v.NumberStyle(decimal_comma=True), 5.25),
+        ("-0,5", v.NumberStyle(decimal_comma=True), -0.5),
+        ("12", v.NumberStyle(decimal_comma=True), 12.0),
+        ("1,234", v.NumberStyle(thousands=True), 1234.0),
+        ("1,234,567.5", v.NumberStyle(thousands=True), 1234567.5),
+        ("4.5", v.NumberStyle(), 4.5),
+        ("42", v.NumberStyle(source="api"), 42.0),
+    ],
+)
+def test_numbers_are_read_as_their_source_writes_them(cell, style, expected):
+    values, problems = _numbers([cell], style)
+    assert problems == {}
+    assert values[0] == expected
+
+
+@pytest.mark.parametrize(
+    ("cell", "style", "message"),
+    [
+        ("4,5", v.NumberStyle(), "has a comma"),  # never 45
+        ("1,2,3", v.NumberStyle(decimal_comma=True), "is not a number written with"),
+        ("1,2,3", v.NumberStyle(thousands=True), "has a comma"),
+        ("4,5", v.NumberStyle(thousands=True), "has a comma"),
+        ("4.5", v.NumberStyle(decimal_comma=True), "is not a number written with"),
+        ("1.234,5", v.NumberStyle(decimal_comma=True), "is not a number written with"),
+        ("4,5", v.NumberStyle(mixed=True), "use one decimal mark throughout"),
+        ("1,5", v.NumberStyle(source="api"), "send numbers as JSON numbers"),
+        ("1,2,3", v.NumberStyle(source="api"), "send numbers as JSON numbers"),
+        ("inf", v.NumberStyle(), "is not a finite number"),
+        ("1e400", v.NumberStyle(), "is not a finite number"),
+        ("nan", v.NumberStyle(), "is not a number"),
+        ("forty", v.NumberStyle(), "is not a number"),
+    ],
+)
+def test_numbers_that_could_be_misread_are_refused_by_row_and_column(
+    cell, style, message
+):
+    values, problems = _numbers(["1", cell], style)
+    assert np.isnan(values[1])
+    assert list(problems) == [3]
+    assert f"'{cell}' in value" in problems[3]
+    assert message in problems[3]
+
+
+@given(st.integers(0, 10**6), st.integers(1, 99))
+def test_a_decimal_comma_is_never_read_as_a_bigger_number(whole, fraction):
+    cell = f"{whole},{fraction:02d}"
+    for style in (v.NumberStyle(), v.NumberStyle(thousands=True)):
+        values, _ = _numbers([cell], style)
+        assert not values[0] > whole + 1  # refused (NaN), never whole × 100
+    values, problems = _numbers([cell], v.NumberStyle(decimal_comma=True))
+    assert problems == {}
+    assert values[0] == pytest.approx(whole + fraction / 100)
+
+
+@pytest.mark.parametrize(
+    ("cells", "separator", "decimal_comma", "mixed"),
+    [
+        (["4,5", "12", ""], ";", True, False),
+        (["4,5", "12"], "\t", True, False),
+        (["4.5", "12"], ";", False, False),
+        (["4,5", "4.5"], ";", False, True),
+        (["4,5"], ",", False, False),
+    ],
+)
+def test_decimal_commas_are_understood_only_from_the_files_own_evidence(
+    cells, separator, decimal_comma, mixed
+):
+    style = v.number_style(pd.Series(cells), separator)
+    assert (style.decimal_comma, style.mixed) == (decimal_comma, mixed)
+
+
+@pytest.mark.parametrize(
+    ("period", "frequency", "message"),
+    [
+        ("2025-01-45", "monthly", "'2025-01-45' is not a real date: January 2025"),
+        ("2024-02-30", "monthly", "February 2024 has 29 days"),
+        ("2025-13", "monthly", "is not a period"),
+        ("2027-05", "monthly", "May 2027 is in the future"),
+        ("2025-02", "quarterly", "is not the start of a quarter"),
+        ("2025-07", "annual", "is not the start of a year"),
+        ("", "monthly", "period is empty"),
+    ],
+)
+def test_periods_must_be_real_on_the_frequency_and_not_in_the_future(
+    period, frequency, message
+):
+    entry = v.check_entry(
+        v.Rules(kind=v.VALUE, frequency=frequency),
+        name="m",
+        period=period,
+        value="1",
+        today=TODAY,
+    )
+    assert message in " ".join(entry.problems["period"])
+
+
+@pytest.mark.parametrize(
+    ("period", "frequency"),
+    [
+        ("2026-12", "monthly"),  # this month: its data may be partial
+        ("2025-01-31", "monthly"),
+        ("2024-02-29", "monthly"),
+        ("2025-10", "quarterly"),
+        ("2025-04", "annual"),
+        ("2025-01", "annual"),
+    ],
+)
+def test_good_periods_pass(period, frequency):
+    entry = v.check_entry(
+        v.Rules(kind=v.VALUE, frequency=frequency),
+        name="m",
+        period=period,
+        value="1",
+        today=TODAY,
+    )
+    assert entry.problems == {}
+    assert entry.period == dt.date(int(period[:4]), int(period[5:7]), 1)
+
+
+@pytest.mark.parametrize(
+    ("kind", "numbers", "column", "message"),
+    [
+        (v.COUNT, {"value": "-3"}, "value", "cannot be below 0"),
+        (v.COUNT, {"value": "2.5"}, "value", "is not a whole number"),
+        (v.AMOUNT, {"value": "-0.5"}, "value", "cannot be below 0"),
+        (
+            v.PROPORTION,
+            {"numerator": "150", "denominator": "100"},
+            "numerator",
+            "cannot be more than 100%",
+        ),
+        (v.RATE, {"numerator": "3", "denominator": "0"}, "denominator", "more than 0"),
+        (v.RATE, {"numerator": "-1", "denominator": "10"}, "numerator", "negative"),
+        (v.RATE, {"value": "4"}, "numerator", "give its numerator and denominator"),
+        (v.COUNT, {}, "value", "value is empty"),
+    ],
+)
+def test_impossible_values_are_refused_by_kind(kind, numbers, column, message):
+    entry = v.check_entry(
+        v.Rules(kind=kind, multiplier=100.0),
+        name="m",
+        period="2025-01",
+        today=TODAY,
+        **numbers,
+    )
+    assert message in " ".join(entry.problems[column])
+
+
+@pytest.mark.parametrize(
+    ("kind", "numbers", "stored"),
+    [
+        (v.RATE, {"numerator": "150", "denominator": "100"}, 1.5),  # no upper bound
+        (v.VALUE, {"value": "-2.5"}, -2.5),  # a mean score may be negative
+        (v.AMOUNT, {"value": "12.5"}, 12.5),
+        (v.COUNT, {"value": "0"}, 0.0),
+        (v.PROPORTION, {"numerator": "0", "denominator": "10"}, 0.0),
+    ],
+)
+def test_possible_values_pass(kind, numbers, stored):
+    entry = v.check_entry(
+        v.Rules(kind=kind, multiplier=100.0 if kind == v.PROPORTION else 1.0),
+        name="m",
+        period="2025-01",
+        today=TODAY,
+        **numbers,
+    )
+    assert entry.problems == {}
+    assert entry.value == stored
+
+
+def test_every_problem_of_a_row_is_listed_at_once():
+    entry = v.check_entry(
+        v.Rules(kind=v.PROPORTION, multiplier=100.0),
+        name="m",
+        period="2025-01-45",
+        numerator="x",
+        denominator="-4",
+        today=TODAY,
+    )
+    assert set(entry.problems) == {"period", "numerator", "denominator"}
+
+
+@pytest.mark.parametrize(
+    ("aggregation", "multiplier", "decimals", "unit", "kind"),
+    [
+        ("ratio", 100, 1, "% within 4 hours", v.PROPORTION),
+        ("ratio", 1, 2, "% compliant", v.PROPORTION),
+        ("ratio", 1000, 1, "falls per 1,000 bed days", v.RATE),
+        ("sum", 1, 0, "cases", v.COUNT),
+        ("sum", 1, 1, "patients (daily average)", v.AMOUNT),
+        ("mean", 1, 1, "Oxford Hip Score points", v.VALUE),
+    ],
+)
+def test_a_measures_kind_comes_from_its_register_entry(
+    aggregation, multiplier, decimals, unit, kind
+):
+    rules = v.Rules.for_measure(
+        aggregation=aggregation,
+        multiplier=multiplier,
+        decimals=decimals,
+        unit=unit,
+        frequency="monthly",
+    )
+    assert rules.kind == kind
