@@ -409,3 +409,21 @@ def test_the_admin_corrects_and_withdraws_through_the_same_service(world, client
     assert Correction.objects.filter(kind="withdrawn").count() == 1
     history = client.get(reverse("admin:measures_correction_changelist"))
     assert history.status_code == 200
+
+
+def test_the_board_pack_says_a_value_was_corrected_since_the_report_was_frozen(gov):
+    from qualitas.web.meetings import pack
+
+    june = Observation.objects.totals().get(
+        measure=gov["measure"], organisation=gov["trust_a"], period=dt.date(2024, 6, 1)
+    )
+    services.correct_value(
+        by=gov["users"]["member"],
+        observation=june,
+        reason=REASON,
+        numerator=1,
+        denominator=9000,
+    )
+    built, _ = pack.build(gov["first"])
+    [row] = built.measures
+    assert "corrected since this report was frozen" in row.note
