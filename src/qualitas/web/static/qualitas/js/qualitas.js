@@ -21,6 +21,22 @@
         expr: vega.expressionInterpreter
       }).then(function (result) {
         el.classList.add("chart--ready");
+        // vega-embed's menu (save as SVG or PNG) opens from an icon with no text.
+        var menu = el.querySelector("details > summary");
+        if (menu) { menu.setAttribute("aria-label", "Save the chart as an image"); }
+        // The menu is a control, and a control may not sit inside an image: the
+        // drawing itself becomes the image, with the box's description.
+        var drawing = el.querySelector("svg");
+        if (drawing && el.getAttribute("role") === "img") {
+          drawing.setAttribute("role", "img");
+          drawing.setAttribute("aria-label", el.getAttribute("aria-label"));
+          el.removeAttribute("role");
+          el.removeAttribute("aria-label");
+        }
+        // On a narrow screen the chart scrolls within its box; start at the newest
+        // points, which are the ones people come to see.
+        showLatest(el);
+        window.addEventListener("resize", function () { showLatest(el); });
         var periodInput = document.querySelector("[data-chart-period-input]");
         if (periodInput) {
           result.view.addEventListener("click", function (event, item) {
@@ -35,6 +51,15 @@
         el.textContent = "The chart could not be drawn: " + err;
       });
     });
+  }
+
+  function showLatest(el) {
+    for (var box = el; box && box !== document.body; box = box.parentElement) {
+      var overflow = getComputedStyle(box).overflowX;
+      if ((overflow === "auto" || overflow === "scroll") && box.scrollWidth > box.clientWidth) {
+        box.scrollLeft = box.scrollWidth;
+      }
+    }
   }
 
   function rowLinks(root) {
