@@ -342,6 +342,7 @@ def _read_sheet(data: bytes, limits: Limits, clock: _Clock) -> Read:
     table.index = np.arange(2, len(table) + 2)
     return Read(
         table,
+        style=validation.NumberStyle(source="xlsx"),
         note="Read from the first sheet of the workbook.",
         extra_cells=extra,
         header_width=width,
