@@ -169,6 +169,17 @@ def test_a_bad_row_rejects_the_load_and_says_where(api):
             {
                 "organisation": "QAA",
                 "observations": [
+                    {"measure": "falls", "organisation": "RAA", "period": "2026-01"}
+                ],
+            },
+            "application/json",
+            400,
+            "row 1: missing 'value' (or both 'numerator' and 'denominator')",
+        ),
+        (
+            {
+                "organisation": "QAA",
+                "observations": [
                     {
                         "measure": "falls",
                         "organisation": "RAA",
@@ -181,6 +192,122 @@ def test_a_bad_row_rejects_the_load_and_says_where(api):
             "application/json",
             400,
             "row 2: 'measure' must be a measure code",
+        ),
+        (
+            '{"organisation": "QA\\ud800", "observations": []}',
+            "application/json",
+            400,
+            "not valid JSON",
+        ),
+        (
+            '{"organisation": "QAA", "observations": [{"measure": "falls", '
+            '"organisation": "RAA", "period": "2026-01", "value": NaN}]}',
+            "application/json",
+            400,
+            "not valid JSON",
+        ),
+        (
+            {
+                "organisation": "QAA",
+                "observations": [
+                    {
+                        "measure": "falls",
+                        "organisation": "RAA",
+                        "period": "2026-01",
+                        "stratum": {
+                            "a": [
+                                [
+                                    [
+                                        [
+                                            [
+                                                [
+                                                    [
+                                                        [
+                                                            [
+                                                                [
+                                                                    [
+                                                                        [
+                                                                            [
+                                                                                [
+                                                                                    [
+                                                                                        [
+                                                                                            [
+                                                                                                [
+                                                                                                    [
+                                                                                                        [
+                                                                                                            [
+                                                                                                                [
+                                                                                                                    [
+                                                                                                                        [
+                                                                                                                            [
+                                                                                                                                [
+                                                                                                                                    [
+                                                                                                                                        [
+                                                                                                                                            [
+                                                                                                                                                [
+                                                                                                                                                    [
+                                                                                                                                                        [
+                                                                                                                                                            [
+                                                                                                                                                                [
+                                                                                                                                                                    [
+                                                                                                                                                                        [
+                                                                                                                                                                            [
+                                                                                                                                                                                []
+                                                                                                                                                                            ]
+                                                                                                                                                                        ]
+                                                                                                                                                                    ]
+                                                                                                                                                                ]
+                                                                                                                                                            ]
+                                                                                                                                                        ]
+                                                                                                                                                    ]
+                                                                                                                                                ]
+                                                                                                                                            ]
+                                                                                                                                        ]
+                                                                                                                                    ]
+                                                                                                                                ]
+                                                                                                                            ]
+                                                                                                                        ]
+                                                                                                                    ]
+                                                                                                                ]
+                                                                                                            ]
+                                                                                                        ]
+                                                                                                    ]
+                                                                                                ]
+                                                                                            ]
+                                                                                        ]
+                                                                                    ]
+                                                                                ]
+                                                                            ]
+                                                                        ]
+                                                                    ]
+                                                                ]
+                                                            ]
+                                                        ]
+                                                    ]
+                                                ]
+                                            ]
+                                        ]
+                                    ]
+                                ]
+                            ]
+                        },
+                    }
+                ],
+            },
+            "application/json",
+            400,
+            "'stratum' must be text",
+        ),
+        (
+            '{"organisation": "QAA", "observations": [{"measure": "falls", '
+            '"organisation": "RAA", "period": "2026-01", "stratum": '
+            + '{"a": ' * 600
+            + "1"
+            + "}" * 600
+            + "}]}",
+            "application/json",
+            400,
+            "nested too deeply",
         ),
         (
             [{"organisation": "QAA"}],
@@ -197,7 +324,12 @@ def test_a_bad_row_rejects_the_load_and_says_where(api):
         "no-rows",
         "not-a-list",
         "missing-columns",
+        "no-figure",
         "empty-strings",
+        "lone-surrogate",
+        "nan",
+        "nested-value",
+        "nested-too-deeply",
         "an-array",
     ],
 )
@@ -206,6 +338,19 @@ def test_malformed_bodies_get_clear_errors(api, body, content_type, status, mess
     assert response.status_code == status
     assert message in response.json()["error"]
     assert not ImportBatch.objects.exists()
+
+
+def test_more_rows_than_the_limit_are_refused_as_the_document_says(api, client):
+    doc = client.get(reverse("api:schema")).json()
+    limit = doc["components"]["schemas"]["Load"]["properties"]["observations"][
+        "maxItems"
+    ]
+    row = {"measure": "falls", "organisation": "RAA", "period": "2026-01", "value": 1}
+    response = api(
+        "post", "load", {"organisation": "QAA", "observations": [row] * (limit + 1)}
+    )
+    assert response.status_code == 400
+    assert f"more than {limit:,} rows" in response.json()["error"]
 
 
 def test_a_body_that_breaks_the_schema_lists_each_problem_by_row(api):

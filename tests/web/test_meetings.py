@@ -219,7 +219,7 @@ def test_meeting_page_shows_the_frozen_report_and_the_action_log(gov, client_for
     assert page.status_code == 200
     text = page.content.decode()
     assert "Falls per 1,000 bed days" in text
-    assert "Download the board pack (PDF)" in text
+    assert "Prepare the board pack (PDF)" in text
     assert "Freeze" not in text  # a board member reads; they do not prepare
 
     page = client.get(reverse("meetings:meeting", args=[gov["second"].pk]))
@@ -234,7 +234,7 @@ def test_writing_the_narrative_in_the_browser_form(gov, client_for):
     page = client.get(url)
     assert page.status_code == 200
     assert b"qualitas suggested this" in page.content
-    assert b'id="spc-spec"' in page.content
+    assert b'id="spc-chart" data-chart="' in page.content
     saved = client.post(
         url, {"chart_tells_us": "No signal this month.", "doing": "Falls bundle."}
     )

@@ -9,6 +9,7 @@ import re
 
 import pytest
 from django.core.management import call_command
+from django.urls import reverse
 
 from qualitas.web.measures import services as measure_services
 from qualitas.web.measures.models import Measure, Observation
@@ -313,3 +314,29 @@ def test_preferences_need_sign_in(client, db):
     response = client.get("/notifications/")
     assert response.status_code == 302
     assert "/accounts/login/" in response["Location"]
+
+
+def test_measure_form_names_the_owners_account_from_people_who_can_see_it(
+    world, client_for
+):
+    """The account emailed as the owner is chosen on the measure's edit page, from
+    people with a role where the measure is defined (or below)."""
+    analyst = f.MembershipFactory(organisation=world["system"], role="analyst").user
+    client = client_for(analyst)
+    edit = reverse("measures:edit", kwargs={"code": "falls"})
+    form = client.get(edit).context["form"]
+    data = {
+        k: v
+        for k, v in form.initial.items()
+        if k not in ("owner_user", "id", "organisation", "breakdowns") and v is not None
+    } | {"breakdowns_text": "ethnicity"}
+    member = world["users"]["member"]
+    assert client.post(edit, data | {"owner_user": member.pk}).status_code == 302
+    world["measure"].refresh_from_db()
+    assert world["measure"].owner_user == member
+    outsider = world["users"]["outsider"]
+    refused = client.post(edit, data | {"owner_user": outsider.pk})
+    assert refused.status_code == 200
+    assert b"Select a valid choice" in refused.content
+    world["measure"].refresh_from_db()
+    assert world["measure"].owner_user == member

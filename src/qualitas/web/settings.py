@@ -8,6 +8,7 @@ environment variable to change it.
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import tempfile
 from pathlib import Path
@@ -77,24 +78,34 @@ INSTALLED_APPS = [
     "qualitas.web.evidence",
     "qualitas.web.api",
     "qualitas.web.notifications",
+    "qualitas.web.jobs",
+    "qualitas.web.server",
     "qualitas.web.demo",
+    "django_tasks",
+    "django_tasks_db",
+    "axes",
 ]
 
 MIDDLEWARE = [
     # First, so that it sees every answer: errors under /api/v1/ are always JSON.
     "qualitas.web.api.errors.JsonErrorsMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "qualitas.web.accounts.sessions.SessionLifetimeMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "qualitas.web.busy.DatabaseBusyMiddleware",
-    # Last, so a refusal has the user and messages for its page; it still runs before
-    # anything reads the body (CSRF reads it in process_view, after every middleware).
+    # Near the end, so a refusal has the user and messages for its page; it still runs
+    # before anything reads the body (CSRF reads it in process_view, after every
+    # middleware).
     "qualitas.web.request_limits.RequestSizeLimit",
+    # Last, as django-axes asks: it turns a paused sign-in into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "qualitas.web.urls"
@@ -174,6 +185,10 @@ elif _DB["ENGINE"] == "django.db.backends.postgresql":
     _DB["CONN_MAX_AGE"] = 0  # the pool keeps connections; Django must not as well
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# Background jobs wait in the project's own database (django-tasks' database backend)
+# until `python -m qualitas.web worker` runs them: nothing else to run or back up.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+
 AUTH_USER_MODEL = "accounts.User"
 # Single sign-on with OpenID Connect, e.g. Microsoft Entra ID (docs/sso.md): on when
 # OIDC_RP_CLIENT_ID is set. The names are mozilla-django-oidc's own settings.
@@ -223,6 +238,8 @@ if not LOCAL_PASSWORDS and not SSO_ENABLED:
         "and the other OIDC_ settings (docs/sso.md), or nobody could sign in."
     )
 AUTHENTICATION_BACKENDS = [
+    # First: refuses a paused account or address before any password is checked.
+    "qualitas.web.accounts.throttle.ThrottleBackend",
     *(["qualitas.web.accounts.backends.QualitasBackend"] if LOCAL_PASSWORDS else []),
     "qualitas.web.accounts.sso.SsoBackend",
 ]
@@ -244,6 +261,27 @@ if QUALITAS_ENV == "test":
     # Hashing strength is not what the tests check; a fast hasher keeps them quick.
     PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
+# Sign-in throttling (django-axes, see accounts/throttle.py): this many wrong
+# passwords for one account, or from one address, pause signing in there for
+# QUALITAS_LOCKOUT_MINUTES, even with the right password. Many staff may share one
+# address behind a trust's proxy; if they trip the limit together, raise it.
+QUALITAS_LOGIN_ATTEMPTS = int(os.environ.get("QUALITAS_LOGIN_ATTEMPTS", "20"))
+QUALITAS_LOCKOUT_MINUTES = int(os.environ.get("QUALITAS_LOCKOUT_MINUTES", "30"))
+# Reverse proxies in front of qualitas that append to X-Forwarded-For (0: none).
+QUALITAS_PROXY_COUNT = int(os.environ.get("QUALITAS_PROXY_COUNT", "0"))
+AXES_FAILURE_LIMIT = QUALITAS_LOGIN_ATTEMPTS
+AXES_COOLOFF_TIME = dt.timedelta(minutes=QUALITAS_LOCKOUT_MINUTES)
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]  # each counted on its own
+AXES_RESET_ON_SUCCESS = True
+# A pause ends when it said it would, however often someone keeps trying meanwhile.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_LOCKOUT_CALLABLE = "qualitas.web.accounts.throttle.locked_out"
+AXES_CLIENT_IP_CALLABLE = "qualitas.web.accounts.throttle.client_ip"
+# Sign-ins are in the qualitas audit log; axes keeps only its failure counts.
+AXES_DISABLE_ACCESS_LOG = True
+AXES_ENABLE_ADMIN = False
+AXES_VERBOSE = False
+
 LANGUAGE_CODE = "en-gb"
 TIME_ZONE = "Europe/London"
 USE_I18N = True
@@ -259,21 +297,72 @@ STATIC_ROOT = os.environ.get("STATIC_ROOT") or (
 )
 WHITENOISE_AUTOREFRESH = DEBUG
 
+# Cookies and sessions. A session ends after QUALITAS_SESSION_IDLE_MINUTES without
+# a request, and QUALITAS_SESSION_MAX_HOURS after signing in whatever happens
+# (accounts/sessions.py); the cookie goes with the browser.
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_SECURE = _flag("SECURE_COOKIES", not LOCAL_RUN)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
-SECURE_CONTENT_TYPE_NOSNIFF = True
-SECURE_REFERRER_POLICY = "same-origin"
-X_FRAME_OPTIONS = "DENY"
-SECURE_SSL_REDIRECT = _flag("SECURE_SSL_REDIRECT", False)
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+QUALITAS_SESSION_IDLE_MINUTES = int(
+    os.environ.get("QUALITAS_SESSION_IDLE_MINUTES", "30")
+)
+QUALITAS_SESSION_MAX_HOURS = int(os.environ.get("QUALITAS_SESSION_MAX_HOURS", "12"))
+SESSION_COOKIE_AGE = QUALITAS_SESSION_IDLE_MINUTES * 60
+
+# Transport: HTTPS only in production (HSTS for a year by default, subdomains
+# included unless QUALITAS_HSTS_INCLUDE_SUBDOMAINS=false); the health check stays
+# on plain HTTP for load balancers.
+SECURE_SSL_REDIRECT = _flag("SECURE_SSL_REDIRECT", QUALITAS_ENV == "production")
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+SECURE_HSTS_SECONDS = int(
+    os.environ.get(
+        "QUALITAS_HSTS_SECONDS", "31536000" if QUALITAS_ENV == "production" else "0"
+    )
+)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = _flag("QUALITAS_HSTS_INCLUDE_SUBDOMAINS", True)
 if _flag("BEHIND_HTTPS_PROXY", False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+# Headers on every response.
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+# Content-Security-Policy (django-csp): scripts only from our own static files, so
+# injected markup cannot run script. No inline script and no eval: charts pass
+# their specs in json_script data blocks and Vega runs its expressions through its
+# interpreter (static/qualitas/js/qualitas.js); htmx's eval and script tags are off
+# (templates/base.html). Inline styles stay allowed: Vega and its tooltips set
+# them, and a style cannot run script.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'", "'unsafe-inline'"],
+        "img-src": ["'self'", "data:", "blob:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'none'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
 
 # Uploads: files above this size are refused before they are read.
 QUALITAS_MAX_UPLOAD_BYTES = int(
     float(os.environ.get("QUALITAS_MAX_UPLOAD_MB", "20")) * 1024 * 1024
+)
+# Files at least this big are checked by the background worker, and batches of at
+# least this many rows applied by it (both take over about a second).
+QUALITAS_BACKGROUND_IMPORT_BYTES = int(
+    float(os.environ.get("QUALITAS_BACKGROUND_IMPORT_MB", "1")) * 1024 * 1024
+)
+QUALITAS_BACKGROUND_IMPORT_ROWS = int(
+    os.environ.get("QUALITAS_BACKGROUND_IMPORT_ROWS", "20000")
 )
 # Rows of data one file or API call may hold, and the seconds reading one may take.
 QUALITAS_MAX_UPLOAD_ROWS = int(os.environ.get("QUALITAS_MAX_UPLOAD_ROWS", "100000"))

@@ -16,6 +16,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
+
 from qualitas.web.measures.imports import NUMBERS, OPTIONAL
 from qualitas.web.measures.models import Domain, Measure
 from qualitas.web.organisations.models import Organisation
@@ -317,6 +319,8 @@ _TEXT = _nullable({"type": "string", "maxLength": MAX_TEXT, "pattern": TEXT_PATT
 ROW = {
     "type": "object",
     "required": ["measure", "organisation", "period"],
+    # A figure: its value, or (for a ratio measure) numerator and denominator.
+    "anyOf": [{"required": ["value"]}, {"required": ["numerator", "denominator"]}],
     "additionalProperties": False,
     "properties": {
         "measure": {
@@ -451,7 +455,12 @@ SCHEMAS: dict[str, Any] = {
                 "description": "ODS code of the organisation (or system) the data are "
                 "for; every row must be for it or one of its members.",
             },
-            "observations": {"type": "array", "minItems": 1, "items": ROW},
+            "observations": {
+                "type": "array",
+                "minItems": 1,
+                "maxItems": settings.QUALITAS_MAX_UPLOAD_ROWS,
+                "items": ROW,
+            },
         },
         "example": {
             "organisation": "RAE",
