@@ -17,7 +17,6 @@ from __future__ import annotations
 import os
 import signal
 import socket
-import statistics
 import subprocess
 import sys
 import threading
@@ -144,7 +143,9 @@ def _start_server(url: str, port: int) -> subprocess.Popen:
             return server
         except OSError:
             if server.poll() is not None:
-                raise SystemExit(f"the server stopped: {server.stderr.read()[-2000:]}")
+                raise SystemExit(
+                    f"the server stopped: {server.stderr.read()[-2000:]}"
+                ) from None
             time.sleep(0.5)
     server.kill()
     raise SystemExit("the server did not answer within 120 s")
