@@ -689,6 +689,7 @@ def upload_limits() -> imports.Limits:
         max_bytes=settings.QUALITAS_MAX_UPLOAD_BYTES,
         max_rows=settings.QUALITAS_MAX_UPLOAD_ROWS,
         seconds=settings.QUALITAS_IMPORT_SECONDS,
+        max_memory=settings.QUALITAS_IMPORT_MEMORY_MB * 1024 * 1024,
     )
 
 
