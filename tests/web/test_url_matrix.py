@@ -98,6 +98,11 @@ def _all(answer: str) -> dict[str, str]:
     return {r.replace("-", "_"): answer for r in ROLES if r != "admin"}
 
 
+def _all_but(persona: str, answer: str) -> dict[str, str]:
+    """Every Trust A role but ``persona`` (for ``ours`` overrides)."""
+    return {r.replace("-", "_"): answer for r in ROLES if r != persona}
+
+
 def _no_batch() -> dict[str, str]:
     # An import batch is seen only by people who may import at its organisation.
     return {r.replace("-", "_"): HIDDEN for r in ROLES if r not in ("analyst", "admin")}
@@ -451,8 +456,16 @@ ROUTES: dict[str, Route] = {
         expect=ours(PREPARE),
     ),
     "meetings:held": Route(_pk("first"), method="post", expect=ours(PREPARE)),
-    "meetings:pdf": Route(_pk("first"), expect=ours(EXPORT)),
-    "meetings:pptx": Route(_pk("first"), expect=ours(EXPORT)),
+    "meetings:pack": Route(
+        _pk("first"), method="post", data=_data(format="pdf"), expect=ours(EXPORT)
+    ),
+    # background jobs: a job is seen only by the person who asked for it (the
+    # analyst's, from tests/web/test_access.py), and its list by anyone signed in.
+    "jobs:index": Route(),
+    **{
+        name: Route(_pk("job"), expect=ours("analyst", **_all_but("analyst", HIDDEN)))
+        for name in ("jobs:detail", "jobs:status", "jobs:download")
+    },
     # value
     "value:index": Route(),
     "value:ledger": Route(_raa, expect=ours()),
