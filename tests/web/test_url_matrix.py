@@ -251,6 +251,17 @@ ROUTES: dict[str, Route] = {
     # The spread is to Trust B; the project's editors at Trust A record it too.
     "projects:spread_update": Route(_pk("spread"), expect=project_edit),
     "projects:spread_take_up": Route(_pk("spread"), method="post", expect=project_edit),
+    "projects:invitations": Route(),
+    # Decided only by an administrator of the invited person's organisation (the
+    # outsider's, whose system the foreign administrator runs).
+    "projects:invitation_decide": Route(
+        _pk("invitation"),
+        method="post",
+        data=_data(decision="approve"),
+        expect=ours(
+            "", foreign_admin=OK, outsider=HIDDEN, **_all(HIDDEN), admin=HIDDEN
+        ),
+    ),
     "projects:detail": Route(_p, expect=project_page),
     "projects:edit": Route(_p, expect=project_edit),
     "projects:export": Route(_p, expect=project_page),
@@ -624,6 +635,7 @@ def ctx(gov, pworld):
     from qualitas.web.audit.services import record
     from qualitas.web.measures.models import Measure
     from qualitas.web.organisations.models import Membership
+    from qualitas.web.projects.models import ProjectInvitation
     from tests.web.factories import MeasureFactory, MembershipFactory
     from tests.web.test_access import _objects as measure_objects
     from tests.web.test_governance_access import _objects as governance_objects
@@ -640,6 +652,12 @@ def ctx(gov, pworld):
     )
     c["trust_measure"] = MeasureFactory(code="ward-falls", organisation=gov["trust_a"])
     c["measure_type"] = ContentType.objects.get_for_model(Measure)
+    c["invitation"] = ProjectInvitation.objects.create(
+        project=pworld["project"],
+        user=gov["users"]["outsider"],
+        role="member",
+        invited_by=pworld["people"]["lead"],
+    )
     c["personas"] = {
         **{p: gov["role_users"][role] for p, role in ROLES.items()},
         "outsider": gov["users"]["outsider"],

@@ -9,9 +9,9 @@ from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.db.models import Exists, OuterRef
 
-from qualitas.web.accounts.access import has_permission, organisation_ids
 from qualitas.web.accounts.permissions import Permission
 from qualitas.web.audit.services import organisations_of, record, snapshot
+from qualitas.web.authorization import has_permission, organisation_ids
 
 
 class QualitasAdminSite(admin.AdminSite):

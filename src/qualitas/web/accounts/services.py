@@ -8,10 +8,10 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
 
-from qualitas.web.accounts.access import require
 from qualitas.web.accounts.models import ApiToken, hash_token
 from qualitas.web.accounts.permissions import Permission
 from qualitas.web.audit.services import record
+from qualitas.web.authorization import require
 
 
 @transaction.atomic

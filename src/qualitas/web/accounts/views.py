@@ -11,9 +11,9 @@ from django.urls import reverse_lazy
 from django.views.decorators.http import require_POST
 
 from qualitas.web.accounts import services
-from qualitas.web.accounts.access import require
 from qualitas.web.accounts.models import ApiToken
 from qualitas.web.accounts.permissions import Permission
+from qualitas.web.authorization import require
 
 
 class LoginView(auth_views.LoginView):

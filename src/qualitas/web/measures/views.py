@@ -18,7 +18,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from qualitas.web.accounts.access import (
+from qualitas.web.accounts.permissions import Permission
+from qualitas.web.authorization import (
     descendants,
     get_measure_for_user,
     get_organisation_for_user,
@@ -27,7 +28,6 @@ from qualitas.web.accounts.access import (
     organisation_ids,
     require,
 )
-from qualitas.web.accounts.permissions import Permission
 from qualitas.web.board.report import sparklines
 from qualitas.web.measures import chart, series, services, words
 from qualitas.web.measures.forms import (
