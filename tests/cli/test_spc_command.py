@@ -419,3 +419,43 @@ def test_large_inputs_run_with_a_progress_bar(run, wards_csv, tmp_path, monkeypa
     assert result.exit_code == 0, result.output
     assert (tmp_path / "p.csv").exists()
     assert (tmp_path / "c.html").exists()
+
+
+def test_decimal_commas_are_read_and_the_command_says_so(run, tmp_path, wards):
+    # As Excel saves a CSV where the comma is the decimal mark: 5,5 is five and a half.
+    semicolon = wards.assign(falls=wards["falls"] + 0.5)
+    path = tmp_path / "wards.csv"
+    semicolon.to_csv(path, index=False, sep=";", decimal=",", date_format="%Y-%m-%d")
+    result = run(
+        "spc",
+        path,
+        "--value",
+        "falls",
+        "--period",
+        "month",
+        "--by",
+        "ward",
+        "--out",
+        tmp_path / "points.csv",
+    )
+    assert result.exit_code == 0, result.output
+    assert "read wards.csv as semicolon-separated with decimal commas" in result.output
+    points = pd.read_csv(tmp_path / "points.csv")
+    assert points["value"].tolist() == (semicolon["falls"]).tolist()  # never 55
+
+
+def test_a_row_with_an_extra_cell_is_named_by_the_command(run, tmp_path):
+    path = tmp_path / "wards.csv"
+    path.write_text("ward,month,falls\nA,2024-01,5\nA,2024-02,4,5\nA,2024-03,6\n")
+    result = run(
+        "spc",
+        path,
+        "--value",
+        "falls",
+        "--period",
+        "month",
+        "--out",
+        tmp_path / "points.csv",
+    )
+    assert result.exit_code == 1
+    assert "row 3 of wards.csv has 4 cells but the header has 3" in result.output

@@ -117,3 +117,24 @@ def test_a_row_with_an_extra_cell_is_named(tmp_path, body, row):
         QualitasError, match=f"row {row} of ae.csv has 4 cells but the header has 3"
     ):
         read_files_pandas([path], "csv", label="ae.csv")
+
+
+def test_a_glob_of_semicolon_files_with_decimal_commas_is_read_as_such(tmp_path):
+    from qualitas.errors import QualitasWarning
+
+    for month, value in (("01", "4,5"), ("02", "5,25")):
+        (tmp_path / f"ae_{month}.csv").write_text(
+            f"trust;period;value\nA;2025-{month};{value}\n"
+        )
+    paths = sorted(tmp_path.glob("ae_*.csv"))
+    with pytest.warns(QualitasWarning, match="decimal commas"):
+        table = read_files_arrow(paths, "csv", label="ae_*.csv")
+    assert sorted(table.column("value").to_pylist()) == [4.5, 5.25]
+
+
+def test_a_ragged_file_in_a_glob_is_named(tmp_path):
+    (tmp_path / "a.csv").write_text("trust,period,value\nA,2025-01,4\n")
+    (tmp_path / "b.csv").write_text("trust,period,value\nA,2025-02,4,5\nA,2025-03,6\n")
+    paths = sorted(tmp_path.glob("*.csv"))
+    with pytest.raises(QualitasError, match=r"row 2 of .*b\.csv in ae has 4 cells"):
+        read_files_arrow(paths, "csv", label="ae")

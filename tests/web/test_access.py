@@ -50,12 +50,35 @@ def _objects(world):
     token = ApiToken.objects.create(
         user=w["role_users"]["analyst"], name="t", key_hash="0" * 64, hint="qtk_0000"
     )
+    from django.utils import timezone
+
+    from qualitas.web.jobs.models import Job
+
+    job = Job.objects.create(
+        kind="import_check",
+        title="Checking a file",
+        requested_by=w["role_users"]["analyst"],
+        organisation=a,
+        permission="import_data",
+        status=Job.Status.DONE,
+        finished_at=timezone.now(),
+        result=b"a,b\n",
+        result_name="result.csv",
+        result_type="text/csv",
+    )
+    from qualitas.web.accounts.models import AccessRequest
+
+    access = AccessRequest.objects.create(
+        organisation=a, email="new.person@trust-a.nhs.test", reason="Ward clerk"
+    )
     return {
         "note": note,
         "change": change,
         "target": target,
         "batch": batch,
         "token": token,
+        "job": job,
+        "access": access,
     }
 
 
@@ -84,6 +107,55 @@ def VIEWS():  # noqa: N802 - a table, read like a constant
             {},
             [*login, ("board_member", 403), (OUTSIDER, 404)],
             "analyst",
+        ),
+        (
+            "accounts:access_requests",
+            none,
+            "get",
+            None,
+            [*login, ("qi_lead", 403), (OUTSIDER, 403)],
+            "administrator",
+        ),
+        (
+            "accounts:access_setting",
+            lambda w, o: {"ods": "RAA"},
+            "post",
+            {"accepts": "yes"},
+            [*login, ("qi_lead", 403), (OUTSIDER, 403)],
+            "administrator",
+        ),
+        (
+            "accounts:approve_access",
+            lambda w, o: {"pk": o["access"].pk},
+            "post",
+            {"role": "team_member"},
+            [*login, ("qi_lead", 403), (OUTSIDER, 403)],
+            "administrator",
+        ),
+        (
+            "accounts:decline_access",
+            lambda w, o: {"pk": o["access"].pk},
+            "post",
+            {},
+            [*login, ("qi_lead", 403), (OUTSIDER, 403)],
+            "administrator",
+        ),
+        ("notifications:preferences", none, "get", None, login, "member"),
+        (
+            "notifications:follow",
+            m,
+            "post",
+            {},
+            [*login, (OUTSIDER, 404)],
+            "member",
+        ),
+        (
+            "notifications:unfollow",
+            m,
+            "post",
+            {},
+            [*login, (OUTSIDER, 404)],
+            "member",
         ),
         (
             "organisations:detail",
@@ -185,6 +257,19 @@ def VIEWS():  # noqa: N802 - a table, read like a constant
             "team_member",
         ),
         ("data:upload", none, "get", None, [*login, ("team_member", 403)], "analyst"),
+        # Background jobs: only the person who asked sees one (404 for anyone else).
+        ("jobs:index", none, "get", None, login, "member"),
+        *(
+            (
+                name,
+                lambda w, o: {"pk": o["job"].pk},
+                "get",
+                None,
+                [*login, (OUTSIDER, 404), ("team_member", 404), ("qi_lead", 404)],
+                "analyst",
+            )
+            for name in ("jobs:detail", "jobs:status", "jobs:download")
+        ),
         ("data:entry", lambda w, o: {}, "get", None, login, "team_member"),
         ("data:template", none, "get", None, [*login, ("team_member", 403)], "analyst"),
         ("data:history", none, "get", None, [*login, ("team_member", 403)], "analyst"),

@@ -183,6 +183,122 @@ def test_a_bad_row_rejects_the_load_and_says_where(api):
             "row 2: 'measure' must be a measure code",
         ),
         (
+            '{"organisation": "QA\\ud800", "observations": []}',
+            "application/json",
+            400,
+            "not valid JSON",
+        ),
+        (
+            '{"organisation": "QAA", "observations": [{"measure": "falls", '
+            '"organisation": "RAA", "period": "2026-01", "value": NaN}]}',
+            "application/json",
+            400,
+            "not valid JSON",
+        ),
+        (
+            {
+                "organisation": "QAA",
+                "observations": [
+                    {
+                        "measure": "falls",
+                        "organisation": "RAA",
+                        "period": "2026-01",
+                        "stratum": {
+                            "a": [
+                                [
+                                    [
+                                        [
+                                            [
+                                                [
+                                                    [
+                                                        [
+                                                            [
+                                                                [
+                                                                    [
+                                                                        [
+                                                                            [
+                                                                                [
+                                                                                    [
+                                                                                        [
+                                                                                            [
+                                                                                                [
+                                                                                                    [
+                                                                                                        [
+                                                                                                            [
+                                                                                                                [
+                                                                                                                    [
+                                                                                                                        [
+                                                                                                                            [
+                                                                                                                                [
+                                                                                                                                    [
+                                                                                                                                        [
+                                                                                                                                            [
+                                                                                                                                                [
+                                                                                                                                                    [
+                                                                                                                                                        [
+                                                                                                                                                            [
+                                                                                                                                                                [
+                                                                                                                                                                    [
+                                                                                                                                                                        [
+                                                                                                                                                                            [
+                                                                                                                                                                                []
+                                                                                                                                                                            ]
+                                                                                                                                                                        ]
+                                                                                                                                                                    ]
+                                                                                                                                                                ]
+                                                                                                                                                            ]
+                                                                                                                                                        ]
+                                                                                                                                                    ]
+                                                                                                                                                ]
+                                                                                                                                            ]
+                                                                                                                                        ]
+                                                                                                                                    ]
+                                                                                                                                ]
+                                                                                                                            ]
+                                                                                                                        ]
+                                                                                                                    ]
+                                                                                                                ]
+                                                                                                            ]
+                                                                                                        ]
+                                                                                                    ]
+                                                                                                ]
+                                                                                            ]
+                                                                                        ]
+                                                                                    ]
+                                                                                ]
+                                                                            ]
+                                                                        ]
+                                                                    ]
+                                                                ]
+                                                            ]
+                                                        ]
+                                                    ]
+                                                ]
+                                            ]
+                                        ]
+                                    ]
+                                ]
+                            ]
+                        },
+                    }
+                ],
+            },
+            "application/json",
+            400,
+            "'stratum' must be text",
+        ),
+        (
+            '{"organisation": "QAA", "observations": [{"measure": "falls", '
+            '"organisation": "RAA", "period": "2026-01", "stratum": '
+            + '{"a": ' * 600
+            + "1"
+            + "}" * 600
+            + "}]}",
+            "application/json",
+            400,
+            "nested too deeply",
+        ),
+        (
             [{"organisation": "QAA"}],
             "application/json",
             400,
@@ -198,6 +314,10 @@ def test_a_bad_row_rejects_the_load_and_says_where(api):
         "not-a-list",
         "missing-columns",
         "empty-strings",
+        "lone-surrogate",
+        "nan",
+        "nested-value",
+        "nested-too-deeply",
         "an-array",
     ],
 )
@@ -206,6 +326,19 @@ def test_malformed_bodies_get_clear_errors(api, body, content_type, status, mess
     assert response.status_code == status
     assert message in response.json()["error"]
     assert not ImportBatch.objects.exists()
+
+
+def test_more_rows_than_the_limit_are_refused_as_the_document_says(api, client):
+    doc = client.get(reverse("api:schema")).json()
+    limit = doc["components"]["schemas"]["Load"]["properties"]["observations"][
+        "maxItems"
+    ]
+    row = {"measure": "falls", "organisation": "RAA", "period": "2026-01", "value": 1}
+    response = api(
+        "post", "load", {"organisation": "QAA", "observations": [row] * (limit + 1)}
+    )
+    assert response.status_code == 400
+    assert f"more than {limit:,} rows" in response.json()["error"]
 
 
 def test_a_body_that_breaks_the_schema_lists_each_problem_by_row(api):
@@ -243,6 +376,33 @@ def test_openapi_document_describes_every_api_url(client, db):
         for op in ops.values():
             for ref in _refs(op):
                 assert ref.split("/")[-1] in doc["components"]["schemas"]
+
+
+def test_every_response_schema_lists_its_fields_and_every_status(client, db):
+    doc = client.get(reverse("api:schema")).json()
+    schemas = doc["components"]["schemas"]
+    for name, schema in schemas.items():
+        if name == "Load":
+            continue
+        for node in _objects(schema):
+            assert set(node["required"]) <= set(node["properties"]), name
+            assert node["additionalProperties"] is False, name
+    for path, ops in doc["paths"].items():
+        for op in ops.values():
+            statuses = set(op["responses"])
+            assert {"401", "405", "500"} <= statuses, path
+            assert "Allow" in op["responses"]["405"]["headers"]
+
+
+def _objects(node):
+    if isinstance(node, dict):
+        if node.get("type") == "object":
+            yield node
+        for v in node.values():
+            yield from _objects(v)
+    elif isinstance(node, list):
+        for v in node:
+            yield from _objects(v)
 
 
 def _refs(node):

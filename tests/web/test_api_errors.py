@@ -63,6 +63,7 @@ def test_missing_organisation_is_a_400(client, token):
         ("patch", "/api/v1/imports/-1", "GET, HEAD"),
         ("get", "/api/v1/observations", "POST"),
         ("options", "/api/v1/organisations", "GET, HEAD"),
+        ("post", "/api/v1/openapi.json", "GET, HEAD"),
     ],
 )
 def test_other_methods_get_405_with_allow_before_the_token_is_asked(

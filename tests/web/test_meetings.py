@@ -219,7 +219,7 @@ def test_meeting_page_shows_the_frozen_report_and_the_action_log(gov, client_for
     assert page.status_code == 200
     text = page.content.decode()
     assert "Falls per 1,000 bed days" in text
-    assert "Download the board pack (PDF)" in text
+    assert "Prepare the board pack (PDF)" in text
     assert "Freeze" not in text  # a board member reads; they do not prepare
 
     page = client.get(reverse("meetings:meeting", args=[gov["second"].pk]))

@@ -181,6 +181,33 @@ ROUTES: dict[str, Route] = {
         method="post",
         expect=ours("analyst", admin=HIDDEN),
     ),
+    # Single sign-on's pages answer 404 where it is not set up, as here; with it on
+    # they are tested in tests/web/test_sso.py and tests/browser/test_single_sign_on.py.
+    "accounts:sso_start": Route(expect=dict.fromkeys(PERSONAS, HIDDEN)),
+    "accounts:sso_callback": Route(expect=dict.fromkeys(PERSONAS, HIDDEN)),
+    "accounts:sso_problem": Route(expect=dict.fromkeys(PERSONAS, HIDDEN)),
+    "accounts:request_access": Route(expect=dict.fromkeys(PERSONAS, HIDDEN)),
+    # Requests for access: administrators decide for the organisations they administer.
+    "accounts:access_requests": Route(
+        expect=ours("admin", outsider=DENIED, foreign_admin=OK)
+    ),
+    "accounts:access_setting": Route(
+        _raa,
+        method="post",
+        data=_data(accepts="yes"),
+        expect=ours("admin", outsider=DENIED, foreign_admin=HIDDEN),
+    ),
+    "accounts:approve_access": Route(
+        _pk("access"),
+        method="post",
+        data=_data(role="team_member"),
+        expect=ours("admin", outsider=DENIED, foreign_admin=HIDDEN),
+    ),
+    "accounts:decline_access": Route(
+        _pk("access"),
+        method="post",
+        expect=ours("admin", outsider=DENIED, foreign_admin=HIDDEN),
+    ),
     "organisations:detail": Route(_raa, expect=ours()),
     # measures
     "measures:register": Route(),

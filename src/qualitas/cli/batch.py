@@ -27,6 +27,7 @@ from rich.progress import (
 )
 
 from qualitas.cli import options as opt
+from qualitas.cli.common import reading_notes
 from qualitas.engines import ENGINES, get_engine
 from qualitas.engines.base import Written
 from qualitas.engines.kernels import kernel_for
@@ -380,7 +381,10 @@ def _run(
         if spark_table is not None:
             raise QualitasError("--spark-table needs --engine spark")
         engine = get_engine("local", block_rows=block_rows, threads=threads)
-        with console.status(f"Reading {source.text if source else ''}"):
+        with (
+            reading_notes(),
+            console.status(f"Reading {source.text if source else ''}"),
+        ):
             data: Any = read_arrow(source, columns) if source else None
         label = f"{data.num_rows:,} rows"
     else:

@@ -65,6 +65,18 @@ def show_warnings(messages: tuple[str, ...] | list[str]) -> None:
         err.print(f"[yellow]Warning:[/] {_plain(message)}")
 
 
+@contextlib.contextmanager
+def reading_notes() -> Iterator[None]:
+    """Show what the readers say about how they read a file (decimal commas), which
+    `friendly_errors` would otherwise hide with the engine's warnings."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", QualitasWarning)
+        yield
+    show_warnings(
+        [str(w.message) for w in caught if issubclass(w.category, QualitasWarning)]
+    )
+
+
 def _plain(text: str) -> str:
     """Escape Rich markup in user-provided text (column names may contain '[')."""
     from rich.markup import escape

@@ -207,7 +207,10 @@ FUNNEL_DEFAULTS: dict[str, Any] = {
 
 
 def read_input(path: Path, sheet: str | None) -> pd.DataFrame:
-    frame = read_table(path, sheet=sheet)
+    from qualitas.cli.common import reading_notes
+
+    with reading_notes():
+        frame = read_table(path, sheet=sheet)
     if len(frame) == 0:
         raise QualitasError(f"{path.name} has a header but no rows")
     return frame

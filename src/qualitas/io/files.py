@@ -150,14 +150,22 @@ def _checked_csv(
     """A CSV's relation after two checks on what DuckDB guessed: that it took the
     file's own header (a ragged row can make it read the file as one column, or take
     a later line as the header), and whether the numbers use decimal commas."""
-    if file_format != "csv" or len(names) != 1:
+    if file_format != "csv":
         return relation
-    shape = _header(names[0], encoding)
-    if shape is None:
-        return relation
-    separator, header = shape
-    if [c.strip() for c in relation.columns] != [h.strip() for h in header]:
+    shapes = [_header(name, encoding) for name in names]
+    if any(shape is None for shape in shapes):
+        return relation  # compressed: DuckDB's reading stands
+    headers = [[h.strip() for h in shape[1]] for shape in shapes if shape]
+    columns = [c.strip() for c in relation.columns]
+    expected = list(dict.fromkeys(h for header in headers for h in header))
+    if sorted(columns) != sorted(expected):
         _refuse_ragged(names, file_format, label)
+    separators = {shape[0] for shape in shapes if shape}
+    if len(separators) != 1 or (encoding != "utf-8" and len(names) > 1):
+        # Files with different separators, or a glob read in two encodings: read as
+        # DuckDB reads them, and a column of decimal commas stays text.
+        return relation
+    (separator,) = separators
     if separator not in (";", "\t") or not _decimal_comma_columns(relation):
         return relation
     warnings.warn(
@@ -166,7 +174,9 @@ def _checked_csv(
         QualitasWarning,
         stacklevel=4,
     )
-    return con.sql(_CSV_DECIMAL, params=[names, encoding, False, separator, ","])
+    return con.sql(
+        _CSV_DECIMAL, params=[names, encoding, len(names) > 1, separator, ","]
+    )
 
 
 def _decimal_comma_columns(relation: duckdb.DuckDBPyRelation) -> bool:

@@ -77,7 +77,11 @@ INSTALLED_APPS = [
     "qualitas.web.evidence",
     "qualitas.web.api",
     "qualitas.web.notifications",
+    "qualitas.web.jobs",
+    "qualitas.web.server",
     "qualitas.web.demo",
+    "django_tasks",
+    "django_tasks_db",
 ]
 
 MIDDLEWARE = [
@@ -174,8 +178,62 @@ elif _DB["ENGINE"] == "django.db.backends.postgresql":
     _DB["CONN_MAX_AGE"] = 0  # the pool keeps connections; Django must not as well
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# Background jobs wait in the project's own database (django-tasks' database backend)
+# until `python -m qualitas.web worker` runs them: nothing else to run or back up.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+
 AUTH_USER_MODEL = "accounts.User"
-AUTHENTICATION_BACKENDS = ["qualitas.web.accounts.backends.QualitasBackend"]
+# Single sign-on with OpenID Connect, e.g. Microsoft Entra ID (docs/sso.md): on when
+# OIDC_RP_CLIENT_ID is set. The names are mozilla-django-oidc's own settings.
+OIDC_RP_CLIENT_ID = os.environ.get("OIDC_RP_CLIENT_ID", "")
+SSO_ENABLED = bool(OIDC_RP_CLIENT_ID)
+OIDC_RP_CLIENT_SECRET = os.environ.get("OIDC_RP_CLIENT_SECRET", "")
+OIDC_OP_AUTHORIZATION_ENDPOINT = os.environ.get("OIDC_OP_AUTHORIZATION_ENDPOINT", "")
+OIDC_OP_TOKEN_ENDPOINT = os.environ.get("OIDC_OP_TOKEN_ENDPOINT", "")
+OIDC_OP_USER_ENDPOINT = os.environ.get("OIDC_OP_USER_ENDPOINT", "")
+OIDC_OP_JWKS_ENDPOINT = os.environ.get("OIDC_OP_JWKS_ENDPOINT", "")
+if SSO_ENABLED:
+    _missing = [
+        name
+        for name in (
+            "OIDC_RP_CLIENT_SECRET",
+            "OIDC_OP_AUTHORIZATION_ENDPOINT",
+            "OIDC_OP_TOKEN_ENDPOINT",
+            "OIDC_OP_USER_ENDPOINT",
+            "OIDC_OP_JWKS_ENDPOINT",
+        )
+        if not os.environ.get(name)
+    ]
+    if _missing:
+        raise ImproperlyConfigured(
+            f"Single sign-on is on (OIDC_RP_CLIENT_ID is set) but {', '.join(_missing)} "
+            "are not set: see docs/sso.md for the values from your identity provider."
+        )
+OIDC_RP_SIGN_ALGO = os.environ.get("OIDC_RP_SIGN_ALGO", "RS256")
+OIDC_RP_SCOPES = "openid email profile"
+OIDC_USE_PKCE = True
+OIDC_TIMEOUT = 10
+OIDC_CREATE_USER = False  # unknown people ask for access instead (AccessRequest)
+OIDC_AUTHENTICATION_CALLBACK_URL = "accounts:sso_callback"
+LOGIN_REDIRECT_URL_FAILURE = "/accounts/sso/problem/"
+# What the sign-in button calls the identity provider, e.g. "NHS Mail" or "Trust account".
+QUALITAS_SSO_NAME = os.environ.get("QUALITAS_SSO_NAME", "your organisation's account")
+# Email domains whose addresses the identity provider owns, for providers (such as
+# Entra ID) that send no email_verified claim. See docs/sso.md before setting it.
+QUALITAS_SSO_TRUSTED_EMAIL_DOMAINS = [
+    d.lower().lstrip("@") for d in _list("QUALITAS_SSO_TRUSTED_EMAIL_DOMAINS", "")
+]
+# Local passwords can be switched off where everyone signs in with single sign-on.
+LOCAL_PASSWORDS = _flag("QUALITAS_LOCAL_PASSWORDS", True)
+if not LOCAL_PASSWORDS and not SSO_ENABLED:
+    raise ImproperlyConfigured(
+        "QUALITAS_LOCAL_PASSWORDS=false needs single sign-on: set OIDC_RP_CLIENT_ID "
+        "and the other OIDC_ settings (docs/sso.md), or nobody could sign in."
+    )
+AUTHENTICATION_BACKENDS = [
+    *(["qualitas.web.accounts.backends.QualitasBackend"] if LOCAL_PASSWORDS else []),
+    "qualitas.web.accounts.sso.SsoBackend",
+]
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "accounts:login"
@@ -224,6 +282,14 @@ if _flag("BEHIND_HTTPS_PROXY", False):
 # Uploads: files above this size are refused before they are read.
 QUALITAS_MAX_UPLOAD_BYTES = int(
     float(os.environ.get("QUALITAS_MAX_UPLOAD_MB", "20")) * 1024 * 1024
+)
+# Files at least this big are checked by the background worker, and batches of at
+# least this many rows applied by it (both take over about a second).
+QUALITAS_BACKGROUND_IMPORT_BYTES = int(
+    float(os.environ.get("QUALITAS_BACKGROUND_IMPORT_MB", "1")) * 1024 * 1024
+)
+QUALITAS_BACKGROUND_IMPORT_ROWS = int(
+    os.environ.get("QUALITAS_BACKGROUND_IMPORT_ROWS", "20000")
 )
 # Rows of data one file or API call may hold, and the seconds reading one may take.
 QUALITAS_MAX_UPLOAD_ROWS = int(os.environ.get("QUALITAS_MAX_UPLOAD_ROWS", "100000"))

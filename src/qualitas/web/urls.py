@@ -29,6 +29,7 @@ urlpatterns = [
     path("audit/", include("qualitas.web.audit.urls")),
     path("notifications/", include("qualitas.web.notifications.urls")),
     path("api/", include("qualitas.web.api.urls")),
+    path("jobs/", include("qualitas.web.jobs.urls")),
     path("admin/", admin.site.urls),
 ]
 

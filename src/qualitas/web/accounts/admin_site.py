@@ -5,9 +5,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth import get_user_model
+from django.contrib.auth.views import redirect_to_login
 from django.db.models import Exists, OuterRef
+from django.urls import reverse
 
 from qualitas.web.accounts.permissions import Permission
 from qualitas.web.audit.services import organisations_of, record, snapshot
@@ -18,6 +21,16 @@ class QualitasAdminSite(admin.AdminSite):
     site_header = "qualitas administration"
     site_title = "qualitas administration"
     index_title = "Organisations, people and measures"
+
+    def login(self, request, extra_context=None):
+        # Where local passwords are off, the admin's own password form must not be a
+        # way round it: everyone signs in on the one sign-in page.
+        if not settings.LOCAL_PASSWORDS:
+            return redirect_to_login(
+                request.GET.get("next") or reverse("admin:index"),
+                reverse("accounts:login"),
+            )
+        return super().login(request, extra_context)
 
     def has_permission(self, request) -> bool:
         user = request.user

@@ -64,3 +64,68 @@ class ApiToken(models.Model):
     @classmethod
     def new_secret(cls) -> str:
         return cls.PREFIX + secrets.token_urlsafe(32)
+
+
+class AccessRequest(models.Model):
+    """Someone who signed in with single sign-on, has no account, and asks to join an
+    organisation. An administrator there approves it (creating the account and a
+    membership with the role they choose) or declines it."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Waiting for an administrator"
+        APPROVED = "approved", "Approved"
+        DECLINED = "declined", "Declined"
+
+    organisation = models.ForeignKey(
+        "organisations.Organisation",
+        on_delete=models.CASCADE,
+        related_name="access_requests",
+    )
+    email = models.EmailField(help_text="Verified by the sign-in service.")
+    name = models.CharField(max_length=150, blank=True)
+    given_name = models.CharField(max_length=150, blank=True)
+    family_name = models.CharField(max_length=150, blank=True)
+    reason = models.TextField(
+        max_length=1000, help_text="What they told the administrator about their work."
+    )
+    status = models.CharField(
+        max_length=10, choices=Status.choices, default=Status.PENDING
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    role = models.CharField(
+        max_length=20, blank=True, help_text="The role given on approval."
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="access_requests",
+        help_text="The account the approval created or used.",
+    )
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organisation", "email"],
+                condition=models.Q(status="pending"),
+                name="access_request_one_pending",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(status="pending")
+                | models.Q(decided_at__isnull=False),
+                name="access_request_decided_with_time",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name or self.email} asks to join {self.organisation}"

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from qualitas.web.accounts import views
+from qualitas.web.accounts import sso, views
 
 app_name = "accounts"
 urlpatterns = [
@@ -9,4 +9,20 @@ urlpatterns = [
     path("password/", views.PasswordChangeView.as_view(), name="password"),
     path("tokens/", views.tokens, name="tokens"),
     path("tokens/<int:pk>/revoke/", views.revoke_token, name="revoke_token"),
+    path("sso/start/", sso.SsoStart.as_view(), name="sso_start"),
+    path("sso/callback/", sso.SsoCallback.as_view(), name="sso_callback"),
+    path("sso/problem/", views.sso_problem, name="sso_problem"),
+    path("request-access/", views.request_access, name="request_access"),
+    path("access-requests/", views.access_requests, name="access_requests"),
+    path("access-requests/at/<str:ods>/", views.access_setting, name="access_setting"),
+    path(
+        "access-requests/<int:pk>/approve/",
+        views.approve_access,
+        name="approve_access",
+    ),
+    path(
+        "access-requests/<int:pk>/decline/",
+        views.decline_access,
+        name="decline_access",
+    ),
 ]

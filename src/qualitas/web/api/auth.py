@@ -103,13 +103,24 @@ class Refused(Exception):
         self.status, self.message, self.extra = status, message, extra
 
 
+def _not_json(constant: str) -> Any:
+    raise json.JSONDecodeError(f"{constant} is not a JSON number", constant, 0)
+
+
 def json_body(request: HttpRequest) -> Any:
     if request.content_type != "application/json":
         raise Refused(
             415, "Send the body as JSON with 'Content-Type: application/json'."
         )
     try:
-        return json.loads(request.body or b"null")
+        body = json.loads(request.body or b"null", parse_constant=_not_json)
+        # "\ud800" is valid JSON but no text: it cannot be stored or checked.
+        json.dumps(body, ensure_ascii=False).encode()
+        return body
+    except UnicodeEncodeError:
+        raise Refused(
+            400, "The body is not valid JSON: it escapes a character that is not text."
+        ) from None
     except UnicodeDecodeError:
         raise Refused(400, "The body is not valid JSON: it is not UTF-8.") from None
     except json.JSONDecodeError as e:

@@ -16,6 +16,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
+
 from qualitas.web.measures.imports import NUMBERS, OPTIONAL
 from qualitas.web.measures.models import Domain, Measure
 from qualitas.web.organisations.models import Organisation
@@ -93,8 +95,9 @@ ERRORS: dict[str, dict[str, Any]] = {
         {"Retry-After": {"schema": {"type": "integer", "minimum": 0}}},
     ),
 }
-# Statuses every operation can answer, whatever it is.
-ALWAYS = ("401", "405", "500", "503")
+# Statuses every operation can answer, whatever it is: a Content-Length that is not
+# a number (400) or over the limit (413) is refused before any view runs.
+ALWAYS = ("400", "401", "405", "413", "500", "503")
 
 
 def _errors(*statuses: str) -> dict[str, Any]:
@@ -108,6 +111,10 @@ ORG_PARAM = {
     "schema": {"type": "string", "pattern": ODS_PATTERN},
     "description": "ODS code of the organisation, e.g. RAE. A system (ICB) without "
     "figures of its own gets its members' figures combined as the measure says.",
+    "examples": {
+        "trust": {"value": "RAE"},
+        "system": {"value": "QWO", "summary": "A system (ICB)"},
+    },
 }
 CODE_PARAM = {
     "name": "code",
@@ -115,6 +122,11 @@ CODE_PARAM = {
     "required": True,
     "schema": {"type": "string", "pattern": CODE_PATTERN},
     "description": "The measure's code, e.g. ae-4-hour.",
+    "examples": {
+        "ratio": {"value": "ae-4-hour", "summary": "A percentage"},
+        "sum": {"value": "ae-attendances", "summary": "A count, summed"},
+        "mean": {"value": "hip-health-gain", "summary": "A score, averaged"},
+    },
 }
 ID_PARAM = {
     "name": "id",
@@ -259,13 +271,13 @@ PATHS: dict[str, Any] = {
                     **_response("All rows saved.", _ref("Import")),
                     "links": LOAD_LINKS,
                 },
+                **_errors("403", "404", "413", "415"),
                 "400": _response(
                     "Nothing saved. Either the body does not match `Load` (an Error, "
                     "with each problem in `errors`) or some rows are wrong (an Import "
                     "with status 'rejected' that lists them).",
                     {"anyOf": [_ref("Import"), ERROR]},
                 ),
-                **_errors("403", "404", "413", "415"),
             },
         }
     },
@@ -441,7 +453,12 @@ SCHEMAS: dict[str, Any] = {
                 "description": "ODS code of the organisation (or system) the data are "
                 "for; every row must be for it or one of its members.",
             },
-            "observations": {"type": "array", "minItems": 1, "items": ROW},
+            "observations": {
+                "type": "array",
+                "minItems": 1,
+                "maxItems": settings.QUALITAS_MAX_UPLOAD_ROWS,
+                "items": ROW,
+            },
         },
         "example": {
             "organisation": "RAE",

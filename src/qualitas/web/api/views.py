@@ -11,6 +11,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.views.decorators.http import require_safe
 
 from qualitas.web.accounts.permissions import Permission
 from qualitas.web.api import openapi
@@ -251,6 +252,7 @@ def import_detail(request: HttpRequest, pk: str) -> JsonResponse:
     return JsonResponse(batch_json(b))
 
 
+@require_safe
 def schema(request: HttpRequest) -> JsonResponse:
     """The OpenAPI document (public: it describes the API, it holds no data)."""
     return JsonResponse(

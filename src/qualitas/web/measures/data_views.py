@@ -17,7 +17,7 @@ from django.views.decorators.http import require_POST
 
 from qualitas.web.accounts.permissions import Permission
 from qualitas.web.authorization import has_permission, organisation_ids, require
-from qualitas.web.measures import services
+from qualitas.web.measures import import_jobs, services
 from qualitas.web.measures.forms import UploadForm
 from qualitas.web.measures.imports import KNOWN, from_bytes
 from qualitas.web.measures.models import ImportBatch, Measure
@@ -94,6 +94,15 @@ def upload(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         org = next(o for o in orgs if o.ods_code == form.cleaned_data["organisation"])
         f = form.cleaned_data["file"]
+        if import_jobs.in_background(f.size):
+            job = import_jobs.start_check(
+                by=request.user,
+                organisation=org,
+                filename=f.name,
+                size=f.size,
+                chunks=f.chunks(),
+            )
+            return redirect("jobs:detail", job.pk)
         batch = services.check_upload(
             by=request.user,
             organisation=org,
@@ -149,6 +158,10 @@ def batch(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def apply(request: HttpRequest, pk: int) -> HttpResponse:
     b = _batch_for_user(request.user, pk)
+    if b.status == ImportBatch.Status.PREVIEWED and import_jobs.apply_in_background(b):
+        require(request.user, P.IMPORT_DATA, b.organisation)
+        job = import_jobs.start_apply(by=request.user, batch=b)
+        return redirect("jobs:detail", job.pk)
     try:
         b = services.apply_import(by=request.user, batch=b)
     except ValidationError as e:

@@ -196,7 +196,8 @@ def _read_csv(data: bytes, limits: Limits, clock: _Clock) -> Read:
             "The file contains binary data; upload a CSV or an .xlsx workbook."
         )
     # The limits are checked on the raw text, in linear time, before any parsing.
-    header_line = text.split("\n", 1)[0]
+    end = text.find("\n")
+    header_line = text if end < 0 else text[:end]
     sep = _separator(header_line)
     if header_line.count(sep) + 1 > limits.max_columns:
         raise _too_wide(header_line.count(sep) + 1, limits)

@@ -4,10 +4,13 @@ are drawn from. Charts are drawn once per frozen report and kept (ChartImage).""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django.conf import settings
 from django.utils import timezone
 
 from qualitas.reports import packs
+from qualitas.reports.packs.images import PARALLEL_FROM
 from qualitas.web.measures.models import Measure
 from qualitas.web.meetings import project_links, services
 from qualitas.web.meetings.models import Action, ChartImage, Meeting
@@ -17,32 +20,50 @@ CHART_WIDTH, CHART_HEIGHT = 640, 260
 CAVEAT_DEMO = "Demonstration: some data are generated. Do not use for decisions."
 
 
-def build(meeting: Meeting) -> tuple[packs.Pack, list[bytes | None]]:
-    """The pack and its chart images (drawn now for charts not yet kept)."""
-    report = FrozenReport(meeting.snapshot)
+def _no_report(fraction: float, step: str) -> None:
+    pass
+
+
+def build(
+    meeting: Meeting, report: Callable[[float, str], None] = _no_report
+) -> tuple[packs.Pack, list[bytes | None]]:
+    """The pack and its chart images (drawn now for charts not yet kept).
+
+    ``report(fraction, step)`` hears how far the drawing has got (0 to 1)."""
+    frozen = FrozenReport(meeting.snapshot)
     org = meeting.committee.organisation
-    measures = Measure.objects.in_bulk([r.measure_id for r in report.rows])
+    measures = Measure.objects.in_bulk([r.measure_id for r in frozen.rows])
     items = {i.measure_id: i for i in meeting.items.all()}
     projects = project_links.for_measures([org.pk], list(measures), viewer=None)
     kept = {
         c.measure_id: bytes(c.png) for c in ChartImage.objects.filter(meeting=meeting)
     }
-    missing = [r.measure_id for r in report.rows if r.measure_id not in kept]
+    missing = [r.measure_id for r in frozen.rows if r.measure_id not in kept]
     if missing:
-        specs = report.charts(
+        specs = frozen.charts(
             [measures[i] for i in missing], width=CHART_WIDTH, height=CHART_HEIGHT
         )
-        drawn = packs.render_charts([specs.get(i) for i in missing])
-        new = [
-            ChartImage(meeting=meeting, measure_id=i, png=png)
-            for i, png in zip(missing, drawn, strict=True)
-            if png is not None
-        ]
-        ChartImage.objects.bulk_create(new, ignore_conflicts=True)
-        kept.update({c.measure_id: bytes(c.png) for c in new})
+        # Drawn in shares big enough to use both processors, each kept as soon as it
+        # is drawn, so progress can be shown and a restarted job starts where it was.
+        share = PARALLEL_FROM
+        for start in range(0, len(missing), share):
+            report(
+                start / len(missing),
+                f"Drawing the charts ({start} of {len(missing)})",
+            )
+            ids = missing[start : start + share]
+            drawn = packs.render_charts([specs.get(i) for i in ids])
+            new = [
+                ChartImage(meeting=meeting, measure_id=i, png=png)
+                for i, png in zip(ids, drawn, strict=True)
+                if png is not None
+            ]
+            ChartImage.objects.bulk_create(new, ignore_conflicts=True)
+            kept.update({c.measure_id: bytes(c.png) for c in new})
+    report(1.0, "Putting the pack together")
 
     rows = []
-    for r in report.rows:
+    for r in frozen.rows:
         item = items.get(r.measure_id)
         notes = [
             n
@@ -108,7 +129,7 @@ def build(meeting: Meeting) -> tuple[packs.Pack, list[bytes | None]]:
         ),
         caveat=CAVEAT_DEMO if settings.DEMO_MODE else "",
     )
-    charts = [kept.get(r.measure_id) for r in report.rows]
+    charts = [kept.get(r.measure_id) for r in frozen.rows]
     return pack, charts
 
 

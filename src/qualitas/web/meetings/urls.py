@@ -21,6 +21,5 @@ urlpatterns = [
     path("<int:pk>/actions/", views.add_action, name="add_action"),
     path("<int:pk>/actions/<int:action>/", views.update_action, name="update_action"),
     path("<int:pk>/held/", views.held, name="held"),
-    path("<int:pk>/pack.pdf", views.pack_pdf, name="pdf"),
-    path("<int:pk>/pack.pptx", views.pack_pptx, name="pptx"),
+    path("<int:pk>/pack/", views.pack, name="pack"),
 ]

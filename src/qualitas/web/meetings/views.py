@@ -17,7 +17,6 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from qualitas.reports import packs
 from qualitas.web.accounts.models import User
 from qualitas.web.accounts.permissions import Permission
 from qualitas.web.authorization import (
@@ -30,8 +29,7 @@ from qualitas.web.authorization import (
 )
 from qualitas.web.board import report as live_report
 from qualitas.web.measures.models import Measure
-from qualitas.web.meetings import pack as meeting_pack
-from qualitas.web.meetings import project_links, services
+from qualitas.web.meetings import pack_job, project_links, services
 from qualitas.web.meetings.forms import (
     ActionForm,
     ActionUpdateForm,
@@ -479,33 +477,16 @@ def held(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("meetings:meeting", meeting.pk)
 
 
-def _pack(request: HttpRequest, pk: int):
+@login_required
+@require_POST
+def pack(request: HttpRequest, pk: int) -> HttpResponse:
+    """Start preparing the board pack in the background and show its progress."""
     meeting = get_meeting_for_user(request.user, pk, P.EXPORT_REPORT)
     if not hasattr(meeting, "snapshot"):
         raise Http404("The meeting's report has not been frozen yet")
-    return meeting, *meeting_pack.build(meeting)
-
-
-@login_required
-def pack_pdf(request: HttpRequest, pk: int) -> HttpResponse:
-    meeting, pack, charts = _pack(request, pk)
-    response = HttpResponse(
-        packs.pack_pdf(pack, charts), content_type="application/pdf"
-    )
-    response["Content-Disposition"] = (
-        f'attachment; filename="{meeting_pack.filename(meeting, "pdf")}"'
-    )
-    return response
-
-
-@login_required
-def pack_pptx(request: HttpRequest, pk: int) -> HttpResponse:
-    meeting, pack, charts = _pack(request, pk)
-    response = HttpResponse(
-        packs.pack_pptx(pack, charts),
-        content_type="application/vnd.openxmlformats-officedocument.presentationml.presentation",
-    )
-    response["Content-Disposition"] = (
-        f'attachment; filename="{meeting_pack.filename(meeting, "pptx")}"'
-    )
-    return response
+    fmt = request.POST.get("format", "")
+    if fmt not in pack_job.FORMATS:
+        messages.error(request, "Choose PDF or PowerPoint for the board pack.")
+        return redirect("meetings:meeting", meeting.pk)
+    job = pack_job.start(by=request.user, meeting=meeting, fmt=fmt)
+    return redirect("jobs:detail", job.pk)

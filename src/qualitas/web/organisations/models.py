@@ -30,6 +30,11 @@ class Organisation(models.Model):
         related_name="children",
         help_text="The system (ICB) a trust or practice belongs to.",
     )
+    accepts_access_requests = models.BooleanField(
+        default=False,
+        help_text="People who sign in with single sign-on and have no account may "
+        "ask to join; an administrator approves each request.",
+    )
 
     class Meta:
         ordering = ["name"]

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import signal
+import subprocess
+import sys
+
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
@@ -9,6 +13,7 @@ from django.core.management.base import BaseCommand, CommandError
 from qualitas.web.accounts.permissions import ROLES
 from qualitas.web.demo import catalogue as cat
 from qualitas.web.demo import load
+from qualitas.web.server.gunicorn import ServerSettings, serve
 
 
 class Command(BaseCommand):
@@ -64,4 +69,23 @@ class Command(BaseCommand):
         say("Demonstration accounts work only while QUALITAS_ENV=demo.")
         if not no_serve:
             say("Press Ctrl+C to stop.")
-            call_command("runserver", host, use_reloader=False, use_threading=True)
+            serve_with_worker(host)
+
+
+def serve_with_worker(bind: str) -> None:
+    """The production pair on the demo's database: the background worker as a child
+    process, and gunicorn in this one. Ctrl+C reaches both (they share the terminal's
+    process group); the worker finishes the job in hand first."""
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "qualitas.web", "worker", "--worker-id", "demo"]
+    )
+    try:
+        # Two processes: the demo shares the machine with whatever else runs on it.
+        serve(ServerSettings.from_environment(bind=bind, workers=2))
+    finally:
+        if worker.poll() is None:
+            worker.send_signal(signal.SIGTERM)
+        try:
+            worker.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            worker.kill()

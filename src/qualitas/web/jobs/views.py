@@ -1,0 +1,75 @@
+"""A job's page (with its progress bar, polled by htmx), its result, and the list of
+a person's own jobs. Only the person who asked sees a job, and only while they still
+hold the permission it needed: anyone else gets 404."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+
+from qualitas.web.accounts.permissions import Permission
+from qualitas.web.authorization import has_permission
+from qualitas.web.jobs.models import Job
+
+# Seconds between looks at a job that is not finished yet.
+POLL_SECONDS = 1
+
+
+def get_job_for_user(user: Any, pk: uuid.UUID, *, with_result: bool = False) -> Job:
+    jobs = Job.objects.select_related("organisation")
+    if not with_result:
+        jobs = jobs.defer("result", "payload")
+    job = jobs.filter(pk=pk, requested_by_id=user.pk).first()
+    if job is None or not has_permission(
+        user, Permission(job.permission), job.organisation
+    ):
+        raise Http404("No such job")
+    return job
+
+
+@login_required
+@require_GET
+def index(request: HttpRequest) -> HttpResponse:
+    jobs = (
+        Job.objects.filter(requested_by=request.user)
+        .select_related("organisation")
+        .defer("result", "payload")
+    )
+    return render(request, "jobs/index.html", {"jobs": jobs[:50]})
+
+
+@login_required
+@require_GET
+@never_cache
+def detail(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
+    job = get_job_for_user(request.user, pk)
+    return render(request, "jobs/detail.html", {"job": job, "poll": POLL_SECONDS})
+
+
+@login_required
+@require_GET
+@never_cache
+def status(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
+    """The progress panel alone, which the job's page swaps in while it waits."""
+    job = get_job_for_user(request.user, pk)
+    return render(request, "jobs/_status.html", {"job": job, "poll": POLL_SECONDS})
+
+
+@login_required
+@require_GET
+def download(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
+    job = get_job_for_user(request.user, pk, with_result=True)
+    if not job.has_file or job.result is None:
+        raise Http404("This job has no file to download")
+    response = HttpResponse(bytes(job.result), content_type=job.result_type)
+    # The name is ours (made from the committee's name with only letters, digits and
+    # hyphens), so it needs no quoting beyond the quotes.
+    response["Content-Disposition"] = f'attachment; filename="{job.result_name}"'
+    response["Cache-Control"] = "private, no-store"
+    return response
