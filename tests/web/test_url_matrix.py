@@ -98,6 +98,11 @@ def _all(answer: str) -> dict[str, str]:
     return {r.replace("-", "_"): answer for r in ROLES if r != "admin"}
 
 
+def _hidden_but(*roles: str) -> dict[str, str]:
+    """404 for every Trust A role but ``roles`` (for ``ours`` overrides)."""
+    return {r.replace("-", "_"): HIDDEN for r in ROLES if r not in roles}
+
+
 def _no_batch() -> dict[str, str]:
     # An import batch is seen only by people who may import at its organisation.
     return {r.replace("-", "_"): HIDDEN for r in ROLES if r not in ("analyst", "admin")}
@@ -423,8 +428,9 @@ ROUTES: dict[str, Route] = {
         expect=ours(PREPARE),
     ),
     "meetings:held": Route(_pk("first"), method="post", expect=ours(PREPARE)),
-    "meetings:pdf": Route(_pk("first"), expect=ours(EXPORT)),
-    "meetings:pptx": Route(_pk("first"), expect=ours(EXPORT)),
+    "meetings:pack": Route(
+        _pk("first"), method="post", data=_data(format="pdf"), expect=ours(EXPORT)
+    ),
     # value
     "value:index": Route(),
     "value:ledger": Route(_raa, expect=ours()),
@@ -482,6 +488,12 @@ ROUTES: dict[str, Route] = {
         _pk("trust_event"),
         expect=ours("admin", outsider=DENIED, foreign_admin=HIDDEN),
     ),
+    # background jobs: only the person who asked (Trust A's analyst) sees one
+    "jobs:index": Route(),
+    **{
+        name: Route(_pk("job"), expect=ours("analyst", **_hidden_but("analyst")))
+        for name in ("jobs:detail", "jobs:status", "jobs:download")
+    },
     # email notifications
     "notifications:preferences": Route(),
     "notifications:follow": Route(_m, method="post", expect=ours()),
@@ -544,6 +556,14 @@ ADMIN_MODELS: dict[str, AdminModel] = {
     ),
     "projects.project": AdminModel(lambda c: c["project"]),
     "meetings.committee": AdminModel(lambda c: c["committee"]),
+    # The task queue's own records: Django's permissions, which only superusers hold.
+    "django_tasks_database.dbtaskresult": AdminModel(
+        lambda c: c["task_result"],
+        {
+            page: admin_only(foreign_admin=DENIED, admin=DENIED)
+            for page in ("changelist", "add", "change", "delete", "history")
+        },
+    ),
 }
 
 ADMIN_SITE: dict[str, Route] = {
@@ -658,8 +678,10 @@ def test_every_url_is_in_the_matrix():
 def ctx(gov, pworld):
     from django.contrib.auth.models import Group
     from django.contrib.contenttypes.models import ContentType
+    from django_tasks_db.models import DBTaskResult
 
     from qualitas.web.audit.services import record
+    from qualitas.web.jobs.tasks import run_job
     from qualitas.web.measures.models import Measure
     from qualitas.web.organisations.models import Membership
     from qualitas.web.projects.models import ProjectInvitation
@@ -679,6 +701,7 @@ def ctx(gov, pworld):
     )
     c["trust_measure"] = MeasureFactory(code="ward-falls", organisation=gov["trust_a"])
     c["measure_type"] = ContentType.objects.get_for_model(Measure)
+    c["task_result"] = DBTaskResult.objects.get(id=run_job.enqueue(str(c["job"].pk)).id)
     c["invitation"] = ProjectInvitation.objects.create(
         project=pworld["project"],
         user=gov["users"]["outsider"],
