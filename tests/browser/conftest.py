@@ -59,10 +59,26 @@ def page(chromium, live_server):
     context = chromium.new_context(
         base_url=live_server.url, viewport={"width": 1280, "height": 900}
     )
+    # Anything the Content-Security-Policy blocks is reported as an error: every
+    # journey also checks that the pages work under the policy.
+    context.add_init_script(
+        "document.addEventListener('securitypolicyviolation', function (e) {"
+        " console.error('CSP violation: ' + e.violatedDirective + ' '"
+        " + (e.blockedURI || 'inline') + ' at ' + e.documentURI); });"
+    )
     page = context.new_page()
     page.set_default_timeout(15000)
     errors: list[str] = []
     page.on("pageerror", lambda e: errors.append(str(e)))
+    page.on(
+        "console",
+        lambda m: (
+            errors.append(m.text)
+            if m.type == "error"
+            and ("CSP violation" in m.text or "Content Security Policy" in m.text)
+            else None
+        ),
+    )
     yield page
     context.close()
     assert not errors, f"JavaScript errors on the page: {errors}"

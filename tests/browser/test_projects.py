@@ -87,7 +87,7 @@ def test_project_driver_diagram_pdsa_chart_and_search(page, demo):
     # The measure's own chart shows the cycle, with no one annotating it.
     page.goto("/measures/falls-per-1000-bed-days/at/RAE/")
     page.locator("#spc-chart svg").first.wait_for()
-    spec = json.loads(page.locator("#spc-spec").text_content())
+    spec = json.loads(page.locator("#spc-chart").get_attribute("data-chart"))
     cycles = [
         v
         for layer in spec["hconcat"][0]["layer"]

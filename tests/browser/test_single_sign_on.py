@@ -62,6 +62,11 @@ def test_existing_account_signs_in_with_sso_when_passwords_are_off(
     assert page.get_by_text("Signed in as").inner_text() == "Signed in as Nadia Nurse"
     assert page.get_by_role("link", name="Change password").count() == 0
     assert page.goto("/accounts/password/").status == 404
+    # The provider's id for her is saved: later sign-ins use it, not the address.
+    from qualitas.web.accounts.models import SsoIdentity
+
+    identity = SsoIdentity.objects.get(user=people["nurse"])
+    assert identity.subject == "nurse"
 
 
 def test_an_address_the_provider_has_not_verified_signs_nobody_in(page, people):

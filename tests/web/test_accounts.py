@@ -81,6 +81,22 @@ def test_demo_accounts_sign_in_only_in_demo_mode(db, client, settings):
     assert user.is_demo
 
 
+def test_demo_accounts_api_tokens_work_only_in_demo_mode(world, client, settings):
+    from qualitas.web.accounts import services
+
+    analyst = world["role_users"]["analyst"]
+    _, raw = services.create_api_token(by=analyst, name="pipeline")
+    analyst.is_demo = True
+    analyst.save()
+    url = reverse("api:organisations")
+    auth = {"HTTP_AUTHORIZATION": f"Bearer {raw}"}
+    settings.DEMO_MODE = True
+    assert client.get(url, **auth).status_code == 200
+    # The demo's passwords are public, so its tokens must not outlive demo mode.
+    settings.DEMO_MODE = False
+    assert client.get(url, **auth).status_code == 401
+
+
 def test_every_role_has_a_plain_description_and_only_administrators_read_the_log():
     for role in ROLES.values():
         assert role.description.endswith(".")

@@ -169,6 +169,17 @@ def test_a_bad_row_rejects_the_load_and_says_where(api):
             {
                 "organisation": "QAA",
                 "observations": [
+                    {"measure": "falls", "organisation": "RAA", "period": "2026-01"}
+                ],
+            },
+            "application/json",
+            400,
+            "row 1: missing 'value' (or both 'numerator' and 'denominator')",
+        ),
+        (
+            {
+                "organisation": "QAA",
+                "observations": [
                     {
                         "measure": "falls",
                         "organisation": "RAA",
@@ -313,6 +324,7 @@ def test_a_bad_row_rejects_the_load_and_says_where(api):
         "no-rows",
         "not-a-list",
         "missing-columns",
+        "no-figure",
         "empty-strings",
         "lone-surrogate",
         "nan",

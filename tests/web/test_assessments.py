@@ -258,7 +258,7 @@ def test_answering_and_completing_in_the_questionnaire_page(gov, client_for):
     done = client.post(url, data)
     assert done.status_code == 302
     org_page = client.get(reverse("assessments:organisation", args=["RAA"]))
-    assert b'id="maturity-spec"' in org_page.content
+    assert b'id="maturity-radar" data-chart="' in org_page.content
     assert b"2.0" in org_page.content
 
 

@@ -234,7 +234,7 @@ def test_writing_the_narrative_in_the_browser_form(gov, client_for):
     page = client.get(url)
     assert page.status_code == 200
     assert b"qualitas suggested this" in page.content
-    assert b'id="spc-spec"' in page.content
+    assert b'id="spc-chart" data-chart="' in page.content
     saved = client.post(
         url, {"chart_tells_us": "No signal this month.", "doing": "Falls bundle."}
     )

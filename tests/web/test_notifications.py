@@ -1,5 +1,7 @@
 """Email notifications, checked against a real SMTP server (aiosmtpd): who is told,
-what the messages say, once per event, weekly digests, and the unsubscribe link."""
+what the messages say, once per event, weekly digests, and the unsubscribe link.
+The checks after a data load run in django-tasks' real database worker
+(``run_jobs``), as they do in production."""
 
 from __future__ import annotations
 
@@ -9,6 +11,7 @@ import re
 
 import pytest
 from django.core.management import call_command
+from django.urls import reverse
 
 from qualitas.web.measures import services as measure_services
 from qualitas.web.measures.models import Measure, Observation
@@ -16,6 +19,7 @@ from qualitas.web.notifications import sending
 from qualitas.web.notifications.models import Delivery, Event, Follow, Preference
 from tests.web import factories as f
 from tests.web.smtp import body
+from tests.web.test_jobs import run_jobs
 
 BASELINE = [dt.date(2023 + i // 12, i % 12 + 1, 1) for i in range(20)]  # to Aug 2024
 SEP, OCT, NOV, DEC = (dt.date(2024, m, 1) for m in (9, 10, 11, 12))
@@ -86,6 +90,7 @@ def enter(people, django_capture_on_commit_callbacks):
                 period=period,
                 value=value,
             )
+        run_jobs()
 
     return enter
 
@@ -226,6 +231,7 @@ def test_loads_through_the_api_are_checked_too(
         batch = measure_services.load_records(
             by=people["analyst"], organisation=people["trust_a"], records=rows
         )
+    run_jobs()
     assert batch.status == "applied", batch.errors
     assert people["owner"].email in _recipients(smtp_server)
 
@@ -313,3 +319,52 @@ def test_preferences_need_sign_in(client, db):
     response = client.get("/notifications/")
     assert response.status_code == 302
     assert "/accounts/login/" in response["Location"]
+
+
+def test_measure_form_names_the_owners_account_from_people_who_can_see_it(
+    world, client_for
+):
+    """The account emailed as the owner is chosen on the measure's edit page, from
+    people with a role where the measure is defined (or below)."""
+    analyst = f.MembershipFactory(organisation=world["system"], role="analyst").user
+    client = client_for(analyst)
+    edit = reverse("measures:edit", kwargs={"code": "falls"})
+    form = client.get(edit).context["form"]
+    data = {
+        k: v
+        for k, v in form.initial.items()
+        if k not in ("owner_user", "id", "organisation", "breakdowns") and v is not None
+    } | {"breakdowns_text": "ethnicity"}
+    member = world["users"]["member"]
+    assert client.post(edit, data | {"owner_user": member.pk}).status_code == 302
+    world["measure"].refresh_from_db()
+    assert world["measure"].owner_user == member
+    outsider = world["users"]["outsider"]
+    refused = client.post(edit, data | {"owner_user": outsider.pk})
+    assert refused.status_code == 200
+    assert b"Select a valid choice" in refused.content
+    world["measure"].refresh_from_db()
+    assert world["measure"].owner_user == member
+
+
+def test_the_request_only_queues_the_check_for_the_worker(
+    people, smtp_server, django_capture_on_commit_callbacks
+):
+    from django_tasks_db.models import DBTaskResult
+
+    with django_capture_on_commit_callbacks(execute=True):
+        measure_services.enter_value(
+            by=people["analyst"],
+            measure=people["measure"],
+            organisation=people["trust_a"],
+            period=SEP,
+            value=40.0,
+        )
+    assert smtp_server.messages == []
+    assert not Event.objects.exists()
+    assert DBTaskResult.objects.ready().count() == 1
+    run_jobs()
+    assert _recipients(smtp_server) == [
+        people["follower"].email,
+        people["owner"].email,
+    ]

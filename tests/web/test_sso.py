@@ -240,3 +240,56 @@ def test_administrator_turns_requests_on_and_off(world, client_for):
     client.post("/accounts/access-requests/at/RAA/", {"accepts": "no"})
     world["trust_a"].refresh_from_db()
     assert not world["trust_a"].accepts_access_requests
+
+
+ISSUER = "https://login.example.test/tenant"
+
+
+def _verified(email: str, **more) -> dict:
+    return {"email": email, "email_verified": True, **more}
+
+
+def test_first_sign_in_links_the_identity_and_later_ones_use_it(world):
+    from qualitas.web.accounts.models import SsoIdentity
+
+    member = world["users"]["member"]
+    member.email = "member@trust-a.nhs.test"
+    member.save()
+    user, problem = sso.match_account(
+        issuer=ISSUER, subject="abc", claims=_verified("MEMBER@trust-a.nhs.test")
+    )
+    assert (user, problem) == (member, "")
+    assert SsoIdentity.objects.get(user=member).subject == "abc"
+    # The provider's address changed (e.g. after a name change): still the person.
+    user, _ = sso.match_account(
+        issuer=ISSUER, subject="abc", claims={"email": "renamed@trust-a.nhs.test"}
+    )
+    assert user == member
+
+
+def test_an_address_given_to_someone_else_does_not_reach_the_linked_account(world):
+    member = world["users"]["member"]
+    member.email = "member@trust-a.nhs.test"
+    member.save()
+    sso.match_account(issuer=ISSUER, subject="leaver", claims=_verified(member.email))
+    user, problem = sso.match_account(
+        issuer=ISSUER, subject="new-starter", claims=_verified(member.email)
+    )
+    assert (user, problem) == (None, "linked_elsewhere")
+
+
+def test_matching_refuses_unverified_unknown_and_ambiguous_addresses(world):
+    users = world["role_users"]
+    users["analyst"].email = users["finance"].email = "shared@trust-a.nhs.test"
+    users["analyst"].save()
+    users["finance"].save()
+    cases = {
+        "unverified": {"email": "shared@trust-a.nhs.test", "email_verified": False},
+        "no_account": _verified("nobody@trust-a.nhs.test"),
+        "ambiguous": _verified("shared@trust-a.nhs.test"),
+    }
+    for problem, claims in cases.items():
+        assert sso.match_account(issuer=ISSUER, subject=problem, claims=claims) == (
+            None,
+            problem,
+        )

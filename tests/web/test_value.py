@@ -327,7 +327,7 @@ def test_an_opportunity_becomes_a_light_green_claim(world, three_trusts, client_
     assert claim.opportunity["benchmark"] == "median"
     assert claim.changed_from == dt.date(2025, 1, 1)
     detail = client.get(reverse("value:claim", args=[claim.pk]))
-    assert b'id="spc-spec"' in detail.content  # the evidence chart
+    assert b'id="spc-chart" data-chart="' in detail.content  # the evidence chart
 
 
 def test_too_few_organisations_for_a_funnel_is_said_plainly(world, client_for):

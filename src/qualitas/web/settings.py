@@ -8,12 +8,15 @@ environment variable to change it.
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import tempfile
 from pathlib import Path
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
+
+import qualitas
 
 WEB_DIR = Path(__file__).resolve().parent
 
@@ -82,23 +85,29 @@ INSTALLED_APPS = [
     "qualitas.web.demo",
     "django_tasks",
     "django_tasks_db",
+    "axes",
 ]
 
 MIDDLEWARE = [
     # First, so that it sees every answer: errors under /api/v1/ are always JSON.
     "qualitas.web.api.errors.JsonErrorsMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "qualitas.web.accounts.sessions.SessionLifetimeMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "qualitas.web.busy.DatabaseBusyMiddleware",
-    # Last, so a refusal has the user and messages for its page; it still runs before
-    # anything reads the body (CSRF reads it in process_view, after every middleware).
+    # Near the end, so a refusal has the user and messages for its page; it still runs
+    # before anything reads the body (CSRF reads it in process_view, after every
+    # middleware).
     "qualitas.web.request_limits.RequestSizeLimit",
+    # Last, as django-axes asks: it turns a paused sign-in into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "qualitas.web.urls"
@@ -231,6 +240,8 @@ if not LOCAL_PASSWORDS and not SSO_ENABLED:
         "and the other OIDC_ settings (docs/sso.md), or nobody could sign in."
     )
 AUTHENTICATION_BACKENDS = [
+    # First: refuses a paused account or address before any password is checked.
+    "qualitas.web.accounts.throttle.ThrottleBackend",
     *(["qualitas.web.accounts.backends.QualitasBackend"] if LOCAL_PASSWORDS else []),
     "qualitas.web.accounts.sso.SsoBackend",
 ]
@@ -252,6 +263,27 @@ if QUALITAS_ENV == "test":
     # Hashing strength is not what the tests check; a fast hasher keeps them quick.
     PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
+# Sign-in throttling (django-axes, see accounts/throttle.py): this many wrong
+# passwords for one account, or from one address, pause signing in there for
+# QUALITAS_LOCKOUT_MINUTES, even with the right password. Many staff may share one
+# address behind a trust's proxy; if they trip the limit together, raise it.
+QUALITAS_LOGIN_ATTEMPTS = int(os.environ.get("QUALITAS_LOGIN_ATTEMPTS", "20"))
+QUALITAS_LOCKOUT_MINUTES = int(os.environ.get("QUALITAS_LOCKOUT_MINUTES", "30"))
+# Reverse proxies in front of qualitas that append to X-Forwarded-For (0: none).
+QUALITAS_PROXY_COUNT = int(os.environ.get("QUALITAS_PROXY_COUNT", "0"))
+AXES_FAILURE_LIMIT = QUALITAS_LOGIN_ATTEMPTS
+AXES_COOLOFF_TIME = dt.timedelta(minutes=QUALITAS_LOCKOUT_MINUTES)
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]  # each counted on its own
+AXES_RESET_ON_SUCCESS = True
+# A pause ends when it said it would, however often someone keeps trying meanwhile.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_LOCKOUT_CALLABLE = "qualitas.web.accounts.throttle.locked_out"
+AXES_CLIENT_IP_CALLABLE = "qualitas.web.accounts.throttle.client_ip"
+# Sign-ins are in the qualitas audit log; axes keeps only its failure counts.
+AXES_DISABLE_ACCESS_LOG = True
+AXES_ENABLE_ADMIN = False
+AXES_VERBOSE = False
+
 LANGUAGE_CODE = "en-gb"
 TIME_ZONE = "Europe/London"
 USE_I18N = True
@@ -267,17 +299,60 @@ STATIC_ROOT = os.environ.get("STATIC_ROOT") or (
 )
 WHITENOISE_AUTOREFRESH = DEBUG
 
+# Cookies and sessions. A session ends after QUALITAS_SESSION_IDLE_MINUTES without
+# a request, and QUALITAS_SESSION_MAX_HOURS after signing in whatever happens
+# (accounts/sessions.py); the cookie goes with the browser.
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_SECURE = _flag("SECURE_COOKIES", not LOCAL_RUN)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
-SECURE_CONTENT_TYPE_NOSNIFF = True
-SECURE_REFERRER_POLICY = "same-origin"
-X_FRAME_OPTIONS = "DENY"
-SECURE_SSL_REDIRECT = _flag("SECURE_SSL_REDIRECT", False)
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+QUALITAS_SESSION_IDLE_MINUTES = int(
+    os.environ.get("QUALITAS_SESSION_IDLE_MINUTES", "30")
+)
+QUALITAS_SESSION_MAX_HOURS = int(os.environ.get("QUALITAS_SESSION_MAX_HOURS", "12"))
+SESSION_COOKIE_AGE = QUALITAS_SESSION_IDLE_MINUTES * 60
+
+# Transport: HTTPS only in production (HSTS for a year by default, subdomains
+# included unless QUALITAS_HSTS_INCLUDE_SUBDOMAINS=false); the health check stays
+# on plain HTTP for load balancers.
+SECURE_SSL_REDIRECT = _flag("SECURE_SSL_REDIRECT", QUALITAS_ENV == "production")
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+SECURE_HSTS_SECONDS = int(
+    os.environ.get(
+        "QUALITAS_HSTS_SECONDS", "31536000" if QUALITAS_ENV == "production" else "0"
+    )
+)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = _flag("QUALITAS_HSTS_INCLUDE_SUBDOMAINS", True)
 if _flag("BEHIND_HTTPS_PROXY", False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+# Headers on every response.
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+# Content-Security-Policy (django-csp): scripts only from our own static files, so
+# injected markup cannot run script. No inline script and no eval: charts pass
+# their specs in json_script data blocks and Vega runs its expressions through its
+# interpreter (static/qualitas/js/qualitas.js); htmx's eval and script tags are off
+# (templates/base.html). Inline styles stay allowed: Vega and its tooltips set
+# them, and a style cannot run script.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'", "'unsafe-inline'"],
+        "img-src": ["'self'", "data:", "blob:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'none'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
 
 # Uploads: files above this size are refused before they are read.
 QUALITAS_MAX_UPLOAD_BYTES = int(
@@ -300,10 +375,9 @@ QUALITAS_MAX_REQUEST_BYTES = QUALITAS_MAX_UPLOAD_BYTES + 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = QUALITAS_MAX_REQUEST_BYTES  # JSON API bodies
 
-# The folder with the public data the demo loads (the repository's data/).
-QUALITAS_DATA_DIR = Path(
-    os.environ.get("QUALITAS_DATA_DIR", WEB_DIR.parents[2] / "data")
-)
+# The folder with the public data the demo loads (by default the copy in the package:
+# the repository's data/, which a built wheel carries).
+QUALITAS_DATA_DIR = Path(os.environ.get("QUALITAS_DATA_DIR", qualitas.DATA_DIR))
 
 # Email (notifications), by SMTP. Without EMAIL_HOST, local runs print emails to the
 # console and production sends none: they stay owed (and are sent once a server is set).

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+from html import unescape
 
 from django.urls import reverse
 
@@ -13,12 +14,11 @@ from qualitas.web.authorization import has_permission
 from qualitas.web.projects.models import DriverNode, PDSACycle, Project, Spread
 
 
-def _spec(html: str, spec_id: str) -> dict:
-    m = re.search(
-        rf'<script id="{spec_id}" type="application/json">(.*?)</script>', html, re.S
-    )
-    assert m, f"no spec {spec_id}"
-    return json.loads(m.group(1))
+def _spec(html: str, chart_id: str) -> dict:
+    """The Vega-Lite spec in the data-chart attribute of the chart ``chart_id``."""
+    m = re.search(rf'id="{chart_id}"[^>]*?data-chart="([^"]*)"', html)
+    assert m, f"no chart {chart_id}"
+    return json.loads(unescape(m.group(1)))
 
 
 def _layers(spec: dict) -> list[dict]:
@@ -82,7 +82,7 @@ def test_a_team_runs_a_pdsa_cycle_through_the_pages(pworld, client):
     assert (cycle.stage, cycle.decision) == ("done", "adopt")
     # The cycle page shows the measure around its dates, with this cycle marked.
     page = client.get(reverse("projects:cycle", args=[p.pk, cycle.pk])).content.decode()
-    rows = _cycle_rows(_spec(page, "cycle-chart-0-spec"))
+    rows = _cycle_rows(_spec(page, "cycle-chart-0"))
     mine = [r for r in rows if r["highlight"]]
     assert len(mine) == 1
     assert mine[0]["start"].startswith("2024-05-06")
@@ -93,7 +93,7 @@ def test_the_measure_page_shows_the_projects_cycles_by_itself(pworld, client):
     client.force_login(pworld["people"]["colleague"])
     url = reverse("measures:chart", args=["falls", "RAA"])
     html = client.get(url).content.decode()
-    rows = _cycle_rows(_spec(html, "spc-spec"))
+    rows = _cycle_rows(_spec(html, "spc-chart"))
     # The started cycle is drawn; the one still being planned is not.
     assert [r["dates"][:11] for r in rows] == ["01 Mar 2024"]
     assert "Fewer falls on Ward 5" in html
@@ -101,7 +101,7 @@ def test_the_measure_page_shows_the_projects_cycles_by_itself(pworld, client):
     # Someone who cannot see the project sees no trace of it.
     client.force_login(pworld["people"]["patient_partner"])
     html = client.get(url).content.decode()
-    assert _cycle_rows(_spec(html, "spc-spec")) == []
+    assert _cycle_rows(_spec(html, "spc-chart")) == []
     assert "Fewer falls on Ward 5" not in html
 
 

@@ -9,7 +9,7 @@ from qualitas.web.accounts.admin_site import (
     administered,
     administered_users,
 )
-from qualitas.web.accounts.models import ApiToken, User
+from qualitas.web.accounts.models import ApiToken, SsoIdentity, User
 from qualitas.web.audit.services import organisations_of, record, snapshot
 from qualitas.web.organisations.models import Membership
 
@@ -28,10 +28,24 @@ class MembershipInline(ScopedInlineMixin, admin.TabularInline):
         return super().get_formset(request, obj, **kwargs)
 
 
+class SsoIdentityInline(admin.TabularInline):
+    """The single sign-on identity linked to the account. Deleting it lets the next
+    sign-in with a verified address link the account afresh (docs/sso.md)."""
+
+    model = SsoIdentity
+    extra = 0
+    fields = ("issuer", "subject", "created_at", "last_used_at")
+    readonly_fields = fields
+    verbose_name = "single sign-on identity"
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False  # made only by a sign-in with a verified address
+
+
 @admin.register(User)
 class QualitasUserAdmin(AuditedAdmin, UserAdmin):
     organisation_path = None
-    inlines = [MembershipInline]
+    inlines = [MembershipInline, SsoIdentityInline]
     list_display = (
         "username",
         "first_name",

@@ -30,7 +30,10 @@ def hash_token(raw: str) -> str:
 
 class ApiTokenQuerySet(models.QuerySet):
     def active(self):
-        return self.filter(revoked_at__isnull=True, user__is_active=True)
+        """Tokens that still work: not revoked, their owner active, and not a demo
+        account's unless this is a demo (its password is public)."""
+        tokens = self.filter(revoked_at__isnull=True, user__is_active=True)
+        return tokens if settings.DEMO_MODE else tokens.filter(user__is_demo=False)
 
 
 class ApiToken(models.Model):
@@ -129,3 +132,35 @@ class AccessRequest(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name or self.email} asks to join {self.organisation}"
+
+
+class SsoIdentity(models.Model):
+    """The identity provider's permanent id for a person (issuer and subject), saved
+    the first time their verified email address links them to this account.
+
+    Later sign-ins find the account by it, so a changed address still signs the
+    person in; and an address the provider later gives to someone else (a leaver's
+    reused mailbox) cannot sign that someone into this account."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="sso_identities",
+    )
+    issuer = models.CharField(max_length=300)
+    subject = models.CharField(max_length=300)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["issuer", "subject"], name="sso_identity_unique"
+            ),
+            models.UniqueConstraint(
+                fields=["user", "issuer"], name="sso_identity_one_per_provider"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} at {self.issuer}"

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from qualitas.web.accounts.models import AccessRequest, ApiToken, hash_token
 from qualitas.web.accounts.permissions import ROLES, Permission
-from qualitas.web.audit.services import record
+from qualitas.web.audit.services import organisations_of, record
 from qualitas.web.authorization import require
 
 
@@ -29,6 +29,7 @@ def create_api_token(*, by: Any, name: str) -> tuple[ApiToken, str]:
         by=by,
         action="api_token.created",
         obj=token,
+        organisations=organisations_of(by),
         summary=f"Created API token '{token.name}'",
         after={"name": token.name, "hint": token.hint},
     )
@@ -45,6 +46,7 @@ def revoke_api_token(*, by: Any, token: ApiToken) -> ApiToken:
         by=by,
         action="api_token.revoked",
         obj=token,
+        organisations=organisations_of(by),
         summary=f"Revoked API token '{token.name}'",
         before={"revoked_at": None},
         after={"revoked_at": token.revoked_at},
@@ -58,6 +60,7 @@ def password_changed(*, by: Any) -> None:
         by=by,
         action="password.changed",
         obj=by,
+        organisations=organisations_of(by),
         summary=f"{by.get_username()} changed their password",
         object_type="accounts.User",
     )

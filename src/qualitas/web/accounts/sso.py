@@ -15,7 +15,9 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.db import IntegrityError, transaction
 from django.http import Http404
+from django.utils import timezone
 from django.views.generic import View
 from mozilla_django_oidc.auth import OIDCAuthenticationBackend
 from mozilla_django_oidc.views import (
@@ -45,6 +47,50 @@ def email_is_verified(claims: dict[str, Any]) -> bool:
     return domain in settings.QUALITAS_SSO_TRUSTED_EMAIL_DOMAINS
 
 
+def match_account(
+    *, issuer: str, subject: str, claims: dict[str, Any]
+) -> tuple[Any, str]:
+    """The account a provider's person signs in to, or None and why not
+    (``unverified``, ``no_account``, ``ambiguous``, ``linked_elsewhere``).
+
+    An identity saved earlier decides; otherwise a verified address links the person
+    to the one account with it, and the identity is saved for next time."""
+    from qualitas.web.accounts.models import SsoIdentity, User
+
+    identity = (
+        SsoIdentity.objects.select_related("user")
+        .filter(issuer=issuer, subject=subject)
+        .first()
+    )
+    if identity is not None:
+        identity.last_used_at = timezone.now()
+        identity.save(update_fields=["last_used_at"])
+        return identity.user, ""
+    email = str(claims.get("email") or "").strip()
+    if not email or not email_is_verified(claims):
+        return None, "unverified"
+    users = list(User.objects.filter(email__iexact=email)[:2])
+    if len(users) > 1:
+        log.warning("Single sign-on: two accounts have the address %s", email)
+        return None, "ambiguous"
+    if not users:
+        return None, "no_account"
+    user = users[0]
+    if SsoIdentity.objects.filter(user=user, issuer=issuer).exists():
+        # The account already belongs to another person at this provider: the
+        # address has moved to someone else.
+        log.warning("Single sign-on: %s is linked to another identity", email)
+        return None, "linked_elsewhere"
+    try:
+        with transaction.atomic():
+            SsoIdentity.objects.create(
+                user=user, issuer=issuer, subject=subject, last_used_at=timezone.now()
+            )
+    except IntegrityError:
+        return None, "linked_elsewhere"  # a sign-in at the same moment linked it
+    return user, ""
+
+
 class SsoBackend(OIDCAuthenticationBackend):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         # Django builds every backend on each sign-in; the library's reads its
@@ -63,39 +109,31 @@ class SsoBackend(OIDCAuthenticationBackend):
 
     def get_or_create_user(self, access_token, id_token, payload):
         claims = self.get_userinfo(access_token, id_token, payload)
-        email = str(claims.get("email") or "").strip()
-        pending = {
-            "email": email,
+        # OpenID Connect Core 5.3.2: the user info must be about the token's subject.
+        if str(claims.get("sub", "")) != str(payload.get("sub", "")):
+            log.warning("Single sign-on: user info subject differs from the ID token's")
+            return None
+        user, problem = match_account(
+            issuer=str(payload.get("iss", "")),
+            subject=str(payload["sub"]),
+            claims=claims,
+        )
+        if user is not None and self._may_sign_in(user):
+            self.request.session.pop(PENDING, None)
+            return user
+        self.request.session[PENDING] = {
+            "email": str(claims.get("email") or "").strip(),
             "name": str(claims.get("name") or "")[:150],
             "given_name": str(claims.get("given_name") or "")[:150],
             "family_name": str(claims.get("family_name") or "")[:150],
-            "problem": "",
+            "problem": problem or "inactive",
         }
-        if not email or not email_is_verified(claims):
-            pending["problem"] = "unverified"
-            self._leave(pending)
-            return None
-        users = list(self.UserModel.objects.filter(email__iexact=email)[:2])
-        if len(users) > 1:
-            log.warning("Single sign-on: two accounts have the address %s", email)
-            pending["problem"] = "ambiguous"
-        elif not users:
-            pending["problem"] = "no_account"
-        elif not self._may_sign_in(users[0]):
-            pending["problem"] = "inactive"
-        else:
-            self.request.session.pop(PENDING, None)
-            return users[0]
-        self._leave(pending)
         return None
 
     def _may_sign_in(self, user) -> bool:
         if getattr(user, "is_demo", False) and not settings.DEMO_MODE:
             return False
         return self.user_can_authenticate(user)
-
-    def _leave(self, pending: dict[str, str]) -> None:
-        self.request.session[PENDING] = pending
 
 
 class _OnlyWhenEnabled:

@@ -110,6 +110,8 @@ def _words(e: Any, column: str, name: str) -> str:
         return f"{name} must be {WHAT[column]}"
     if kind == "Pattern":
         return f"{name} must not hold control characters"
+    if kind == "AnyOf" and not column:
+        return "missing 'value' (or both 'numerator' and 'denominator')"
     if kind == "AnyOf" and column in NUMBERS:
         return (
             f"{name} must be a number between {-openapi.MAX_NUMBER:g} and "

@@ -319,6 +319,8 @@ _TEXT = _nullable({"type": "string", "maxLength": MAX_TEXT, "pattern": TEXT_PATT
 ROW = {
     "type": "object",
     "required": ["measure", "organisation", "period"],
+    # A figure: its value, or (for a ratio measure) numerator and denominator.
+    "anyOf": [{"required": ["value"]}, {"required": ["numerator", "denominator"]}],
     "additionalProperties": False,
     "properties": {
         "measure": {

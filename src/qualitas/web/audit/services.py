@@ -48,13 +48,15 @@ def record(
     object_type: str | None = None,
     object_id: str | int | None = None,
     prepared: bool = False,
+    by_name: str | None = None,
 ) -> AuditEvent:
     """Write one audit event. Call inside the same transaction as the change.
 
     ``organisations``: other organisations (or their ids) the event concerns; their
     administrators see it too. ``prepared``: ``before`` and ``after`` already hold
     only JSON types (large payloads, such as the rows an import replaced, skip the
-    conversion)."""
+    conversion). ``by_name``: who acted, when no one was signed in (e.g.
+    "anonymous" for a failed sign-in); "system" otherwise."""
     user = by if getattr(by, "is_authenticated", False) else None
     if organisation is None and obj is not None:
         organisation = getattr(obj, "organisation", None)
@@ -62,7 +64,7 @@ def record(
             organisation = obj
     event = AuditEvent.objects.create(
         by=user,
-        by_name=(user.get_username() if user else "system"),
+        by_name=(user.get_username() if user else by_name or "system"),
         action=action,
         object_type=object_type or (obj._meta.label if obj is not None else ""),
         object_id=str(

@@ -6,16 +6,19 @@
 
   function drawCharts(root) {
     if (typeof vegaEmbed === "undefined") { return; }
-    root.querySelectorAll("[data-chart-spec]").forEach(function (el) {
+    // Each chart carries its Vega-Lite spec as JSON in its data-chart attribute.
+    root.querySelectorAll("[data-chart]").forEach(function (el) {
       if (el.dataset.drawn) { return; }
-      var source = document.getElementById(el.dataset.chartSpec);
-      if (!source) { return; }
-      var spec = JSON.parse(source.textContent);
+      var spec = JSON.parse(el.dataset.chart);
       el.dataset.drawn = "1";
       vegaEmbed(el, spec, {
         actions: { export: true, source: false, compiled: false, editor: false },
         renderer: "svg",
-        tooltip: { theme: "light" }
+        tooltip: { theme: "light" },
+        // Expressions through Vega's interpreter, not compiled with Function():
+        // the Content-Security-Policy allows no eval.
+        ast: true,
+        expr: vega.expressionInterpreter
       }).then(function (result) {
         el.classList.add("chart--ready");
         var periodInput = document.querySelector("[data-chart-period-input]");
