@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import json
+import os
+
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
+from qualitas.engines import folders
 from qualitas.engines.folders import STAGING_PREFIX, Staging
 from qualitas.errors import QualitasError
 
@@ -76,3 +80,56 @@ def test_parts_written_where_the_driver_cannot_see_them_are_an_error(tmp_path):
     with pytest.raises(QualitasError, match="wrote 3 parts of each table, but only 1"):
         staging.commit({"points": SCHEMA}, parts=3)
     assert pq.read_table(tmp_path / "points.parquet")["org"].to_pylist() == ["old"]
+
+
+def staged_files(folder, *tables: str) -> Staging:
+    staging = Staging.start(str(folder))
+    for name in tables:
+        pq.write_table(rows("new"), staging.file(name))
+    return staging
+
+
+def test_whole_files_replace_the_old_results_together(tmp_path):
+    for name in ("points", "summary", "icons"):
+        pq.write_table(rows("old"), tmp_path / f"{name}.parquet")
+    staging = staged_files(tmp_path, "points", "summary")
+    assert pq.read_table(tmp_path / "points.parquet")["org"].to_pylist() == ["old"]
+    staging.commit_files(["points", "summary"])
+    for name in ("points", "summary"):
+        assert pq.read_table(tmp_path / f"{name}.parquet")["org"].to_pylist() == ["new"]
+    # A chart without icons: the old icons would not match the new points.
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "points.parquet",
+        "summary.parquet",
+    ]
+
+
+def test_a_commit_cut_short_is_finished_by_the_next_run(tmp_path):
+    for name in ("points", "summary"):
+        pq.write_table(rows("old"), tmp_path / f"{name}.parquet")
+    staging = staged_files(tmp_path, "points", "summary")
+    folder = tmp_path / staging.name
+    # As if killed after marking the commit and moving the points only.
+    (folder / folders.COMMIT).write_text(
+        json.dumps({"replace": ["points", "summary"], "remove": ["icons"]})
+    )
+    os.replace(folder / "points.parquet", tmp_path / "points.parquet")
+    folders._unlock(staging.name)  # the process is gone, and its lock with it
+    Staging.start(str(tmp_path)).abort()
+    for name in ("points", "summary"):
+        assert pq.read_table(tmp_path / f"{name}.parquet")["org"].to_pylist() == ["new"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "points.parquet",
+        "summary.parquet",
+    ]
+
+
+def test_a_dead_run_is_cleared_but_a_live_one_is_left_alone(tmp_path):
+    dead = staged_files(tmp_path, "points")
+    folders._unlock(dead.name)
+    live = staged_files(tmp_path, "points")
+    Staging.start(str(tmp_path)).abort()
+    left = [p.name for p in tmp_path.iterdir()]
+    assert left == [live.name]
+    live.abort()
+    assert list(tmp_path.iterdir()) == []

@@ -1,5 +1,7 @@
 """Email notifications, checked against a real SMTP server (aiosmtpd): who is told,
-what the messages say, once per event, weekly digests, and the unsubscribe link."""
+what the messages say, once per event, weekly digests, and the unsubscribe link.
+The checks after a data load run in django-tasks' real database worker
+(``run_jobs``), as they do in production."""
 
 from __future__ import annotations
 
@@ -17,6 +19,7 @@ from qualitas.web.notifications import sending
 from qualitas.web.notifications.models import Delivery, Event, Follow, Preference
 from tests.web import factories as f
 from tests.web.smtp import body
+from tests.web.test_jobs import run_jobs
 
 BASELINE = [dt.date(2023 + i // 12, i % 12 + 1, 1) for i in range(20)]  # to Aug 2024
 SEP, OCT, NOV, DEC = (dt.date(2024, m, 1) for m in (9, 10, 11, 12))
@@ -87,6 +90,7 @@ def enter(people, django_capture_on_commit_callbacks):
                 period=period,
                 value=value,
             )
+        run_jobs()
 
     return enter
 
@@ -227,6 +231,7 @@ def test_loads_through_the_api_are_checked_too(
         batch = measure_services.load_records(
             by=people["analyst"], organisation=people["trust_a"], records=rows
         )
+    run_jobs()
     assert batch.status == "applied", batch.errors
     assert people["owner"].email in _recipients(smtp_server)
 
@@ -340,3 +345,26 @@ def test_measure_form_names_the_owners_account_from_people_who_can_see_it(
     assert b"Select a valid choice" in refused.content
     world["measure"].refresh_from_db()
     assert world["measure"].owner_user == member
+
+
+def test_the_request_only_queues_the_check_for_the_worker(
+    people, smtp_server, django_capture_on_commit_callbacks
+):
+    from django_tasks_db.models import DBTaskResult
+
+    with django_capture_on_commit_callbacks(execute=True):
+        measure_services.enter_value(
+            by=people["analyst"],
+            measure=people["measure"],
+            organisation=people["trust_a"],
+            period=SEP,
+            value=40.0,
+        )
+    assert smtp_server.messages == []
+    assert not Event.objects.exists()
+    assert DBTaskResult.objects.ready().count() == 1
+    run_jobs()
+    assert _recipients(smtp_server) == [
+        people["follower"].email,
+        people["owner"].email,
+    ]

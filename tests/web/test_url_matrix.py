@@ -153,6 +153,33 @@ PREPARE = "executive qi-lead analyst admin"  # PREPARE_MEETINGS
 EXPORT = "board executive qi-lead analyst finance admin"  # EXPORT_REPORT
 
 
+def _stored(c):
+    """A stored value of Trust A (for correcting it)."""
+    from qualitas.web.measures.models import Observation
+
+    return (
+        Observation.objects.totals()
+        .filter(measure=c["measure"], organisation=c["trust_a"])
+        .order_by("period")
+        .first()
+    )
+
+
+def _correction(c):
+    from qualitas.web.measures.models import Correction
+
+    obs = _stored(c)
+    return Correction.objects.get_or_create(
+        measure=obs.measure,
+        organisation=obs.organisation,
+        period=obs.period,
+        kind="corrected",
+        old_value=obs.value + 1,
+        new_value=obs.value,
+        reason="Counted twice in the ward tally.",
+    )[0]
+
+
 def _unsubscribe_token(user) -> str:
     from qualitas.web.notifications import tokens
 
@@ -244,6 +271,18 @@ ROUTES: dict[str, Route] = {
     "measures:entry": Route(_mo, expect=ours("qi-lead team analyst admin")),
     "measures:breakdown": Route(
         lambda c: {**_mo(c), "name": "ethnicity"}, expect=ours()
+    ),
+    # Everyone who reads the chart may read its data; ENTER_DATA corrects it.
+    "measures:data": Route(_mo, expect=ours()),
+    "measures:correct": Route(
+        lambda c: {**_mo(c), "pk": _stored(c).pk},
+        method="post",
+        data=_data(
+            action="withdraw",
+            reason="Counted twice in the ward tally.",
+            seen=lambda c: _stored(c).updated_at.isoformat(),
+        ),
+        expect=ours("qi-lead team analyst admin"),
     ),
     # data in
     "data:index": Route(expect=ours("qi-lead team analyst admin", outsiders=OK)),
@@ -527,6 +566,24 @@ ADMIN_MODELS: dict[str, AdminModel] = {
     "measures.measure": AdminModel(lambda c: c["trust_measure"]),
     "measures.annotation": AdminModel(lambda c: c["note"]),
     "measures.rebase": AdminModel(lambda c: c["change"]),
+    # Values are corrected or withdrawn with a reason, never added or deleted here.
+    "measures.observation": AdminModel(
+        _stored,
+        {
+            "add": admin_only(foreign_admin=DENIED, admin=DENIED),
+            # Refused before the object is looked up, so it reveals nothing.
+            "delete": admin_only(foreign_admin=DENIED, admin=DENIED),
+        },
+    ),
+    # The history of corrections is read only.
+    "measures.correction": AdminModel(
+        _correction,
+        {
+            "add": admin_only(foreign_admin=DENIED, admin=DENIED),
+            # Refused before the object is looked up, so it reveals nothing.
+            "delete": admin_only(foreign_admin=DENIED, admin=DENIED),
+        },
+    ),
     # Batches come from uploads and the API only.
     "measures.importbatch": AdminModel(
         lambda c: c["batch"], {"add": admin_only(foreign_admin=DENIED, admin=DENIED)}

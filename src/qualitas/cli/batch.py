@@ -42,7 +42,7 @@ from qualitas.spc.rules import DIRECTIONS
 CHARTS = ("xmr", *sorted(CHART_TYPES), "funnel")
 # Options that apply only to funnel plots, or only to charts of series over time.
 FUNNEL_ONLY = ("group", *opt.FUNNEL_DEFAULTS)
-CHART_ONLY = ("period", "direction", "rules", "skip_short")
+CHART_ONLY = ("period", "direction", "rules", "skip_short", "infinite")
 SHOWN_WARNINGS = 5
 
 
@@ -127,6 +127,7 @@ def batch(
         ),
     ] = None,
     skip_short: opt.SkipShort = False,
+    infinite: opt.Infinite = "error",
     group: Annotated[
         str | None, typer.Option("--group", help=f"{opt.GROUP_HELP} Funnels only.")
     ] = None,
@@ -199,6 +200,7 @@ def batch(
             direction=direction,
             target=target,
             skip_short=skip_short,
+            infinite=infinite,
             given=given,
             funnel={
                 "group": group,
@@ -263,6 +265,7 @@ def _request(
     direction: str,
     target: float | None,
     skip_short: bool,
+    infinite: str,
     given: set[str],
     funnel: dict[str, Any],
 ) -> Any:
@@ -299,7 +302,12 @@ def _request(
                 "series are computed, with a warning"
             )
         return XmrRequest(
-            value=value, period=period, by=keys, direction=direction, target=target
+            value=value,
+            period=period,
+            by=keys,
+            direction=direction,
+            target=target,
+            infinite=infinite,
         )
     return ChartRequest(
         chart=chart,
@@ -311,6 +319,7 @@ def _request(
         direction=direction,
         target=target,
         skip_short=skip_short,
+        infinite=infinite,
     )
 
 

@@ -39,6 +39,7 @@ def dashboard(
     rebase: opt.Rebase = None,
     fix_after: opt.FixAfter = None,
     screen_outliers: opt.Screen = True,
+    infinite: opt.Infinite = "error",
     shift: opt.Shift = 7,
     trend: opt.Trend = 7,
     name_column: Annotated[
@@ -82,6 +83,7 @@ def dashboard(
             screen_outliers=screen_outliers,
             shift=shift,
             trend=trend,
+            infinite=infinite,
         )
         progress.done()
         progress.start("Drawing the dashboard")

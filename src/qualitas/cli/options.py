@@ -93,6 +93,14 @@ SkipShort = Annotated[
         "instead of stopping; for charts other than XmR.",
     ),
 ]
+Infinite = Annotated[
+    str,
+    typer.Option(
+        "--infinite",
+        help="What an infinite value (from a division by zero) is: error (stop and "
+        "name the rows) or missing (leave the point out, with a warning).",
+    ),
+]
 Shift = Annotated[
     int,
     typer.Option(
@@ -230,6 +238,7 @@ def compute(
     screen_outliers: bool,
     shift: int,
     trend: int,
+    infinite: str = "error",
 ) -> tuple[XmrResult, Rules]:
     if target is not None and target_column is not None:
         raise QualitasError("give either --target or --target-column, not both")
@@ -248,6 +257,7 @@ def compute(
         fix_after=fix_after,
         screen_outliers=screen_outliers,
         rules=rules,
+        infinite=infinite,
     )
     return result, rules
 

@@ -124,6 +124,7 @@ def spc(
     ] = "mean",
     screen_outliers: opt.Screen = True,
     skip_short: opt.SkipShort = False,
+    infinite: opt.Infinite = "error",
     shift: opt.Shift = 7,
     trend: opt.Trend = 7,
     summary: Annotated[
@@ -216,6 +217,7 @@ def spc(
                 screen_outliers=screen_outliers,
                 shift=shift,
                 trend=trend,
+                infinite=infinite,
             )
         else:
             mdc_rules = Rules(shift=shift, trend=trend)
@@ -237,6 +239,7 @@ def spc(
                 screen_outliers=screen_outliers,
                 aggregate=aggregate,
                 skip_short=skip_short,
+                infinite=infinite,
             )
         progress.done()
         drawing: str | bytes | None = None

@@ -17,7 +17,6 @@ in Arrow form plus a few blocks, whatever the number of series.
 from __future__ import annotations
 
 import itertools
-import os
 import re
 import warnings
 from collections.abc import Iterator
@@ -30,7 +29,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from qualitas.engines import arrow, partition
+from qualitas.engines import arrow, folders, partition
 from qualitas.engines.base import TABLES, Engine, Progress, Tables, Written
 from qualitas.engines.kernels import kernel_for
 from qualitas.errors import QualitasError, QualitasWarning
@@ -81,13 +80,15 @@ class LocalEngine(Engine):
         table = table.select(kernel.columns(request))
         names = list(schemas)  # the tables this chart has
         wall_tz = arrow.wall_tz(kernel, request, table.schema)
-        try:
-            os.makedirs(directory, exist_ok=True)
-        except OSError as error:
+        if not folders.is_local(directory):
             raise QualitasError(
-                f"cannot write results to {directory}: {error.strerror}"
-            ) from None
-        paths = {name: os.path.join(directory, f"{name}.parquet") for name in names}
+                f"the local engine writes to folders on this machine, not {directory}; "
+                "use the Spark engine for a cloud store"
+            )
+        # Every table is written in a staging folder and put in place only when all
+        # are complete: a failed or interrupted run leaves the old results as they were.
+        staging = folders.Staging.start(directory)
+        paths = {name: staging.file(name) for name in names}
         counts = dict.fromkeys(["series", *TABLES], 0)
         messages: dict[str, None] = {}
         found: list[dict[str, list[int]]] = []
@@ -112,7 +113,7 @@ class LocalEngine(Engine):
             series = partition.count_series(result.summary, request.by)
             return out, series, tuple(result.warnings), hits
 
-        writers = {t: pq.ParquetWriter(paths[t], schemas[t]) for t in names}
+        writers: dict[str, pq.ParquetWriter] = {}
 
         def write_block(out: list[pa.Table]) -> None:
             for name, result in zip(names, out, strict=True):
@@ -125,6 +126,8 @@ class LocalEngine(Engine):
         pool = ThreadPoolExecutor(1) if self.threads > 1 else None
         writing: Future[None] | None = None
         try:
+            for t in names:
+                writers[t] = pq.ParquetWriter(paths[t], schemas[t])
             for block in blocks(table, request.by, self.block_rows):
                 out, series, block_warnings, hits = compute(block)
                 counts["series"] += series
@@ -149,14 +152,18 @@ class LocalEngine(Engine):
                 pool.shutdown(wait=True, cancel_futures=True)
             for w in writers.values():
                 w.close()
-            for path in paths.values():
-                os.remove(path)
+            staging.abort()
             raise
         if pool is not None:
             pool.shutdown()
-        for w in writers.values():
-            w.close()
-        return Written(**counts, warnings=tuple(messages), paths=paths)
+        try:
+            for w in writers.values():
+                w.close()
+            written = staging.commit_files(names)
+        except BaseException:
+            staging.abort()
+            raise
+        return Written(**counts, warnings=tuple(messages), paths=written)
 
 
 _ROWS = re.compile(r"\b(rows?) (\d+(?:, \d+)*)")

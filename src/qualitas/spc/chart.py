@@ -47,8 +47,10 @@ from qualitas.spc.rules import Rules
 from qualitas.spc.subgroup_charts import s_chart, xbar_chart
 from qualitas.spc.subgroups import Subgroups, aggregate
 from qualitas.spc.table import (
+    LARGEST,
     SeriesTable,
     as_pandas,
+    check_infinite,
     normalise_by,
     per_series,
     prepare,
@@ -92,9 +94,11 @@ class ChartRequest:
     screen_outliers: bool = True
     aggregate: str = "mean"
     skip_short: bool = False  # leave out series too short for limits, with a warning
+    infinite: str = "error"  # or "missing": infinite values count as missing
 
     def __post_init__(self) -> None:
         checks.check_chart(self.chart, self.denominator)
+        check_infinite(self.infinite)
         if self.part is not None and self.freeze is not None:
             # qicharts2 silently ignores freeze when there are parts (its issue
             # #20); saying so is kinder than drawing limits the user did not ask for.
@@ -105,10 +109,11 @@ class ChartRequest:
         if (
             isinstance(self.multiply, bool)
             or not isinstance(self.multiply, int | float | np.integer | np.floating)
-            or not self.multiply > 0
+            or not 0 < self.multiply <= LARGEST
         ):
             raise QualitasError(
-                f"multiply must be a number greater than zero, not {self.multiply!r}"
+                f"multiply must be a number greater than zero (at most 1e100), not "
+                f"{self.multiply!r}"
             )
         if isinstance(self.direction, Mapping):
             for d in self.direction.values():
@@ -150,6 +155,7 @@ def chart(
     screen_outliers: bool = True,
     aggregate: str = "mean",
     skip_short: bool = False,
+    infinite: str = "error",
 ) -> ChartResult:
     """SPC charts of type ``chart`` for every series in ``data``.
 
@@ -177,6 +183,10 @@ def chart(
     a single month) stops the calculation with an error naming it. On national data,
     where a few such series are expected, ``skip_short=True`` leaves them out of the
     results and says which in a warning.
+
+    An infinite value (pandas gives one for a division by zero) is an error naming
+    the column and rows; ``infinite="missing"`` treats such values as missing, with a
+    warning.
     """
     request = ChartRequest(
         chart=chart,
@@ -195,6 +205,7 @@ def chart(
         screen_outliers=bool(screen_outliers),
         aggregate=aggregate,
         skip_short=bool(skip_short),
+        infinite=infinite,
     )
     return run(as_pandas(data), request)
 
@@ -246,7 +257,12 @@ def run(frame: pd.DataFrame, request: ChartRequest) -> ChartResult:
 def _prepare(frame: pd.DataFrame, request: ChartRequest) -> SeriesTable:
     columns = [request.value] + ([request.denominator] if request.denominator else [])
     return prepare(
-        frame, period=request.period, values=columns, by=list(request.by), repeats=True
+        frame,
+        period=request.period,
+        values=columns,
+        by=list(request.by),
+        repeats=True,
+        infinite=request.infinite,
     )
 
 
@@ -276,6 +292,8 @@ def _run(frame: pd.DataFrame, request: ChartRequest, table: SeriesTable) -> Char
     )
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", QualitasWarning)
+        for note in table.notes:
+            warnings.warn(note, QualitasWarning, stacklevel=2)
         sub = aggregate(
             table,
             value=request.value,
@@ -283,6 +301,7 @@ def _run(frame: pd.DataFrame, request: ChartRequest, table: SeriesTable) -> Char
             aggregate=request.aggregate,
         )
         checks.check_subgroups(request.chart, sub)
+        checks.check_plotted(sub, table, request.value, request.denominator)
         rows = sub.table
         warn_gaps(rows, request.period)
         arrays = compute(
@@ -383,9 +402,14 @@ def _number(what: str) -> Callable[[Any], float]:
         if isinstance(v, bool):
             raise QualitasError(f"{what} must be a number, not {v!r}")
         try:
-            return float(v)
-        except (TypeError, ValueError):
+            number = float(v)
+        except (TypeError, ValueError, OverflowError):
             raise QualitasError(f"{what} must be a number, not {v!r}") from None
+        if abs(number) > LARGEST:
+            raise QualitasError(
+                f"{what} must be a number between -1e100 and 1e100, not {v!r}"
+            )
+        return number
 
     return convert
 

@@ -12,7 +12,7 @@ import pandas as pd
 from qualitas.errors import QualitasError, describe_rows
 from qualitas.spc.segments import Segments
 from qualitas.spc.subgroups import Subgroups
-from qualitas.spc.table import SeriesTable
+from qualitas.spc.table import LARGEST, SeriesTable
 
 NAMES = {
     "run": "a run chart",
@@ -99,6 +99,28 @@ def check_values(
                 f"column {value!r} is larger than its denominator {denominator!r} in {{rows}}; "
                 "a proportion cannot exceed one (is the denominator the right column?)",
             )
+
+
+def check_plotted(
+    sub: Subgroups, table: SeriesTable, value: str, denominator: str | None
+) -> None:
+    """What is plotted must be a finite number of sensible size. Values are checked
+    on the way in; what can still go wrong is a ratio with a denominator so near
+    zero that the division overflows."""
+    y = sub.value
+    if not len(y):
+        return
+    high, low = np.fmax.reduce(y), np.fmin.reduce(y)
+    if not (high > LARGEST or low < -LARGEST):
+        return
+    with np.errstate(invalid="ignore"):
+        bad = np.abs(y) > LARGEST
+    rows = np.sort(table.order[sub.first_row[bad]])
+    what = f"{value!r} divided by {denominator!r}" if denominator else repr(value)
+    raise QualitasError(
+        f"{what} is too large to chart in {describe_rows(rows.tolist())} (beyond "
+        "1e100); is a denominator almost zero?"
+    )
 
 
 def check_subgroups(chart: str, sub: Subgroups) -> None:

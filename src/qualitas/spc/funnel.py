@@ -401,15 +401,28 @@ def run(
     summaries: list[FunnelSummary] = []
     for f in range(units.n_funnels):
         try:
-            unit_columns, lines, summary = _one_funnel(
-                units,
-                int(units.funnel_start[f]),
-                int(units.funnel_start[f + 1]),
-                request,
-                grid=grid,
-            )
+            # Ordinary data never overflow or divide by zero here; numbers extreme
+            # enough to (a denominator of 1e-300) are refused rather than carried
+            # on as infinities into limits and z-scores.
+            with np.errstate(over="raise", divide="raise"):
+                unit_columns, lines, summary = _one_funnel(
+                    units,
+                    int(units.funnel_start[f]),
+                    int(units.funnel_start[f + 1]),
+                    request,
+                    grid=grid,
+                )
         except QualitasError as error:
             raise QualitasError(units.in_funnel(f, str(error))) from None
+        except (FloatingPointError, ZeroDivisionError, OverflowError):
+            raise QualitasError(
+                units.in_funnel(
+                    f,
+                    f"the numbers in {request.numerator!r} and "
+                    f"{request.denominator!r} are too extreme to compute a funnel "
+                    "(a denominator almost zero, or counts beyond any real one?)",
+                )
+            ) from None
         columns.append(unit_columns)
         grids.append(lines)
         summaries.append(summary)

@@ -16,7 +16,12 @@ import numpy as np
 import pandas as pd
 
 from qualitas.errors import QualitasError, describe_rows
-from qualitas.spc.table import series_codes, show_period
+from qualitas.spc.table import (
+    finite_values,
+    series_codes,
+    show_period,
+    unique_columns,
+)
 
 MIN_UNITS = (
     3  # fewer units than this leave nothing to compare and no spread to estimate
@@ -119,7 +124,9 @@ def collect(
     den = numbers(frame[denominator], denominator)
     for values, name in ((num, numerator), (den, denominator)):
         _reject(np.isnan(values), f"column {name!r} has missing values in {{rows}}")
-        _reject(np.isinf(values), f"column {name!r} has infinite values in {{rows}}")
+        # The same check and words as the charts'; a unit cannot have a missing
+        # count, so infinities are always an error here.
+        finite_values(values, name, infinite=None)
     # A mean outcome's numerator is a total of scores, which may be negative.
     if counts:
         _reject(
@@ -256,6 +263,7 @@ def _check_columns(
             f"column{'s' if len(missing) > 1 else ''} {', '.join(map(repr, missing))} "
             f"not found; the data has {', '.join(map(repr, map(str, frame.columns)))}"
         )
+    unique_columns(frame.columns, [*by, numerator, denominator, group])
 
 
 def _reject(bad: np.ndarray, message: str) -> None:

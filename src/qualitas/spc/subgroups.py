@@ -83,7 +83,7 @@ def aggregate(
         sd = np.sqrt(grouped_variance(y, mean[gid], gid, count, counted))
     if n is not None:
         denominators = grouped_sum(n, gid, count)
-        with np.errstate(invalid="ignore", divide="ignore"):
+        with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
             plotted = summed / denominators
     else:
         denominators = np.full(count, np.nan)
@@ -119,7 +119,7 @@ def _one_per_period(
     if n is not None:
         # A missing pair gives 0/0 as in qicharts2: the point is missing.
         denominators = np.where(np.isnan(n), 0.0, n)
-        with np.errstate(invalid="ignore", divide="ignore"):
+        with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
             plotted = np.where(present, y, 0.0) / denominators
     else:
         denominators = np.full(len(y), np.nan)

@@ -11,9 +11,10 @@ int64 key rather than on strings (docs/decisions/0002-vectorised-kernels.md).
 
 from __future__ import annotations
 
+import datetime
 import itertools
 import warnings
-from collections.abc import Hashable, Mapping, Sequence
+from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, cast
 
@@ -23,6 +24,75 @@ import pandas as pd
 from qualitas.errors import QualitasError, QualitasWarning, describe_rows
 
 SERIES = "series"  # name of the series column when no `by` columns are given
+
+# Values further from zero than this are refused. No measure of care comes near it, and
+# the sums, squares and ratios behind the limits stay far from overflowing, which
+# would turn a whole series' limits into NaN without a word.
+LARGEST = 1e100
+# What to do with infinite values (pandas gives them for a division by zero): stop with
+# an error naming them, or treat them as missing, with a warning.
+INFINITE = ("error", "missing")
+# Whole-number periods must be exact as floats and fit an int64 period key.
+LARGEST_PERIOD = 2**53
+
+
+def check_infinite(setting: object) -> None:
+    if not isinstance(setting, str) or setting not in INFINITE:
+        raise QualitasError(f"infinite must be 'error' or 'missing', not {setting!r}")
+
+
+def finite_values(
+    values: np.ndarray, name: str, *, infinite: str | None = "error"
+) -> tuple[np.ndarray, str | None]:
+    """``values`` (a float column named ``name``) checked for infinite and absurdly
+    large numbers; with ``infinite="missing"``, infinities become NaN and a message
+    for a warning comes back. ``infinite=None``: infinities are always an error and
+    the message offers no option (funnels, where a unit's count cannot be missing).
+
+    The common case costs two reductions (the largest and the smallest value); the
+    rows are looked for only when something is wrong.
+    """
+    if not len(values):
+        return values, None
+    high = np.fmax.reduce(values)  # fmax and fmin pass over NaN (missing values)
+    low = np.fmin.reduce(values)
+    if not (high > LARGEST or low < -LARGEST):
+        return values, None
+    infinite_rows = np.isinf(values)
+    with np.errstate(invalid="ignore"):
+        huge = np.flatnonzero((np.abs(values) > LARGEST) & ~infinite_rows)
+    if len(huge):
+        raise QualitasError(
+            f"column {name!r} has numbers too large to chart in {describe_rows(huge)} "
+            f"(such as {values[huge[0]]:g}); values must lie between -1e100 and 1e100"
+        )
+    rows = np.flatnonzero(infinite_rows)
+    where = f"column {name!r} has infinite values in {describe_rows(rows)}"
+    if infinite != "missing":
+        option = (
+            ""
+            if infinite is None
+            else ", or treat them as missing (infinite='missing'; on the command "
+            "line --infinite missing)"
+        )
+        raise QualitasError(
+            f"{where}, often the result of dividing by zero; correct them or leave "
+            f"the cells empty{option}"
+        )
+    return np.where(infinite_rows, np.nan, values), f"{where}: treated as missing"
+
+
+def unique_columns(columns: Iterable[Hashable], wanted: Sequence[str]) -> None:
+    """Refuse a table in which a column the calculation reads appears twice: which
+    one was meant cannot be known."""
+    names = [str(c) for c in columns]
+    twice = [c for c in dict.fromkeys(wanted) if names.count(c) > 1]
+    if twice:
+        raise QualitasError(
+            f"column{'s' if len(twice) > 1 else ''} {', '.join(map(repr, twice))} "
+            f"{'appear' if len(twice) > 1 else 'appears'} more than once in the data; "
+            "give each column its own name"
+        )
 
 
 def as_pandas(data: Any) -> pd.DataFrame:
@@ -68,6 +138,7 @@ class SeriesTable:
     period: pd.Series  # sorted periods in the user's type
     period_key: np.ndarray  # int64 that orders and compares periods
     values: dict[str, np.ndarray]  # float64 columns, sorted
+    notes: tuple[str, ...] = ()  # warnings about the input, for the result to carry
 
     @property
     def n_rows(self) -> int:
@@ -134,6 +205,7 @@ def prepare(
     by: Sequence[str],
     required_values: Sequence[str] = (),
     repeats: bool = False,
+    infinite: str = "error",
 ) -> SeriesTable:
     """Validate the columns, sort the rows and return a :class:`SeriesTable`.
 
@@ -149,9 +221,17 @@ def prepare(
             f"column{'s' if len(missing) > 1 else ''} {', '.join(map(repr, missing))} "
             f"not found; the data has {', '.join(map(repr, map(str, frame.columns)))}"
         )
+    unique_columns(frame.columns, wanted)
     n = len(frame)
 
-    numeric = {name: _numeric(frame[name], name) for name in values}
+    notes: list[str] = []
+    numeric = {}
+    for name in values:
+        numeric[name], note = finite_values(
+            _numeric(frame[name], name), name, infinite=infinite
+        )
+        if note is not None:
+            notes.append(note)
     for name in required_values:
         bad = np.flatnonzero(np.isnan(numeric[name]))
         if len(bad):
@@ -196,6 +276,7 @@ def prepare(
         period=period_values.reset_index(drop=True),
         period_key=period_key,
         values=numeric,
+        notes=tuple(notes),
     )
 
 
@@ -229,26 +310,41 @@ def _periods(column: pd.Series, name: str) -> tuple[pd.Series, np.ndarray]:
         )
     if pd.api.types.is_datetime64_any_dtype(column.dtype):
         values = column.dt.tz_localize(None) if column.dt.tz is not None else column
+        values = _nanoseconds(values, name)
         return values, values.to_numpy(dtype="datetime64[ns]").view(np.int64)
     if pd.api.types.is_integer_dtype(column.dtype):
+        if pd.api.types.is_unsigned_integer_dtype(column.dtype):
+            # Converting to int64 would wrap the largest values round to negatives.
+            _whole_periods(column.to_numpy(dtype=np.float64), name)
         return column, column.to_numpy(dtype=np.int64)
     if isinstance(column.dtype, pd.PeriodDtype):
-        return column.dt.to_timestamp(), column.dt.to_timestamp().to_numpy().view(
-            np.int64
-        )
+        try:
+            stamps = column.dt.to_timestamp()
+        except pd.errors.OutOfBoundsDatetime:
+            raise _out_of_range(name) from None
+        return stamps, stamps.to_numpy().view(np.int64)
     if pd.api.types.is_float_dtype(column.dtype):
-        bad = np.flatnonzero(column.to_numpy() != np.floor(column.to_numpy()))
-        if len(bad):
-            raise QualitasError(
-                f"column {name!r} must hold dates or whole numbers, "
-                f"but {describe_rows(bad)} {'is' if len(bad) == 1 else 'are'} fractional"
-            )
+        _whole_periods(column.to_numpy(dtype=np.float64), name)
         as_int = column.astype(np.int64)
         return as_int, as_int.to_numpy()
     # Text or Python dates: parse as ISO dates (the format of every NHS open data set).
-    parsed = pd.to_datetime(column, errors="coerce", format="ISO8601")
-    if parsed.isna().any():
-        parsed = pd.to_datetime(column, errors="coerce", dayfirst=True, format="mixed")
+    with warnings.catch_warnings():
+        # Mixed UTC offsets: pandas warns and gives objects, refused below.
+        warnings.simplefilter("ignore", FutureWarning)
+        try:
+            parsed = pd.to_datetime(column, errors="coerce", format="ISO8601")
+            if parsed.isna().any():
+                parsed = pd.to_datetime(
+                    column, errors="coerce", dayfirst=True, format="mixed"
+                )
+        except (ValueError, TypeError, OverflowError):
+            # Cells of kinds pandas cannot put in one column (dates with and
+            # without a time zone); the checks below say which.
+            parsed = pd.Series(
+                [_one_date(v) for v in column], index=column.index, dtype=object
+            )
+    if not pd.api.types.is_datetime64_any_dtype(parsed.dtype):
+        raise _mixed_offsets(column, parsed, name)
     bad = np.flatnonzero(parsed.isna().to_numpy())
     if len(bad):
         raise QualitasError(
@@ -258,8 +354,82 @@ def _periods(column: pd.Series, name: str) -> tuple[pd.Series, np.ndarray]:
         )
     if parsed.dt.tz is not None:
         parsed = parsed.dt.tz_localize(None)
-    parsed = parsed.astype("datetime64[ns]")
+    parsed = _nanoseconds(parsed, name)
     return parsed, parsed.to_numpy().view(np.int64)
+
+
+def _whole_periods(values: np.ndarray, name: str) -> None:
+    """Numeric periods must be whole numbers small enough to be exact."""
+    with np.errstate(invalid="ignore"):
+        huge = ~(np.abs(values) <= LARGEST_PERIOD)
+    if huge.any():
+        bad = np.flatnonzero(huge)
+        what = "infinite" if np.isinf(values[bad[0]]) else "too large to be a period"
+        raise QualitasError(
+            f"column {name!r} must hold dates or whole numbers, but "
+            f"{describe_rows(bad)} {'is' if len(bad) == 1 else 'are'} {what} "
+            f"(such as {values[bad[0]]:g}); whole-number periods (such as week "
+            f"numbers) must lie between -{LARGEST_PERIOD:,} and {LARGEST_PERIOD:,}"
+        )
+    bad = np.flatnonzero(values != np.floor(values))
+    if len(bad):
+        raise QualitasError(
+            f"column {name!r} must hold dates or whole numbers, "
+            f"but {describe_rows(bad)} {'is' if len(bad) == 1 else 'are'} fractional"
+        )
+
+
+def _nanoseconds(values: pd.Series, name: str) -> pd.Series:
+    """Dates in nanoseconds, the unit of period keys; dates that do not fit (before
+    1677 or after 2262) are an error rather than a wrapped-round number."""
+    try:
+        return values.astype("datetime64[ns]")
+    except (pd.errors.OutOfBoundsDatetime, OverflowError):
+        raise _out_of_range(name) from None
+
+
+def _out_of_range(name: str) -> QualitasError:
+    return QualitasError(
+        f"column {name!r} has dates outside the years 1678 to 2261, which qualitas "
+        "cannot place on a chart; check the dates (a typing slip in the year?)"
+    )
+
+
+def _one_date(value: Any) -> Any:
+    try:
+        return pd.Timestamp(value)
+    except (ValueError, TypeError, OverflowError):
+        return pd.NaT
+
+
+def _mixed_offsets(column: pd.Series, parsed: pd.Series, name: str) -> QualitasError:
+    """The error for dates pandas could not put in one column: their UTC offsets
+    differ (or some have one and others not)."""
+    offsets = [
+        v.utcoffset() if isinstance(v, datetime.datetime) and not pd.isna(v) else None
+        for v in parsed
+    ]
+    first = offsets[0] if offsets else None
+    row = next((i for i, o in enumerate(offsets) if o != first), None)
+    if row is None:
+        return QualitasError(
+            f"column {name!r} must hold dates such as 2024-04-01, but holds values "
+            f"of several kinds, such as {str(column.iloc[0])!r}"
+        )
+
+    def show(offset: Any) -> str:
+        if offset is None:
+            return "no offset"
+        minutes = int(offset.total_seconds()) // 60
+        sign = "-" if minutes < 0 else "+"
+        return f"offset {sign}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
+
+    return QualitasError(
+        f"column {name!r} mixes dates with different UTC offsets: "
+        f"{str(column.iloc[0])!r} ({show(first)}) in {describe_rows([0])} and "
+        f"{str(column.iloc[row])!r} ({show(offsets[row])}) in {describe_rows([row])}; "
+        "give the periods as dates without times, or all with the same offset"
+    )
 
 
 def series_codes(
@@ -365,7 +535,8 @@ def _sort_order(series_code: np.ndarray, period_key: np.ndarray) -> np.ndarray |
     if n < 2:
         return None
     ds = np.diff(series_code)
-    if (ds >= 0).all() and (np.diff(period_key)[ds == 0] >= 0).all():
+    # Comparisons, not differences: a difference of far-apart int64 periods wraps.
+    if (ds >= 0).all() and (period_key[1:] >= period_key[:-1])[ds == 0].all():
         return None
     # Pack (series, period rank, row) into one int64 and sort that: far faster than
     # argsort or lexsort on large inputs. Fall back to lexsort if it does not fit.

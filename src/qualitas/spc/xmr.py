@@ -35,8 +35,10 @@ from qualitas.spc import segments
 from qualitas.spc.phases import named_rows
 from qualitas.spc.rules import Rules
 from qualitas.spc.table import (
+    LARGEST,
     SeriesTable,
     as_pandas,
+    check_infinite,
     normalise_by,
     per_series,
     prepare,
@@ -62,8 +64,10 @@ class XmrRequest:
     fix_after: int | None = None
     screen_outliers: bool = True
     rules: Rules = field(default_factory=Rules)
+    infinite: str = "error"  # or "missing": infinite values count as missing
 
     def __post_init__(self) -> None:
+        check_infinite(self.infinite)
         if isinstance(self.direction, Mapping):
             for d in set(self.direction.values()):
                 mdc.check_direction(d)
@@ -103,6 +107,7 @@ def xmr(
     fix_after: int | None = None,
     screen_outliers: bool = True,
     rules: Rules | dict[str, Any] | None = None,
+    infinite: str = "error",
 ) -> XmrResult:
     """Making Data Count XmR charts for every series in ``data``.
 
@@ -116,6 +121,10 @@ def xmr(
     first N points only. ``rules`` sets the shift and trend lengths and the
     two-of-three rule (see :class:`Rules`). Series keys in mappings are the ``by``
     value, or a tuple of values when there are several ``by`` columns.
+
+    An infinite value (pandas gives one for a division by zero) is an error naming
+    the column and rows; ``infinite="missing"`` treats such values as missing, with a
+    warning.
     """
     request = XmrRequest(
         value=value,
@@ -127,6 +136,7 @@ def xmr(
         fix_after=fix_after,
         screen_outliers=bool(screen_outliers),
         rules=Rules.coerce(rules),
+        infinite=infinite,
     )
     return run(as_pandas(data), request)
 
@@ -136,10 +146,16 @@ def run(frame: pd.DataFrame, request: XmrRequest) -> XmrResult:
     if len(frame) == 0:
         raise QualitasError("the data has no rows")
     table = prepare(
-        frame, period=request.period, values=[request.value], by=list(request.by)
+        frame,
+        period=request.period,
+        values=[request.value],
+        by=list(request.by),
+        infinite=request.infinite,
     )
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", QualitasWarning)
+        for note in table.notes:
+            warnings.warn(note, QualitasWarning, stacklevel=2)
         warn_gaps(table, request.period)
         seg = segments.build(table.series_start, _rebase_rows(table, request))
         target = np.asarray(
@@ -184,9 +200,14 @@ def _number(v: Any) -> float:
     if v is None:
         return np.nan
     try:
-        return float(v)
-    except (TypeError, ValueError):
+        number = float(v)
+    except (TypeError, ValueError, OverflowError):
         raise QualitasError(f"target must be a number, not {v!r}") from None
+    if abs(number) > LARGEST:
+        raise QualitasError(
+            f"target must be a number between -1e100 and 1e100, not {v!r}"
+        )
+    return number
 
 
 def _rebase_rows(table: SeriesTable, request: XmrRequest) -> np.ndarray:

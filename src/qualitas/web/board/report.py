@@ -9,7 +9,7 @@ bench_web.py: 200 measures × 36 months).
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -17,7 +17,7 @@ import pandas as pd
 
 from qualitas.spc import XmrResult
 from qualitas.web.accounts.access import ancestors, descendants, hierarchy
-from qualitas.web.measures import series, words
+from qualitas.web.measures import corrections, series, words
 from qualitas.web.measures.models import Domain, Measure
 from qualitas.web.organisations.models import Organisation
 
@@ -49,6 +49,8 @@ class Row:
     spark_dot: tuple[float, float]
     spark_dot_kind: str
     priority: int
+    # Sentences saying which values drawn here were corrected or withdrawn, and why.
+    corrections: list[str] = field(default_factory=list)
 
     @property
     def variation_text(self) -> str:
@@ -157,6 +159,7 @@ def build(
 
     rows = []
     ids = icons["measure_id"].to_numpy()
+    changed = corrections.by_measure(ids.tolist(), organisation, until=until)
     for i, mid in enumerate(ids.tolist()):
         m = by_id[mid]
         target = icons["target"].iat[i]
@@ -177,6 +180,10 @@ def build(
                 spark_dot=dots[i],
                 spark_dot_kind=dot_kind[i],
                 priority=int(priority[i]),
+                corrections=[
+                    corrections.in_report(c, organisation, m.decimals)
+                    for c in changed.get(mid, [])
+                ],
             )
         )
     domain_order = {d: i for i, d in enumerate(Domain.values)}

@@ -11,7 +11,7 @@ from django import forms
 from django.utils import timezone
 
 from qualitas.io import validation
-from qualitas.web.measures.models import Domain, Measure
+from qualitas.web.measures.models import Domain, Measure, Observation
 from qualitas.web.organisations.models import Unit
 
 
@@ -251,3 +251,108 @@ class UploadForm(forms.Form):
         self.fields["organisation"].choices = [
             (o.ods_code, f"{o.name} ({o.ods_code})") for o in organisations
         ]
+
+
+class CorrectionForm(forms.Form):
+    """Put one stored value right, or withdraw it, saying why. A new value is checked
+    by the same rules as any other way in."""
+
+    CORRECT, WITHDRAW = "correct", "withdraw"
+
+    action = forms.ChoiceField(
+        label="What should happen to this value?",
+        choices=[
+            (CORRECT, "Correct it: the right figure is below"),
+            (WITHDRAW, "Withdraw it: there should be no value for this month"),
+        ],
+        initial=CORRECT,
+        widget=forms.RadioSelect,
+    )
+    value = forms.CharField(
+        required=False, label="Value", max_length=40, widget=_number_input()
+    )
+    numerator = forms.CharField(required=False, max_length=40, widget=_number_input())
+    denominator = forms.CharField(required=False, max_length=40, widget=_number_input())
+    reason = forms.CharField(
+        label="Why",
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="What was wrong and where the right figure comes from. Everyone who "
+        "reads the chart and the reports can see this.",
+    )
+    # When the value was last changed as this person saw it (to catch someone else's
+    # change made meanwhile).
+    seen = forms.CharField(widget=forms.HiddenInput, max_length=40)
+
+    def __init__(self, *args, observation: Observation, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.observation = observation
+        self.measure = observation.measure
+        self.fields["seen"].initial = observation.updated_at.isoformat()
+        if self.measure.rules.needs_parts:
+            del self.fields["value"]
+            self.fields["numerator"].label = (
+                f"Numerator: {self.measure.numerator}"
+                if self.measure.numerator
+                else "Numerator"
+            )
+            self.fields["denominator"].label = (
+                f"Denominator: {self.measure.denominator}"
+                if self.measure.denominator
+                else "Denominator"
+            )
+        else:
+            del self.fields["numerator"]
+            del self.fields["denominator"]
+            self.fields["value"].label = f"Value ({self.measure.unit})"
+
+    def clean(self):
+        data = super().clean()
+        if data.get("action") == self.CORRECT:
+            check_new_value(self, self.observation, data)
+        return data
+        entry = validation.check_entry(
+            self.measure.rules,
+            name=self.measure.code,
+            period=self.observation.period.isoformat(),
+            value=data.get("value", ""),
+            numerator=data.get("numerator", ""),
+            denominator=data.get("denominator", ""),
+            today=timezone.localdate(),
+        )
+        for field, messages in entry.problems.items():
+            for message in messages:
+                self.add_error(
+                    field if field in self.fields else None,
+                    message[0].upper() + message[1:] + ".",
+                )
+        data.update(
+            value=entry.value, numerator=entry.numerator, denominator=entry.denominator
+        )
+        return data
+
+
+def check_new_value(form: forms.BaseForm, observation: Observation, data: dict) -> None:
+    """Check a corrected value by the rules every way in shares, adding each problem
+    to ``form``; ``data`` gets the value, numerator and denominator as numbers."""
+    measure = observation.measure
+    entry = validation.check_entry(
+        measure.rules,
+        name=measure.code,
+        period=observation.period.isoformat(),
+        **{
+            name: "" if data.get(name) is None else str(data.get(name))
+            for name in ("value", "numerator", "denominator")
+            if name in form.fields
+        },
+        today=timezone.localdate(),
+    )
+    for field, messages in entry.problems.items():
+        for message in messages:
+            form.add_error(
+                field if field in form.fields else None,
+                message[0].upper() + message[1:] + ".",
+            )
+    data.update(
+        value=entry.value, numerator=entry.numerator, denominator=entry.denominator
+    )

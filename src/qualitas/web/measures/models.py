@@ -303,6 +303,99 @@ class Observation(models.Model):
         return f"{self.measure.code} {self.organisation.ods_code} {self.period:%Y-%m}: {self.value:g}"
 
 
+class CorrectionQuerySet(models.QuerySet):
+    def totals(self):
+        """Corrections of whole-organisation figures: no unit, no breakdown."""
+        return self.filter(unit__isnull=True, breakdown="")
+
+
+class Correction(models.Model):
+    """A stored value put right (corrected) or taken back (withdrawn), with the reason.
+
+    The observation itself holds only the value in force: a correction changes it and a
+    withdrawal deletes it. This record keeps the history: which value (its measure,
+    organisation, unit, period and group, so it outlives a withdrawn row), what it was,
+    what it became, who changed it, when and why."""
+
+    class Kind(models.TextChoices):
+        CORRECTED = "corrected", "Corrected"
+        WITHDRAWN = "withdrawn", "Withdrawn"
+
+    measure = models.ForeignKey(
+        Measure, on_delete=models.CASCADE, related_name="corrections"
+    )
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="+"
+    )
+    unit = models.ForeignKey(
+        Unit, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    period = models.DateField()
+    breakdown = models.CharField(max_length=60, blank=True)
+    stratum = models.CharField(max_length=100, blank=True)
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    old_value = models.FloatField()
+    old_numerator = models.FloatField(null=True, blank=True)
+    old_denominator = models.FloatField(null=True, blank=True)
+    new_value = models.FloatField(null=True, blank=True)
+    new_numerator = models.FloatField(null=True, blank=True)
+    new_denominator = models.FloatField(null=True, blank=True)
+    reason = models.TextField()
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    objects = CorrectionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["measure", "organisation", "period"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(reason=""), name="correction_has_reason"
+            ),
+            # A correction has a new value; a withdrawal has none.
+            models.CheckConstraint(
+                condition=Q(kind="corrected", new_value__isnull=False)
+                | Q(
+                    kind="withdrawn",
+                    new_value__isnull=True,
+                    new_numerator__isnull=True,
+                    new_denominator__isnull=True,
+                ),
+                name="correction_new_value_matches_kind",
+            ),
+            models.CheckConstraint(
+                condition=Q(old_numerator__isnull=True, old_denominator__isnull=True)
+                # (denominator given as well: a CHECK passes when it is unknown)
+                | Q(
+                    old_numerator__isnull=False,
+                    old_denominator__isnull=False,
+                    old_denominator__gt=0,
+                ),
+                name="correction_old_numerator_with_positive_denominator",
+            ),
+            models.CheckConstraint(
+                condition=Q(new_numerator__isnull=True, new_denominator__isnull=True)
+                # (denominator given as well: a CHECK passes when it is unknown)
+                | Q(
+                    new_numerator__isnull=False,
+                    new_denominator__isnull=False,
+                    new_denominator__gt=0,
+                ),
+                name="correction_new_numerator_with_positive_denominator",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.measure.code} {self.period:%Y-%m}"
+
+    @property
+    def withdrawn(self) -> bool:
+        return self.kind == self.Kind.WITHDRAWN
+
+
 class Annotation(models.Model):
     """A note on one point of a chart: what happened then."""
 

@@ -215,4 +215,7 @@ def run_xmr(
             direction=direction,
             target=target or None,
             rebase=rebase or None,
+            # A stored infinity (from an old numerator/denominator overflow) is
+            # left off the chart rather than stopping the page with an error.
+            infinite="missing",
         )

@@ -24,9 +24,10 @@ from qualitas.web.accounts.access import (
 )
 from qualitas.web.accounts.permissions import Permission
 from qualitas.web.audit.services import record, snapshot
-from qualitas.web.measures import imports
+from qualitas.web.measures import imports, words
 from qualitas.web.measures.models import (
     Annotation,
+    Correction,
     ImportBatch,
     Measure,
     Observation,
@@ -302,24 +303,14 @@ def lock_series(pairs: Any) -> None:
 # --- data in: one value -------------------------------------------------------------
 
 
-@transaction.atomic
-def enter_value(
-    *,
-    by: Any,
+def _checked_numbers(
     measure: Measure,
-    organisation: Organisation,
     period: dt.date,
-    value: float | None = None,
-    numerator: float | None = None,
-    denominator: float | None = None,
-    unit: Unit | None = None,
-) -> tuple[Observation, bool]:
-    """Save this period's value (or numerator and denominator). Returns the observation
-    and whether it replaced an earlier value."""
-    require(by, Permission.ENTER_DATA, organisation)
-    _check_period(period)
-    if unit is not None and unit.organisation_id != organisation.pk:
-        raise ValidationError({"unit": "That unit belongs to another organisation."})
+    value: float | None,
+    numerator: float | None,
+    denominator: float | None,
+) -> tuple[float, float | None, float | None]:
+    """One value checked as every way in checks it; (value, numerator, denominator)."""
     # The rules every way in shares: a count is whole, a proportion at most 100%...
     entry = validation.check_entry(
         measure.rules,
@@ -342,7 +333,30 @@ def enter_value(
                 for field, ms in entry.problems.items()
             }
         )
-    value, numerator, denominator = entry.value, entry.numerator, entry.denominator
+    return entry.value, entry.numerator, entry.denominator
+
+
+@transaction.atomic
+def enter_value(
+    *,
+    by: Any,
+    measure: Measure,
+    organisation: Organisation,
+    period: dt.date,
+    value: float | None = None,
+    numerator: float | None = None,
+    denominator: float | None = None,
+    unit: Unit | None = None,
+) -> tuple[Observation, bool]:
+    """Save this period's value (or numerator and denominator). Returns the observation
+    and whether it replaced an earlier value."""
+    require(by, Permission.ENTER_DATA, organisation)
+    _check_period(period)
+    if unit is not None and unit.organisation_id != organisation.pk:
+        raise ValidationError({"unit": "That unit belongs to another organisation."})
+    value, numerator, denominator = _checked_numbers(
+        measure, period, value, numerator, denominator
+    )
     lock_series([(measure.pk, organisation.pk)])
     existing = (
         Observation.objects.select_for_update()
@@ -378,6 +392,167 @@ def enter_value(
     )
     notification_events.after_data_change([(measure.pk, organisation.pk)])
     return obs, existing is not None
+
+
+# --- putting a stored value right -------------------------------------------------------
+
+
+def _where(obs: Observation) -> str:
+    place = obs.organisation.ods_code
+    if obs.unit_id:
+        place += f" ({obs.unit.name})"
+    if obs.breakdown:
+        place += f", {obs.breakdown}: {obs.stratum}"
+    return place
+
+
+def _current(observation: Observation, seen: str | None) -> Observation:
+    """The observation as stored now, locked for this transaction. ``seen`` is when it
+    was last changed as the person saw it: if it has changed since, they must look
+    again rather than overwrite someone else's change unknowingly."""
+    lock_series([(observation.measure_id, observation.organisation_id)])
+    current = (
+        Observation.objects.select_for_update(of=("self",))
+        .select_related("measure", "organisation", "unit")
+        .filter(pk=observation.pk)
+        .first()
+    )
+    if current is None:
+        raise ValidationError(
+            "This value has been withdrawn or replaced since you opened it. "
+            "Open the measure's data again to see what is stored now."
+        )
+    if seen is not None and current.updated_at.isoformat() != seen:
+        raise ValidationError(
+            "Someone changed this value after you opened it: it is now "
+            f"{words.number(current.value, current.measure.decimals)}. "
+            "Check it, then correct it again if it is still wrong."
+        )
+    return current
+
+
+def _correction_reason(reason: str) -> str:
+    reason = (reason or "").strip()
+    if len(reason) < MIN_REASON:
+        raise ValidationError(
+            {
+                "reason": "Say why the value is wrong (for example, what was miscounted "
+                "and where the right figure comes from)."
+            }
+        )
+    return reason
+
+
+def _old_values(obs: Observation) -> dict[str, Any]:
+    return {
+        "old_value": obs.value,
+        "old_numerator": obs.numerator,
+        "old_denominator": obs.denominator,
+    }
+
+
+def _key(obs: Observation) -> dict[str, Any]:
+    return {
+        "measure": obs.measure,
+        "organisation": obs.organisation,
+        "unit": obs.unit,
+        "period": obs.period,
+        "breakdown": obs.breakdown,
+        "stratum": obs.stratum,
+    }
+
+
+@transaction.atomic
+def correct_value(
+    *,
+    by: Any,
+    observation: Observation,
+    reason: str,
+    value: float | None = None,
+    numerator: float | None = None,
+    denominator: float | None = None,
+    seen: str | None = None,
+) -> Correction:
+    """Replace a stored value with the right one. The earlier value stays in the
+    correction record and the audit log; charts and reports mark the period."""
+    require(by, Permission.ENTER_DATA, observation.organisation)
+    reason = _correction_reason(reason)
+    current = _current(observation, seen)
+    measure = current.measure
+    value, numerator, denominator = _checked_numbers(
+        measure, current.period, value, numerator, denominator
+    )
+    if (value, numerator, denominator) == (
+        current.value,
+        current.numerator,
+        current.denominator,
+    ):
+        raise ValidationError("That is the value already stored: nothing to correct.")
+    before = snapshot(current, exclude=("batch",))
+    change = Correction.objects.create(
+        **_key(current),
+        kind=Correction.Kind.CORRECTED,
+        **_old_values(current),
+        new_value=value,
+        new_numerator=numerator,
+        new_denominator=denominator,
+        reason=reason,
+        by=by,
+    )
+    current.value, current.numerator, current.denominator = (
+        value,
+        numerator,
+        denominator,
+    )
+    current.batch = None  # the value no longer comes from the import
+    current.save()
+    record(
+        by=by,
+        action="observation.corrected",
+        obj=current,
+        summary=f"Corrected {measure.name} for {_where(current)}, {current.period:%B %Y}: "
+        f"{words.number(change.old_value, measure.decimals)} to "
+        f"{words.number(value, measure.decimals)}. Why: {reason[:200]}",
+        before=before,
+        after={
+            **snapshot(current, exclude=("batch",)),
+            "reason": reason,
+            "correction": change.pk,
+        },
+    )
+    notification_events.after_data_change([(measure.pk, current.organisation_id)])
+    return change
+
+
+@transaction.atomic
+def withdraw_value(
+    *, by: Any, observation: Observation, reason: str, seen: str | None = None
+) -> Correction:
+    """Take a stored value back (it should never have been there): the period has no
+    value from now on. The value stays in the correction record and the audit log."""
+    require(by, Permission.ENTER_DATA, observation.organisation)
+    reason = _correction_reason(reason)
+    current = _current(observation, seen)
+    measure = current.measure
+    change = Correction.objects.create(
+        **_key(current),
+        kind=Correction.Kind.WITHDRAWN,
+        **_old_values(current),
+        reason=reason,
+        by=by,
+    )
+    record(
+        by=by,
+        action="observation.withdrawn",
+        obj=current,
+        summary=f"Withdrew {measure.name} for {_where(current)}, {current.period:%B %Y} "
+        f"(was {words.number(current.value, measure.decimals)}). Why: {reason[:200]}",
+        before=snapshot(current, exclude=("batch",)),
+        after={"reason": reason, "correction": change.pk},
+    )
+    current.delete()
+    notification_events.after_data_change([(measure.pk, change.organisation_id)])
+    return change
 
 
 # --- data in: files and the API ------------------------------------------------------

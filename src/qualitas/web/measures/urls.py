@@ -28,5 +28,11 @@ urlpatterns = [
         name="remove_rebase",
     ),
     path("<slug:code>/at/<str:ods>/entry/", views.entry, name="entry"),
+    path("<slug:code>/at/<str:ods>/data/", views.data, name="data"),
+    path(
+        "<slug:code>/at/<str:ods>/data/<int:pk>/correct/",
+        views.correct,
+        name="correct",
+    ),
     path("<slug:code>/at/<str:ods>/by/<str:name>/", views.breakdown, name="breakdown"),
 ]

@@ -13,6 +13,7 @@ import pandas as pd
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -30,9 +31,10 @@ from qualitas.web.accounts.access import (
 from qualitas.web.accounts.models import User
 from qualitas.web.accounts.permissions import Permission
 from qualitas.web.board.report import sparklines
-from qualitas.web.measures import chart, series, services, words
+from qualitas.web.measures import chart, corrections, series, services, words
 from qualitas.web.measures.forms import (
     AnnotationForm,
+    CorrectionForm,
     EntryForm,
     MeasureForm,
     RebaseForm,
@@ -42,6 +44,7 @@ from qualitas.web.measures.forms import (
 )
 from qualitas.web.measures.models import (
     Annotation,
+    Correction,
     Domain,
     Measure,
     Observation,
@@ -253,12 +256,18 @@ def _chart_context(
     rebases = list(
         Rebase.objects.filter(measure=measure, organisation=org).select_related("by")
     )
+    changed = list(
+        corrections.of_series(measure.pk, org.pk, unit.pk if unit else None).order_by(
+            "created_at", "id"
+        )
+    )
     context: dict[str, Any] = {
         "measure": measure,
         "organisation": org,
         "unit": unit,
         "annotations": notes,
         "rebases": rebases,
+        "corrections": [corrections.describe(c, measure.decimals) for c in changed],
         "has_data": not frame.empty,
     }
     if frame.empty:
@@ -282,7 +291,8 @@ def _chart_context(
         measure.pk,
         measure,
         steps=steps[steps["measure_id"] == measure.pk] if not steps.empty else None,
-        notes=[(pd.Timestamp(n.period), n.text) for n in notes],
+        notes=[(pd.Timestamp(n.period), n.text) for n in notes]
+        + corrections.chart_notes(changed, measure.decimals),
     )
     # Every PDSA cycle of the projects following this chart, drawn by itself.
     spec, context["project_links"], context["project_cycles"] = annotate_measure_chart(
@@ -519,6 +529,109 @@ def entry(request: HttpRequest, code: str, ods: str) -> HttpResponse:
         request,
         "measures/entry.html",
         {"form": form, "measure": measure, "organisation": org, "recent": recent},
+    )
+
+
+@login_required
+def data(request: HttpRequest, code: str, ods: str) -> HttpResponse:
+    """Every stored value of the measure at the organisation, with its corrections
+    and withdrawals; links to put a value right for those who may enter data."""
+    measure, org = _scoped(request, code, ods)
+    values = (
+        Observation.objects.filter(measure=measure, organisation=org)
+        .select_related("unit")
+        .order_by("-period", "unit__name", "breakdown", "stratum")
+    )
+    page = Paginator(values, 100).get_page(request.GET.get("page"))
+    changes = list(
+        Correction.objects.filter(measure=measure, organisation=org).select_related(
+            "unit", "by"
+        )
+    )
+    corrected = {
+        (c.unit_id, c.period, c.breakdown, c.stratum)
+        for c in changes
+        if not c.withdrawn
+    }
+    rows = [
+        {
+            "obs": o,
+            "corrected": (o.unit_id, o.period, o.breakdown, o.stratum) in corrected,
+        }
+        for o in page
+    ]
+    return render(
+        request,
+        "measures/data.html",
+        {
+            "measure": measure,
+            "organisation": org,
+            "page": page,
+            "rows": rows,
+            "corrections": changes,
+            "can_correct": has_permission(request.user, P.ENTER_DATA, org),
+        },
+    )
+
+
+@login_required
+def correct(request: HttpRequest, code: str, ods: str, pk: int) -> HttpResponse:
+    """Correct or withdraw one stored value, with the reason."""
+    measure, org = _scoped(request, code, ods, P.ENTER_DATA)
+    obs = get_object_or_404(
+        Observation.objects.select_related("measure", "organisation", "unit"),
+        pk=pk,
+        measure=measure,
+        organisation=org,
+    )
+    form = CorrectionForm(request.POST or None, observation=obs)
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        try:
+            if d["action"] == CorrectionForm.WITHDRAW:
+                services.withdraw_value(
+                    by=request.user, observation=obs, reason=d["reason"], seen=d["seen"]
+                )
+                done = f"The value for {obs.period:%B %Y} has been withdrawn."
+            else:
+                change = services.correct_value(
+                    by=request.user,
+                    observation=obs,
+                    reason=d["reason"],
+                    value=d.get("value"),
+                    numerator=d.get("numerator"),
+                    denominator=d.get("denominator"),
+                    seen=d["seen"],
+                )
+                done = (
+                    f"The value for {obs.period:%B %Y} has been corrected to "
+                    f"{words.number(change.new_value, measure.decimals)} {measure.unit}."
+                )
+        except ValidationError as e:
+            _form_errors(form, e)
+        else:
+            messages.success(
+                request, done + " The chart and reports now mark it as changed."
+            )
+            return redirect("measures:data", measure.code, org.ods_code)
+    history = Correction.objects.filter(
+        measure=measure,
+        organisation=org,
+        unit=obs.unit,
+        period=obs.period,
+        breakdown=obs.breakdown,
+        stratum=obs.stratum,
+    ).select_related("by")
+    return render(
+        request,
+        "measures/correct.html",
+        {
+            "form": form,
+            "measure": measure,
+            "organisation": org,
+            "obs": obs,
+            "history": history,
+        },
     )
 
 

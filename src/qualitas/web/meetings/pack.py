@@ -70,6 +70,13 @@ def build(
             for n in (
                 "demonstration data" if r.synthetic else "",
                 "trial limits" if r.short_baseline else "",
+                # The pack shows the figures as frozen; say when one has changed.
+                "a value corrected before freezing (see the chart)"
+                if r.corrections
+                else "",
+                "a value corrected since this report was frozen"
+                if r.since_corrected
+                else "",
             )
             if n
         ]

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -22,7 +22,7 @@ from django.utils import timezone
 from qualitas.spc import XmrResult
 from qualitas.web.board import report
 from qualitas.web.measures import chart as measure_chart
-from qualitas.web.measures import words
+from qualitas.web.measures import corrections, words
 from qualitas.web.measures.models import Annotation, Measure
 from qualitas.web.meetings.models import Meeting, ReportSnapshot
 
@@ -135,6 +135,7 @@ def take(meeting: Meeting, *, by: Any) -> ReportSnapshot:
             "spark_line": r.spark_line,
             "spark_dot": list(r.spark_dot),
             "spark_dot_kind": r.spark_dot_kind,
+            "corrections": list(r.corrections),
         }
         for r in rep.rows
     ]
@@ -153,6 +154,19 @@ def take(meeting: Meeting, *, by: Any) -> ReportSnapshot:
         .values_list("measure_id", "period", "text")
     ):
         notes.setdefault(str(measure_id), []).append([period.isoformat(), text])
+    # Values corrected before the report is frozen are marked on its charts too.
+    decimals = {r.measure.pk: r.measure.decimals for r in rep.rows}
+    for measure_id, changes in corrections.by_measure(
+        ids, org, until=meeting.data_cut
+    ).items():
+        for c in changes:
+            if c.organisation_id == org.pk:
+                notes.setdefault(str(measure_id), []).append(
+                    [
+                        c.period.isoformat(),
+                        corrections.describe(c, decimals[measure_id]),
+                    ]
+                )
     snapshot, _ = ReportSnapshot.objects.update_or_create(
         meeting=meeting,
         defaults={
@@ -197,10 +211,16 @@ class FrozenRow:
     spark_line: str
     spark_dot: tuple[float, float]
     spark_dot_kind: str
+    # Values corrected before the report was frozen (sentences), and those corrected
+    # since: the report keeps what it showed, and says that it has changed.
+    corrections: list[str] = field(default_factory=list)
+    since_corrected: list[str] = field(default_factory=list)
 
     @classmethod
     def from_json(cls, row: dict[str, Any]) -> FrozenRow:
         data = dict(row)
+        data.setdefault("corrections", [])  # reports frozen before corrections existed
+        data["since_corrected"] = []
         data["period"] = pd.Timestamp(data["period"])
         data["spark_dot"] = tuple(data["spark_dot"])
         for key in ("value", "mean", "lpl", "upl"):
@@ -244,6 +264,28 @@ class FrozenReport:
         self.by_measure = {r.measure_id: r for r in self.rows}
         self.without_data: list[str] = list(snapshot.without_data)
         self._result: XmrResult | None = None
+        self._mark_corrected_since()
+
+    def _mark_corrected_since(self) -> None:
+        """Each row's values corrected or withdrawn after the report was frozen."""
+        if not self.rows:
+            return
+        org = self.snapshot.meeting.committee.organisation
+        since = corrections.by_measure(
+            list(self.by_measure),
+            org,
+            until=self.snapshot.data_cut,
+            after=self.snapshot.taken_at,
+        )
+        for measure_id, changes in since.items():
+            row = self.by_measure[measure_id]
+            row.since_corrected = [
+                corrections.in_report(c, org, row.decimals) for c in changes
+            ]
+
+    @property
+    def corrected_since_count(self) -> int:
+        return sum(1 for r in self.rows if r.since_corrected)
 
     @property
     def concern_count(self) -> int:

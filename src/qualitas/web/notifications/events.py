@@ -1,7 +1,7 @@
 """Finding the events people are told about, and who is owed a message for each.
 
 Signals on measures are checked after data arrive (``after_data_change``, called by
-the data-in services once their transaction commits); actions falling due are
+the data-in services, queues the check for the background worker); actions falling due are
 checked by the scheduled ``notify`` command. Both only record events and deliveries;
 ``sending`` turns deliveries into email.
 """
@@ -9,7 +9,6 @@ checked by the scheduled ``notify`` command. Both only record events and deliver
 from __future__ import annotations
 
 import datetime as dt
-import logging
 from collections import defaultdict
 from collections.abc import Iterable
 from typing import Any
@@ -26,30 +25,20 @@ from qualitas.web.meetings.models import Action
 from qualitas.web.notifications.models import Delivery, Event, Preference
 from qualitas.web.organisations.models import Organisation
 
-log = logging.getLogger(__name__)
-
 
 def after_data_change(pairs: Iterable[tuple[int, int]]) -> None:
-    """Check the latest points of these (measure id, organisation id) series once the
-    surrounding transaction commits, and send what is owed straight away.
+    """Queue a check of the latest points of these (measure id, organisation id)
+    series, for the background worker; call it inside the transaction that saves the
+    data, so the check is queued exactly when the data are kept.
 
-    Sending is best effort: if the mail server cannot be reached the deliveries stay
-    owed and the scheduled ``notify`` command sends them later; the data are saved
-    either way."""
-    pairs = set(pairs)
-    if not pairs:
-        return
+    The worker records the signals that start and sends what is owed straight away;
+    if the mail server cannot be reached the deliveries stay owed and the scheduled
+    ``notify`` command sends them later."""
+    from qualitas.web.notifications.tasks import check_changed_series
 
-    def run() -> None:
-        from qualitas.web.notifications import sending
-
-        try:
-            check_measures(pairs)
-            sending.send_pending(digests=False)
-        except Exception:
-            log.exception("Notifications after a data change failed; notify will retry")
-
-    transaction.on_commit(run)
+    series = sorted({(int(m), int(o)) for m, o in pairs})
+    if series:
+        check_changed_series.enqueue([list(s) for s in series])
 
 
 def check_measures(pairs: Iterable[tuple[int, int]]) -> list[Event]:
