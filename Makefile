@@ -5,12 +5,15 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test check fix bench install clean
+.PHONY: demo test check fix bench install lock clean
 
-$(STAMP): pyproject.toml
+# requirements.lock pins every package to the versions the tests ran with; qualitas
+# itself is then installed without resolving again.
+$(STAMP): pyproject.toml requirements.lock
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[dev,web,spark]'
+	$(PY) -m pip install --quiet -r requirements.lock
+	$(PY) -m pip install --quiet --no-deps -e '.[dev,web,spark]'
 	touch $(STAMP)
 
 install: $(STAMP)
@@ -35,6 +38,11 @@ check: $(STAMP)
 fix: $(STAMP)
 	$(PY) -m ruff check --fix src tests benchmarks
 	$(PY) -m ruff format src tests benchmarks
+
+# After changing dependencies in pyproject.toml: keeps every pin it can, adds what is new.
+lock: $(STAMP)
+	$(VENV)/bin/uv pip compile pyproject.toml --all-extras --python-version 3.11 \
+	  --no-annotate --custom-compile-command "make lock" -o requirements.lock
 
 bench: $(STAMP)
 	$(PY) -m benchmarks

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
-from qualitas.web.accounts import access
+from qualitas.web import authorization as access
 from qualitas.web.accounts.permissions import ROLES, Permission
 from qualitas.web.audit.models import AuditEvent
 from tests.web.factories import MembershipFactory, UserFactory

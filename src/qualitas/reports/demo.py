@@ -13,11 +13,12 @@ from pathlib import Path
 
 import pandas as pd
 
+import qualitas
 from qualitas.errors import QualitasError
 from qualitas.reports.dashboard import write_dashboard
 from qualitas.spc import XmrResult, xmr
 
-DATA_DIR = Path(__file__).resolve().parents[3] / "data"
+DATA_DIR = qualitas.DATA_DIR
 STANDARD = 0.95
 TITLE = "A&E four-hour performance: type 1 departments"
 DESCRIPTION = (

@@ -16,6 +16,8 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
+import qualitas
+
 WEB_DIR = Path(__file__).resolve().parent
 
 ENVIRONMENTS = ("production", "development", "test", "demo")
@@ -367,16 +369,17 @@ QUALITAS_BACKGROUND_IMPORT_ROWS = int(
 # Rows of data one file or API call may hold, and the seconds reading one may take.
 QUALITAS_MAX_UPLOAD_ROWS = int(os.environ.get("QUALITAS_MAX_UPLOAD_ROWS", "100000"))
 QUALITAS_IMPORT_SECONDS = float(os.environ.get("QUALITAS_IMPORT_SECONDS", "30"))
+# Memory checking one file may take, estimated from its size before it is parsed.
+QUALITAS_IMPORT_MEMORY_MB = int(os.environ.get("QUALITAS_IMPORT_MEMORY_MB", "512"))
 # A request body larger than this is refused from its Content-Length header, before
 # it is read: the largest file, plus room for the form around it.
 QUALITAS_MAX_REQUEST_BYTES = QUALITAS_MAX_UPLOAD_BYTES + 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = QUALITAS_MAX_REQUEST_BYTES  # JSON API bodies
 
-# The folder with the public data the demo loads (the repository's data/).
-QUALITAS_DATA_DIR = Path(
-    os.environ.get("QUALITAS_DATA_DIR", WEB_DIR.parents[2] / "data")
-)
+# The folder with the public data the demo loads (by default the copy in the package:
+# the repository's data/, which a built wheel carries).
+QUALITAS_DATA_DIR = Path(os.environ.get("QUALITAS_DATA_DIR", qualitas.DATA_DIR))
 
 # Email (notifications), by SMTP. Without EMAIL_HOST, local runs print emails to the
 # console and production sends none: they stay owed (and are sent once a server is set).
