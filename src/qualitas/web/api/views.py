@@ -139,9 +139,10 @@ def observations(request: HttpRequest, code: str) -> JsonResponse:
             "observations": [
                 {
                     "period": o.period.isoformat(),
-                    "value": o.value,
-                    "numerator": o.numerator,
-                    "denominator": o.denominator,
+                    # Never NaN or Infinity, which are not JSON.
+                    "value": _num(o.value),
+                    "numerator": _num(o.numerator),
+                    "denominator": _num(o.denominator),
                     "unit": o.unit.name if o.unit else None,
                     "breakdown": o.breakdown or None,
                     "stratum": o.stratum or None,
