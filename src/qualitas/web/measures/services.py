@@ -745,7 +745,14 @@ def _match_existing(frame: pd.DataFrame) -> pd.DataFrame:
     driver does not build a date object per row): at 100,000 rows this is several
     times faster than a values_list."""
     if frame.empty:
-        return frame.assign(existing_id=pd.Series(dtype=float))
+        # The same columns as a match, so callers need no empty case of their own.
+        empty = pd.Series(dtype=float)
+        return frame.assign(
+            existing_id=empty,
+            old_value=empty,
+            old_numerator=empty,
+            old_denominator=empty,
+        )
     measures = frame["measure_id"].unique().tolist()
     orgs = frame["organisation_id"].unique().tolist()
     table = connection.ops.quote_name(Observation._meta.db_table)
