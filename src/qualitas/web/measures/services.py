@@ -15,15 +15,15 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from qualitas.io import validation
-from qualitas.web.accounts.access import (
+from qualitas.web.accounts.permissions import Permission
+from qualitas.web.audit.services import record, snapshot
+from qualitas.web.authorization import (
     ancestors,
     descendants,
     hierarchy,
     organisation_ids,
     require,
 )
-from qualitas.web.accounts.permissions import Permission
-from qualitas.web.audit.services import record, snapshot
 from qualitas.web.measures import imports, words
 from qualitas.web.measures.models import (
     Annotation,
@@ -186,7 +186,7 @@ def delete_annotation(*, by: Any, annotation: Annotation) -> None:
 
 
 def _is_admin(user: Any, organisation: Organisation) -> bool:
-    from qualitas.web.accounts.access import has_permission
+    from qualitas.web.authorization import has_permission
 
     return has_permission(user, Permission.ADMINISTER, organisation)
 

@@ -19,7 +19,9 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from qualitas.web.accounts.access import (
+from qualitas.web.accounts.models import User
+from qualitas.web.accounts.permissions import Permission
+from qualitas.web.authorization import (
     descendants,
     get_measure_for_user,
     get_organisation_for_user,
@@ -28,8 +30,6 @@ from qualitas.web.accounts.access import (
     organisation_ids,
     require,
 )
-from qualitas.web.accounts.models import User
-from qualitas.web.accounts.permissions import Permission
 from qualitas.web.board.report import sparklines
 from qualitas.web.measures import chart, corrections, series, services, words
 from qualitas.web.measures.forms import (
