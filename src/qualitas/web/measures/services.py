@@ -745,7 +745,14 @@ def _match_existing(frame: pd.DataFrame) -> pd.DataFrame:
     driver does not build a date object per row): at 100,000 rows this is several
     times faster than a values_list."""
     if frame.empty:
-        return frame.assign(existing_id=pd.Series(dtype=float))
+        # The same columns as a match, so callers need no empty case of their own.
+        empty = pd.Series(dtype=float)
+        return frame.assign(
+            existing_id=empty,
+            old_value=empty,
+            old_numerator=empty,
+            old_denominator=empty,
+        )
     measures = frame["measure_id"].unique().tolist()
     orgs = frame["organisation_id"].unique().tolist()
     table = connection.ops.quote_name(Observation._meta.db_table)
@@ -977,6 +984,8 @@ def _record_replacements(replaced: pd.DataFrame, batch: ImportBatch) -> None:
     """A load that changes a stored value corrects it: the earlier value is kept as a
     Correction, so charts and reports (frozen ones too) say the value changed. Rows
     that send the value already stored change nothing and leave no record."""
+    if replaced.empty:
+        return
     changed = replaced[
         ~(
             _same(replaced["old_value"], replaced["value"])
