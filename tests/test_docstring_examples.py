@@ -16,6 +16,7 @@ MODULES = [
     "qualitas.io",
     "qualitas.io.files",
     "qualitas.io.tables",
+    "qualitas.io.validation",
 ]
 
 

@@ -53,7 +53,7 @@ def test_injected_inline_script_is_blocked_and_charts_and_htmx_still_work(
         page.get_by_label("Month").fill("2025-08")
         page.get_by_label("What happened").fill("Checked under the policy")
         page.get_by_role("button", name="Add note").click()
-        page.get_by_text("Checked under the policy").wait_for()
+        page.locator("li", has_text="Checked under the policy").wait_for()
         page.locator("#spc-chart svg").first.wait_for()
         assert violations == []
         assert errors == []

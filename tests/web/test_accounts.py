@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
-from qualitas.web.accounts import access
+from qualitas.web import authorization as access
 from qualitas.web.accounts.permissions import ROLES, Permission
 from qualitas.web.audit.models import AuditEvent
 from tests.web.factories import MembershipFactory, UserFactory
@@ -180,3 +180,47 @@ def test_home_lists_the_users_organisations(world, client_for):
     for name in ("Test ICB", "Trust A", "Trust B"):
         assert name in html
     assert "Other Trust" not in html
+
+
+@pytest.mark.parametrize(
+    ("new", "problem"),
+    [
+        ("short pass", "at least 12 characters"),
+        ("password1234", "too common"),
+        ("834759283745", "entirely numeric"),
+    ],
+)
+def test_weak_new_passwords_are_refused(world, client_for, new, problem):
+    user = world["users"]["member"]
+    response = client_for(user).post(
+        reverse("accounts:password"),
+        {"old_password": PASSWORD, "new_password1": new, "new_password2": new},
+    )
+    assert response.status_code == 200
+    assert problem in response.content.decode()
+    user.refresh_from_db()
+    assert user.check_password(PASSWORD)
+
+
+def test_sign_in_never_redirects_to_another_site(world, client):
+    response = client.post(
+        reverse("accounts:login") + "?next=https://evil.example/",
+        {
+            "username": world["users"]["member"].username,
+            "password": PASSWORD,
+            "next": "https://evil.example/",
+        },
+    )
+    assert response.status_code == 302
+    assert response["Location"] == reverse("home")
+
+
+def test_signing_in_starts_a_new_session(world, client):
+    client.get(reverse("accounts:login"))
+    client.cookies["sessionid"] = "planted-by-an-attacker"
+    client.post(
+        reverse("accounts:login"),
+        {"username": world["users"]["member"].username, "password": PASSWORD},
+    )
+    assert client.cookies["sessionid"].value != "planted-by-an-attacker"
+    assert client.get(reverse("home")).status_code == 200

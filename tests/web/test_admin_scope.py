@@ -212,3 +212,16 @@ def test_superuser_still_manages_everyone(world, people, client_for):
     html = client.get(reverse("admin:accounts_user_changelist")).content.decode()
     for name in ("loner", "straddler", "outsider", "member"):
         assert people[name].username in html
+
+
+def test_a_password_set_by_an_administrator_ends_the_persons_sessions(
+    world, people, client_for
+):
+    from django.test import Client
+
+    member = people["member"]
+    theirs = Client()
+    theirs.force_login(member)
+    assert theirs.get(reverse("home")).status_code == 200
+    assert _set_password(client_for(world["users"]["owner"]), member).status_code == 302
+    assert theirs.get(reverse("home")).status_code == 302  # signed out

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from django.urls import reverse
 
@@ -62,6 +64,19 @@ def test_measure_definition_and_observations(api):
     assert definition["targets"][0]["value"] == 4.0
     obs = api("get", "observations", code="falls", query="?organisation=RAA").json()
     assert len([o for o in obs["observations"] if o["breakdown"] is None]) == 24
+
+
+def test_a_stored_infinity_is_answered_as_null_in_valid_json(api, world):
+    Observation.objects.filter(
+        measure=world["measure"], organisation=world["trust_a"]
+    ).update(denominator=float("inf"))
+    response = api("get", "observations", code="falls", query="?organisation=RAA")
+    body = json.loads(response.content, parse_constant=_refuse)
+    assert {o["denominator"] for o in body["observations"]} == {None}
+
+
+def _refuse(constant):
+    raise AssertionError(f"{constant} is not JSON")
 
 
 def test_spc_endpoint_matches_the_engine(api, world):

@@ -427,3 +427,56 @@ def test_the_board_pack_says_a_value_was_corrected_since_the_report_was_frozen(g
     built, _ = pack.build(gov["first"])
     [row] = built.measures
     assert "corrected since this report was frozen" in row.note
+
+
+def test_a_load_that_changes_a_stored_value_is_kept_as_a_correction(world):
+    analyst = world["role_users"]["analyst"]
+    march, april = (
+        _march(world),
+        Observation.objects.totals().get(
+            measure=world["measure"],
+            organisation=world["trust_a"],
+            period=dt.date(2023, 4, 1),
+        ),
+    )
+    csv = (
+        "measure,organisation,period,numerator,denominator\n"
+        f"falls,RAA,2023-03,{march.numerator + 5:g},9000\n"
+        f"falls,RAA,2023-04,{april.numerator:g},9000\n"  # the value already stored
+    ).encode()
+    batch = services.check_file(
+        by=analyst, organisation=world["trust_a"], filename="revised.csv", data=csv
+    )
+    assert batch.status == "previewed", batch.errors
+    services.apply_import(by=analyst, batch=batch)
+    [change] = Correction.objects.all()
+    assert (change.period, change.kind) == (MARCH, "corrected")
+    assert (change.old_numerator, change.new_numerator) == (
+        march.numerator,
+        march.numerator + 5,
+    )
+    assert change.old_value == march.value
+    assert change.unit is None
+    assert change.by == analyst
+    assert "revised.csv" in change.reason
+
+
+def test_entering_a_month_again_with_another_value_is_kept_as_a_correction(world):
+    member = world["users"]["member"]
+    march = _march(world)
+    kwargs = {
+        "by": member,
+        "measure": world["measure"],
+        "organisation": world["trust_a"],
+        "period": MARCH,
+        "denominator": 9000,
+    }
+    services.enter_value(**kwargs, numerator=march.numerator)  # the same: no record
+    assert not Correction.objects.exists()
+    services.enter_value(**kwargs, numerator=march.numerator + 1)
+    [change] = Correction.objects.all()
+    assert (change.old_numerator, change.new_numerator) == (
+        march.numerator,
+        march.numerator + 1,
+    )
+    assert change.reason.startswith("Replaced by a new value entered on the form")

@@ -286,3 +286,20 @@ def test_the_template_and_upload_page_say_which_measures_need_two_numbers(
             "numerator and denominator (the numerator no more than the denominator)"
             in page
         )
+
+
+def test_text_with_a_comma_in_a_workbook_is_refused_as_text(world, analyst):
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    book.active.append(
+        ["measure", "organisation", "period", "numerator", "denominator"]
+    )
+    book.active.append(["falls", "RAA", "2025-01", "4,5", 9000])
+    buf = io.BytesIO()
+    book.save(buf)
+    batch = _check(world, analyst, buf.getvalue(), "data.xlsx")
+    assert batch.status == ImportBatch.Status.REJECTED
+    ((row, column, message),) = _errors(batch)
+    assert (row, column) == (2, "numerator")
+    assert "'4,5' in numerator is text, not a number" in message

@@ -88,6 +88,7 @@ def test_htmx_may_not_eval_or_run_scripts(world, client_for):
     config = json.loads(meta.group(1))
     assert config["allowEval"] is False
     assert config["allowScriptTags"] is False
+    assert config["historyCacheSize"] == 0  # no page copies in local storage
 
 
 def _age_session(client, **seconds_ago):

@@ -98,6 +98,11 @@ def _all(answer: str) -> dict[str, str]:
     return {r.replace("-", "_"): answer for r in ROLES if r != "admin"}
 
 
+def _hidden_but(*roles: str) -> dict[str, str]:
+    """404 for every Trust A role but ``roles`` (for ``ours`` overrides)."""
+    return {r.replace("-", "_"): HIDDEN for r in ROLES if r not in roles}
+
+
 def _no_batch() -> dict[str, str]:
     # An import batch is seen only by people who may import at its organisation.
     return {r.replace("-", "_"): HIDDEN for r in ROLES if r not in ("analyst", "admin")}
@@ -317,6 +322,17 @@ ROUTES: dict[str, Route] = {
     # The spread is to Trust B; the project's editors at Trust A record it too.
     "projects:spread_update": Route(_pk("spread"), expect=project_edit),
     "projects:spread_take_up": Route(_pk("spread"), method="post", expect=project_edit),
+    "projects:invitations": Route(),
+    # Decided only by an administrator of the invited person's organisation (the
+    # outsider's, whose system the foreign administrator runs).
+    "projects:invitation_decide": Route(
+        _pk("invitation"),
+        method="post",
+        data=_data(decision="approve"),
+        expect=ours(
+            "", foreign_admin=OK, outsider=HIDDEN, **_all(HIDDEN), admin=HIDDEN
+        ),
+    ),
     "projects:detail": Route(_p, expect=project_page),
     "projects:edit": Route(_p, expect=project_edit),
     "projects:export": Route(_p, expect=project_page),
@@ -451,8 +467,9 @@ ROUTES: dict[str, Route] = {
         expect=ours(PREPARE),
     ),
     "meetings:held": Route(_pk("first"), method="post", expect=ours(PREPARE)),
-    "meetings:pdf": Route(_pk("first"), expect=ours(EXPORT)),
-    "meetings:pptx": Route(_pk("first"), expect=ours(EXPORT)),
+    "meetings:pack": Route(
+        _pk("first"), method="post", data=_data(format="pdf"), expect=ours(EXPORT)
+    ),
     # value
     "value:index": Route(),
     "value:ledger": Route(_raa, expect=ours()),
@@ -510,6 +527,12 @@ ROUTES: dict[str, Route] = {
         _pk("trust_event"),
         expect=ours("admin", outsider=DENIED, foreign_admin=HIDDEN),
     ),
+    # background jobs: only the person who asked (Trust A's analyst) sees one
+    "jobs:index": Route(),
+    **{
+        name: Route(_pk("job"), expect=ours("analyst", **_hidden_but("analyst")))
+        for name in ("jobs:detail", "jobs:status", "jobs:download")
+    },
     # email notifications
     "notifications:preferences": Route(),
     "notifications:follow": Route(_m, method="post", expect=ours()),
@@ -590,6 +613,14 @@ ADMIN_MODELS: dict[str, AdminModel] = {
     ),
     "projects.project": AdminModel(lambda c: c["project"]),
     "meetings.committee": AdminModel(lambda c: c["committee"]),
+    # The task queue's own records: Django's permissions, which only superusers hold.
+    "django_tasks_database.dbtaskresult": AdminModel(
+        lambda c: c["task_result"],
+        {
+            page: admin_only(foreign_admin=DENIED, admin=DENIED)
+            for page in ("changelist", "add", "change", "delete", "history")
+        },
+    ),
 }
 
 ADMIN_SITE: dict[str, Route] = {
@@ -704,10 +735,13 @@ def test_every_url_is_in_the_matrix():
 def ctx(gov, pworld):
     from django.contrib.auth.models import Group
     from django.contrib.contenttypes.models import ContentType
+    from django_tasks_db.models import DBTaskResult
 
     from qualitas.web.audit.services import record
+    from qualitas.web.jobs.tasks import run_job
     from qualitas.web.measures.models import Measure
     from qualitas.web.organisations.models import Membership
+    from qualitas.web.projects.models import ProjectInvitation
     from tests.web.factories import MeasureFactory, MembershipFactory
     from tests.web.test_access import _objects as measure_objects
     from tests.web.test_governance_access import _objects as governance_objects
@@ -724,6 +758,13 @@ def ctx(gov, pworld):
     )
     c["trust_measure"] = MeasureFactory(code="ward-falls", organisation=gov["trust_a"])
     c["measure_type"] = ContentType.objects.get_for_model(Measure)
+    c["task_result"] = DBTaskResult.objects.get(id=run_job.enqueue(str(c["job"].pk)).id)
+    c["invitation"] = ProjectInvitation.objects.create(
+        project=pworld["project"],
+        user=gov["users"]["outsider"],
+        role="member",
+        invited_by=pworld["people"]["lead"],
+    )
     c["personas"] = {
         **{p: gov["role_users"][role] for p, role in ROLES.items()},
         "outsider": gov["users"]["outsider"],

@@ -10,8 +10,9 @@ import typer
 
 from qualitas.cli import options as opt
 from qualitas.cli.common import friendly_errors, is_large, out, show_warnings, steps
+from qualitas.cli.outputs import all_or_nothing
 from qualitas.errors import QualitasError
-from qualitas.reports import write_dashboard
+from qualitas.reports import dashboard_html
 
 
 def register(app: typer.Typer) -> None:
@@ -88,9 +89,9 @@ def dashboard(
         progress.done()
         progress.start("Drawing the dashboard")
         names = _names(frame, by or [], name_column)
-        path = write_dashboard(
+        path = out_dir / "index.html"
+        html = dashboard_html(
             result,
-            out_dir,
             title=title,
             names=names,
             value_format=value_format,
@@ -98,6 +99,9 @@ def dashboard(
             max_charts=max_charts,
             chart_options={"rules": rules},
         )
+        # Written under another name and renamed: never half a page at index.html.
+        with all_or_nothing() as files:
+            files.path(path).write_text(html, encoding="utf-8")
         progress.done()
     show_warnings(result.warnings)
     out.print(f"Dashboard of {len(result.icons):,} series written to {path}")

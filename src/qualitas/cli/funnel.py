@@ -10,6 +10,7 @@ import typer
 from qualitas.charts import funnel_chart, save
 from qualitas.cli import options as opt
 from qualitas.cli.common import friendly_errors, is_large, out, show_warnings, steps
+from qualitas.cli.outputs import all_or_nothing
 from qualitas.cli.spc import TABLE_SUFFIXES, _write_table
 from qualitas.errors import QualitasError
 
@@ -175,14 +176,15 @@ def funnel(
                 y_title=y_title,
             )
         progress.start("Writing")
-        _write_table(result.units, out_path)
-        if limits is not None:
-            _write_table(result.limits, limits)
-        if summary is not None:
-            _write_table(result.summaries, summary)
-        if chart is not None and spec is not None:
-            chart.parent.mkdir(parents=True, exist_ok=True)
-            save(spec, chart)
+        # Every file or none: they are put in place together once all are written.
+        with all_or_nothing() as files:
+            _write_table(result.units, files.path(out_path))
+            if limits is not None:
+                _write_table(result.limits, files.path(limits))
+            if summary is not None:
+                _write_table(result.summaries, files.path(summary))
+            if chart is not None and spec is not None:
+                save(spec, files.path(chart))
         progress.done()
     show_warnings(list(getattr(result, "warnings", ())))
     level = "99.8%" if result.request.limit == 99 else "95%"

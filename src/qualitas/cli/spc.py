@@ -18,6 +18,7 @@ from qualitas.charts.common import block_keys, block_starts, series_label
 from qualitas.charts.render import FORMATS
 from qualitas.cli import options as opt
 from qualitas.cli.common import friendly_errors, is_large, out, show_warnings, steps
+from qualitas.cli.outputs import all_or_nothing
 from qualitas.errors import QualitasError
 from qualitas.io import write_csv
 from qualitas.reports import dashboard_html
@@ -259,23 +260,25 @@ def spc(
             else:
                 drawing = _draw_chart(result, chart_file, series=series, **options)
             progress.done()
-        progress.start(f"Writing {out_path.name}")
-        _write_table(result.points, out_path)
-        progress.done()
-        if summary is not None:
-            progress.start(f"Writing {summary.name}")
-            _write_table(result.summary, summary)
+        # Every file or none: they are put in place together once all are written.
+        with all_or_nothing() as files:
+            progress.start(f"Writing {out_path.name}")
+            _write_table(result.points, files.path(out_path))
             progress.done()
-        if icons is not None and result.icons is not None:
-            progress.start(f"Writing {icons.name}")
-            _write_table(result.icons, icons)
-            progress.done()
-        if chart_file is not None and drawing is not None:
-            chart_file.parent.mkdir(parents=True, exist_ok=True)
-            if isinstance(drawing, bytes):
-                chart_file.write_bytes(drawing)
-            else:
-                chart_file.write_text(drawing, encoding="utf-8")
+            if summary is not None:
+                progress.start(f"Writing {summary.name}")
+                _write_table(result.summary, files.path(summary))
+                progress.done()
+            if icons is not None and result.icons is not None:
+                progress.start(f"Writing {icons.name}")
+                _write_table(result.icons, files.path(icons))
+                progress.done()
+            if chart_file is not None and drawing is not None:
+                drawn = files.path(chart_file)
+                if isinstance(drawing, bytes):
+                    drawn.write_bytes(drawing)
+                else:
+                    drawn.write_text(drawing, encoding="utf-8")
     show_warnings(result.warnings)
     n_series = len(result.points.drop_duplicates(by)) if by else 1
     out.print(

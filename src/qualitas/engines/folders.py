@@ -120,7 +120,7 @@ class Staging:
             "replace": list(tables),
             "remove": [t for t in TABLES if t not in tables],
         }
-        with _signals_held():
+        with signals_held():
             marker = os.path.join(staging, COMMIT)
             with open(marker + ".tmp", "w", encoding="utf-8") as f:
                 json.dump(plan, f)
@@ -186,7 +186,7 @@ class Staging:
                 "write the files (writer='spark')"
             )
         paths = {}
-        with _signals_held():
+        with signals_held():
             for table_name, schema in schemas.items():
                 target = f"{path}/{table_name}.parquet"
                 _remove(fs, target)
@@ -211,7 +211,7 @@ class Staging:
         if is_local(self.uri):
             folder = _local_path(self.uri)
             staging = os.path.join(folder, self.name)
-            with _signals_held():
+            with signals_held():
                 if os.path.exists(os.path.join(staging, COMMIT)):
                     _finish(folder, staging, _plan(staging))
                 else:
@@ -295,7 +295,7 @@ def _unlock(name: str) -> None:
 
 
 @contextlib.contextmanager
-def _signals_held() -> Iterator[None]:
+def signals_held() -> Iterator[None]:
     """Hold Ctrl+C and termination signals back until the block is over (they are
     delivered then). Only the main thread can; elsewhere the block just runs."""
     held = {signal.SIGINT, signal.SIGTERM, signal.SIGHUP}

@@ -15,6 +15,7 @@ dtype('int64')
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -58,9 +59,11 @@ def _read_excel(path: Path, sheet: str | int | None) -> pd.DataFrame:
     import zipfile
 
     try:
-        return pd.read_excel(
+        frame = pd.read_excel(
             path, sheet_name=0 if sheet is None else sheet, engine="openpyxl"
         )
+        _refuse_formulas_without_results(path, 0 if sheet is None else sheet)
+        return frame
     except (ValueError, KeyError) as exc:
         if sheet is not None and "not found" in str(exc).lower():
             raise QualitasError(f"{path.name} has no worksheet {sheet!r}") from None
@@ -71,6 +74,48 @@ def _read_excel(path: Path, sheet: str | int | None) -> pd.DataFrame:
         raise QualitasError(
             f"cannot read {path.name} as Excel: the file is not an .xlsx workbook ({_first_line(exc)})"
         ) from None
+
+
+def _refuse_formulas_without_results(path: Path, sheet: str | int) -> None:
+    """A formula cell is read as the result Excel saved with it. A workbook written
+    by a program rather than saved by Excel (or saved with calculation off) has
+    formulas with no saved result, which would be read as missing values without a
+    word: refuse them, naming the cells, as the web upload does."""
+    import openpyxl  # type: ignore[import-untyped]
+
+    def cells(data_only: bool) -> Any:
+        book = openpyxl.load_workbook(path, read_only=True, data_only=data_only)
+        try:
+            worksheet = (
+                book[sheet] if isinstance(sheet, str) else book.worksheets[sheet]
+            )
+            for row in worksheet.iter_rows():
+                yield from row
+        finally:
+            book.close()
+
+    formulas = {
+        c.coordinate
+        for c in cells(data_only=False)
+        if getattr(c, "data_type", "") == "f"
+    }
+    if not formulas:
+        return
+    empty = [
+        c.coordinate
+        for c in cells(data_only=True)
+        if getattr(c, "coordinate", None) in formulas and c.value is None
+    ]
+    if empty:
+        shown = ", ".join(empty[:5]) + (
+            f" and {len(empty) - 5} more" if len(empty) > 5 else ""
+        )
+        raise QualitasError(
+            f"{path.name} has formulas with no saved result in cell"
+            f"{'s' if len(empty) > 1 else ''} {shown}: open the workbook in Excel "
+            "and save it (which stores the results), or copy the cells and paste "
+            "them as values"
+        )
 
 
 def _first_line(exc: Exception | None) -> str:

@@ -196,7 +196,7 @@ class NumberStyle:
     ``thousands``: "1,234" is one thousand two hundred and thirty-four (comma-separated
     files, where a comma cannot be a decimal one). ``mixed``: the file has both decimal
     commas and decimal points, so neither comma nor point can be trusted.
-    ``source``: "file", "api" or "form", for the wording of messages.
+    ``source``: "file", "xlsx", "api" or "form", for the wording of messages.
     """
 
     decimal_comma: bool = False
@@ -311,6 +311,11 @@ def _comma_advice(cell: str, style: NumberStyle) -> str:
         return (
             " is text with a comma; send numbers as JSON numbers with a decimal "
             "point, for example 1.5"
+        )
+    if style.source == "xlsx":
+        return (
+            " is text, not a number; type it into the cell again as a number (Excel "
+            "shows numbers with your computer's own decimal mark)"
         )
     if style.source == "form":
         return " has a comma; write numbers with a decimal point, for example 4.5"

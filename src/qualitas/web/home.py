@@ -10,8 +10,8 @@ from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from qualitas.web.accounts.access import organisation_ids
 from qualitas.web.accounts.permissions import ROLES, Permission
+from qualitas.web.authorization import organisation_ids
 from qualitas.web.measures import words
 from qualitas.web.organisations.models import Organisation
 

@@ -369,6 +369,8 @@ QUALITAS_BACKGROUND_IMPORT_ROWS = int(
 # Rows of data one file or API call may hold, and the seconds reading one may take.
 QUALITAS_MAX_UPLOAD_ROWS = int(os.environ.get("QUALITAS_MAX_UPLOAD_ROWS", "100000"))
 QUALITAS_IMPORT_SECONDS = float(os.environ.get("QUALITAS_IMPORT_SECONDS", "30"))
+# Memory checking one file may take, estimated from its size before it is parsed.
+QUALITAS_IMPORT_MEMORY_MB = int(os.environ.get("QUALITAS_IMPORT_MEMORY_MB", "512"))
 # A request body larger than this is refused from its Content-Length header, before
 # it is read: the largest file, plus room for the form around it.
 QUALITAS_MAX_REQUEST_BYTES = QUALITAS_MAX_UPLOAD_BYTES + 1024 * 1024

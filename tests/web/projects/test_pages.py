@@ -9,8 +9,8 @@ from html import unescape
 
 from django.urls import reverse
 
-from qualitas.web.accounts.access import has_permission
 from qualitas.web.accounts.permissions import Permission
+from qualitas.web.authorization import has_permission
 from qualitas.web.projects.models import DriverNode, PDSACycle, Project, Spread
 
 

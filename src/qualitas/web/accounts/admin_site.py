@@ -12,9 +12,9 @@ from django.contrib.auth.views import redirect_to_login
 from django.db.models import Exists, OuterRef
 from django.urls import reverse
 
-from qualitas.web.accounts.access import has_permission, organisation_ids
 from qualitas.web.accounts.permissions import Permission
 from qualitas.web.audit.services import organisations_of, record, snapshot
+from qualitas.web.authorization import has_permission, organisation_ids
 
 
 class QualitasAdminSite(admin.AdminSite):

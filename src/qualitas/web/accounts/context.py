@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from django.conf import settings
 
-from qualitas.web.accounts.access import has_permission
 from qualitas.web.accounts.permissions import Permission
+from qualitas.web.authorization import has_permission
 
 
 def navigation(request) -> dict:

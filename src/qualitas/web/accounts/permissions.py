@@ -2,7 +2,7 @@
 
 Roles are held within an organisation (a Membership). A role held in a system (ICB)
 applies to every organisation in that system. ``has_permission`` in
-:mod:`qualitas.web.accounts.access` is the only place these are checked.
+:mod:`qualitas.web.authorization` is the only place these are checked.
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ class Permission(StrEnum):
     VIEW_PROJECT_WORK = "view_project_work"
     START_PROJECTS = "start_projects"
     EDIT_PROJECTS = "edit_projects"
+    MANAGE_PROJECT_TEAM = "manage_project_team"
     LOG_INVOLVEMENT = "log_involvement"
     # Board governance and value (issue 6)
     PREPARE_MEETINGS = "prepare_meetings"
@@ -50,11 +51,12 @@ DESCRIPTIONS = {
     Permission.VIEW_AUDIT_LOG: "Read the audit log of every change",
     Permission.ADMINISTER: "Manage organisations, people and roles (the admin site)",
     # A project's team and patient partners hold the project ones on that project only
-    # (see qualitas.web.projects.access).
+    # (see qualitas.web.authorization).
     Permission.VIEW_PROJECTS: "See improvement projects and their aims, driver diagrams and learning",
     Permission.VIEW_PROJECT_WORK: "See a project's tests of change, measures and charts",
     Permission.START_PROJECTS: "Start an improvement project",
     Permission.EDIT_PROJECTS: "Change improvement projects (a project's own team may change it)",
+    Permission.MANAGE_PROJECT_TEAM: "Add people to a project's team and partners, and change their roles (a project's lead may too)",
     Permission.LOG_INVOLVEMENT: "Add to a project's 'you said, we did' involvement log",
     Permission.PREPARE_MEETINGS: "Set up boards and committees, freeze a meeting's quality report, write its narrative and record decisions and actions",
     Permission.ASSESS_GOVERNANCE: "Answer the QI-governance maturity and improvement capability self-assessments",
@@ -110,6 +112,7 @@ ROLES: dict[str, Role] = {
                     P.REBASE_CHART,
                     P.START_PROJECTS,
                     P.EDIT_PROJECTS,
+                    P.MANAGE_PROJECT_TEAM,
                     P.LOG_INVOLVEMENT,
                 }
                 | {P.PREPARE_MEETINGS, P.ASSESS_GOVERNANCE, P.RECORD_TRAINING}

@@ -8,10 +8,10 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from qualitas.web.accounts.access import require
 from qualitas.web.accounts.models import AccessRequest, ApiToken, hash_token
 from qualitas.web.accounts.permissions import ROLES, Permission
 from qualitas.web.audit.services import organisations_of, record
+from qualitas.web.authorization import require
 
 
 @transaction.atomic
@@ -120,8 +120,8 @@ def approve_access(*, by: Any, access: AccessRequest, role: str) -> Any:
     """Create the person's account (or use the one that now has their address) and
     give them ``role`` in the organisation. They sign in with single sign-on; the
     account has no password."""
-    from qualitas.web.accounts.access import forget_grants
     from qualitas.web.accounts.models import User
+    from qualitas.web.authorization import forget_grants
     from qualitas.web.organisations.models import Membership
 
     require(by, Permission.ADMINISTER, access.organisation)

@@ -16,9 +16,9 @@ from django.urls import reverse, reverse_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from qualitas.web.accounts import services, sso
-from qualitas.web.accounts.access import organisation_ids, require
 from qualitas.web.accounts.models import AccessRequest, ApiToken
 from qualitas.web.accounts.permissions import ROLE_CHOICES, Permission
+from qualitas.web.authorization import organisation_ids, require
 from qualitas.web.organisations.models import Organisation
 
 

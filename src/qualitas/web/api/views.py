@@ -13,15 +13,15 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_safe
 
-from qualitas.web.accounts.access import (
-    get_measure_for_user,
-    get_organisation_for_user,
-    organisation_ids,
-)
 from qualitas.web.accounts.permissions import Permission
 from qualitas.web.api import openapi
 from qualitas.web.api.auth import api_view, error, json_body
 from qualitas.web.api.body import body_problems
+from qualitas.web.authorization import (
+    get_measure_for_user,
+    get_organisation_for_user,
+    organisation_ids,
+)
 from qualitas.web.measures import series, services
 from qualitas.web.measures.models import ImportBatch, Measure, Observation
 from qualitas.web.organisations.models import Organisation
@@ -139,9 +139,10 @@ def observations(request: HttpRequest, code: str) -> JsonResponse:
             "observations": [
                 {
                     "period": o.period.isoformat(),
-                    "value": o.value,
-                    "numerator": o.numerator,
-                    "denominator": o.denominator,
+                    # Never NaN or Infinity, which are not JSON.
+                    "value": _num(o.value),
+                    "numerator": _num(o.numerator),
+                    "denominator": _num(o.denominator),
                     "unit": o.unit.name if o.unit else None,
                     "breakdown": o.breakdown or None,
                     "stratum": o.stratum or None,

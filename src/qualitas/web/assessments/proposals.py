@@ -165,7 +165,7 @@ def m_improvement_data(e: Evidence) -> Proposal | None:
         .exclude(doing="")
         .values_list("measure_id", flat=True)
     )
-    linked = set(project_links.for_measures([e.organisation.pk], ids))
+    linked = set(project_links.for_measures([e.organisation.pk], ids, viewer=None))
     covered = written | linked
     share = _share(len(covered), len(ids))
     level = "high" if share >= 0.5 else "medium" if covered else "low"

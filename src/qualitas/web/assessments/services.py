@@ -11,7 +11,6 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from qualitas.web.accounts.access import require
 from qualitas.web.accounts.permissions import Permission
 from qualitas.web.assessments import proposals, scoring
 from qualitas.web.assessments.frameworks import FRAMEWORKS
@@ -22,6 +21,7 @@ from qualitas.web.assessments.models import (
     TrainingRecord,
 )
 from qualitas.web.audit.services import record, snapshot
+from qualitas.web.authorization import require
 from qualitas.web.organisations.models import Organisation, Unit
 
 P = Permission

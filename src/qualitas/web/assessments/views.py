@@ -5,7 +5,6 @@ and the training records that feed it."""
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -16,35 +15,22 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from qualitas.web.accounts.access import (
-    get_organisation_for_user,
-    has_permission,
-    organisation_ids,
-    require,
-)
 from qualitas.web.accounts.permissions import Permission
 from qualitas.web.assessments import proposals, scoring, services
 from qualitas.web.assessments.forms import HeadcountForm, TrainingForm
 from qualitas.web.assessments.frameworks import CAPABILITY, FRAMEWORKS, MATURITY
 from qualitas.web.assessments.models import Assessment, Headcount, TrainingRecord
 from qualitas.web.assessments.radar import radar_spec
+from qualitas.web.authorization import (
+    get_assessment_for_user,
+    get_organisation_for_user,
+    has_permission,
+    organisation_ids,
+    require,
+)
 from qualitas.web.organisations.models import Organisation, Unit
 
 P = Permission
-
-
-def get_assessment_for_user(
-    user: Any, pk: int, permission: Permission = P.VIEW_MEASURES
-) -> Assessment:
-    assessment = (
-        Assessment.objects.select_related("organisation", "unit").filter(pk=pk).first()
-    )
-    if assessment is None or not has_permission(
-        user, P.VIEW_MEASURES, assessment.organisation
-    ):
-        raise Http404("No such assessment")
-    require(user, permission, assessment.organisation)
-    return assessment
 
 
 def _levels(spec) -> list[tuple[int, str]]:

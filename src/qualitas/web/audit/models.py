@@ -9,8 +9,8 @@ from django.db import models
 class AuditEventQuerySet(models.QuerySet):
     def visible_to(self, user):
         """Events about organisations where the user may read the audit log."""
-        from qualitas.web.accounts.access import organisation_ids
         from qualitas.web.accounts.permissions import Permission
+        from qualitas.web.authorization import organisation_ids
 
         return self.about(organisation_ids(user, Permission.VIEW_AUDIT_LOG))
 

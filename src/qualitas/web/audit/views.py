@@ -9,9 +9,9 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from qualitas.web.accounts.access import organisation_ids, require
 from qualitas.web.accounts.permissions import Permission
 from qualitas.web.audit.models import AuditEvent
+from qualitas.web.authorization import organisation_ids, require
 from qualitas.web.organisations.models import Organisation
 
 

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from qualitas.spc import XmrResult
-from qualitas.web.accounts.access import ancestors, descendants, hierarchy
+from qualitas.web.authorization import ancestors, descendants, hierarchy
 from qualitas.web.measures import corrections, series, words
 from qualitas.web.measures.models import Domain, Measure
 from qualitas.web.organisations.models import Organisation

@@ -9,12 +9,12 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
-from qualitas.web.accounts.access import (
+from qualitas.web.accounts.permissions import Permission
+from qualitas.web.authorization import (
     get_organisation_for_user,
     has_permission,
     organisation_ids,
 )
-from qualitas.web.accounts.permissions import Permission
 from qualitas.web.board import report
 from qualitas.web.board.csv_safety import safe_cell
 from qualitas.web.measures.models import Domain, Measure

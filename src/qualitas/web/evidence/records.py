@@ -42,6 +42,7 @@ class Kind:
     statement: str
     find: Callable[[list[int], dt.date], Iterable[Item]]  # (organisation ids, since)
     describe: Callable[[Any], Item]
+    why: str = ""  # what qualifies, said when something else is tagged
 
 
 def _decisions(orgs: list[int], since: dt.date) -> Iterable[Item]:
@@ -217,6 +218,7 @@ KINDS: dict[str, Kind] = {
             "governance",
             _decisions,
             _decision,
+            "only a decision of one of the organisation's boards or committees.",
         ),
         Kind(
             "rebase",
@@ -226,6 +228,7 @@ KINDS: dict[str, Kind] = {
             "governance",
             _rebases,
             _rebase,
+            "only a new baseline recorded with its reason.",
         ),
         Kind(
             "assessment",
@@ -235,6 +238,7 @@ KINDS: dict[str, Kind] = {
             "capable_leaders",
             _assessments,
             _assessment,
+            "only a self-assessment once it is completed.",
         ),
         Kind(
             "training",
@@ -244,6 +248,7 @@ KINDS: dict[str, Kind] = {
             "learning",
             _training,
             _train,
+            "only a record of people trained.",
         ),
         Kind(
             "claim",
@@ -253,6 +258,7 @@ KINDS: dict[str, Kind] = {
             "governance",
             _claims,
             _claim,
+            "only a saving once finance has signed it off as realised.",
         ),
         Kind(
             "learning",
@@ -262,6 +268,7 @@ KINDS: dict[str, Kind] = {
             "learning",
             _learning,
             _cycle,
+            "only a test of change once its decision and learning are written down.",
         ),
         Kind(
             "involvement",
@@ -271,6 +278,7 @@ KINDS: dict[str, Kind] = {
             "partnerships",
             _involvement,
             _involved,
+            "only an entry of a project's 'you said, we did' log.",
         ),
     )
 }

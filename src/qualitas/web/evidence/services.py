@@ -4,15 +4,16 @@ an audit event."""
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from qualitas.web.accounts.access import require
 from qualitas.web.accounts.permissions import Permission
 from qualitas.web.audit.services import record
+from qualitas.web.authorization import require
 from qualitas.web.evidence import records
 from qualitas.web.evidence.models import EvidenceTag
 from qualitas.web.evidence.wellled import KLOES, STATEMENTS
@@ -46,9 +47,16 @@ def tag(
     obj = model.objects.filter(pk=object_id).first()
     if obj is None:
         raise ValidationError("No such record.")
-    item = spec.describe(obj)
-    if item.organisation_id != organisation.pk:
+    if spec.describe(obj).organisation_id != organisation.pk:
         raise ValidationError("The record belongs to another organisation.")
+    # Only what the evidence list offers qualifies (a realised saving, a cycle with
+    # its learning, …), whatever id is posted.
+    item = next(
+        (i for i in spec.find([organisation.pk], dt.date.min) if i.obj.pk == obj.pk),
+        None,
+    )
+    if item is None:
+        raise ValidationError(f"This record cannot be evidence yet: {spec.why}")
     ct = ContentType.objects.get_for_model(model)
     if EvidenceTag.objects.filter(
         content_type=ct, object_id=obj.pk, kloe=kloe, statement=statement

@@ -15,8 +15,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from qualitas.web.accounts.access import get_organisation_for_user, has_permission
 from qualitas.web.accounts.permissions import Permission
+from qualitas.web.authorization import get_organisation_for_user, has_permission
 from qualitas.web.board.csv_safety import safe_cell
 from qualitas.web.evidence import records, services
 from qualitas.web.evidence.models import EvidenceTag

@@ -13,8 +13,8 @@ from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from qualitas.web.accounts.access import has_permission
 from qualitas.web.accounts.permissions import Permission
+from qualitas.web.authorization import has_permission
 from qualitas.web.jobs.models import Job
 
 # Seconds between looks at a job that is not finished yet.

@@ -13,7 +13,7 @@ from collections.abc import Iterable
 import pandas as pd
 from django.utils import timezone
 
-from qualitas.web.accounts.access import descendants, hierarchy
+from qualitas.web.authorization import descendants, hierarchy
 from qualitas.web.measures import words
 from qualitas.web.measures.models import Correction
 from qualitas.web.organisations.models import Organisation

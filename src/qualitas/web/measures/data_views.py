@@ -15,8 +15,8 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from qualitas.web.accounts.access import has_permission, organisation_ids, require
 from qualitas.web.accounts.permissions import Permission
+from qualitas.web.authorization import has_permission, organisation_ids, require
 from qualitas.web.measures import import_jobs, services
 from qualitas.web.measures.forms import UploadForm
 from qualitas.web.measures.imports import KNOWN, from_bytes

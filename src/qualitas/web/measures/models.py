@@ -25,7 +25,7 @@ class Domain(models.TextChoices):
 class MeasureQuerySet(models.QuerySet):
     def visible_to(self, user):
         """Measures whose definition the user may read."""
-        from qualitas.web.accounts.access import visible_owner_ids
+        from qualitas.web.authorization import visible_owner_ids
 
         return self.filter(organisation_id__in=visible_owner_ids(user))
 

@@ -16,7 +16,7 @@ import pandas as pd
 
 from qualitas.errors import QualitasWarning
 from qualitas.spc import XmrResult, xmr
-from qualitas.web.accounts.access import descendants, hierarchy
+from qualitas.web.authorization import descendants, hierarchy
 from qualitas.web.measures.models import Measure, Observation, Rebase, Target
 from qualitas.web.organisations.models import Organisation
 

@@ -15,15 +15,15 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from qualitas.io import validation
-from qualitas.web.accounts.access import (
+from qualitas.web.accounts.permissions import Permission
+from qualitas.web.audit.services import record, snapshot
+from qualitas.web.authorization import (
     ancestors,
     descendants,
     hierarchy,
     organisation_ids,
     require,
 )
-from qualitas.web.accounts.permissions import Permission
-from qualitas.web.audit.services import record, snapshot
 from qualitas.web.measures import imports, words
 from qualitas.web.measures.models import (
     Annotation,
@@ -186,7 +186,7 @@ def delete_annotation(*, by: Any, annotation: Annotation) -> None:
 
 
 def _is_admin(user: Any, organisation: Organisation) -> bool:
-    from qualitas.web.accounts.access import has_permission
+    from qualitas.web.authorization import has_permission
 
     return has_permission(user, Permission.ADMINISTER, organisation)
 
@@ -371,6 +371,22 @@ def enter_value(
         .first()
     )
     before = snapshot(existing, exclude=("batch",)) if existing else None
+    if existing is not None and (value, numerator, denominator) != (
+        existing.value,
+        existing.numerator,
+        existing.denominator,
+    ):
+        # Entering a month again changes what was stored: kept as a correction.
+        Correction.objects.create(
+            **_key(existing),
+            kind=Correction.Kind.CORRECTED,
+            **_old_values(existing),
+            new_value=value,
+            new_numerator=numerator,
+            new_denominator=denominator,
+            reason="Replaced by a new value entered on the form.",
+            by=by,
+        )
     obs = existing or Observation(
         measure=measure, organisation=organisation, unit=unit, period=period
     )
@@ -673,6 +689,7 @@ def upload_limits() -> imports.Limits:
         max_bytes=settings.QUALITAS_MAX_UPLOAD_BYTES,
         max_rows=settings.QUALITAS_MAX_UPLOAD_ROWS,
         seconds=settings.QUALITAS_IMPORT_SECONDS,
+        max_memory=settings.QUALITAS_IMPORT_MEMORY_MB * 1024 * 1024,
     )
 
 
@@ -728,7 +745,14 @@ def _match_existing(frame: pd.DataFrame) -> pd.DataFrame:
     driver does not build a date object per row): at 100,000 rows this is several
     times faster than a values_list."""
     if frame.empty:
-        return frame.assign(existing_id=pd.Series(dtype=float))
+        # The same columns as a match, so callers need no empty case of their own.
+        empty = pd.Series(dtype=float)
+        return frame.assign(
+            existing_id=empty,
+            old_value=empty,
+            old_numerator=empty,
+            old_denominator=empty,
+        )
     measures = frame["measure_id"].unique().tolist()
     orgs = frame["organisation_id"].unique().tolist()
     table = connection.ops.quote_name(Observation._meta.db_table)
@@ -947,7 +971,69 @@ def _write(
             sql = f"INSERT INTO {table} ({', '.join(COLUMNS)}) VALUES ({', '.join(['%s'] * len(COLUMNS))})"
             for i in range(0, n, CHUNK * 4):
                 cursor.executemany(sql, rows[i : i + CHUNK * 4])
+    _record_replacements(replaced, batch)
     return n - len(replaced), len(replaced), before
+
+
+def _same(a: pd.Series, b: pd.Series) -> np.ndarray:
+    x, y = a.to_numpy(dtype=float), b.to_numpy(dtype=float)
+    return (x == y) | (np.isnan(x) & np.isnan(y))
+
+
+def _record_replacements(replaced: pd.DataFrame, batch: ImportBatch) -> None:
+    """A load that changes a stored value corrects it: the earlier value is kept as a
+    Correction, so charts and reports (frozen ones too) say the value changed. Rows
+    that send the value already stored change nothing and leave no record."""
+    if replaced.empty:
+        return
+    changed = replaced[
+        ~(
+            _same(replaced["old_value"], replaced["value"])
+            & _same(replaced["old_numerator"], replaced["numerator"])
+            & _same(replaced["old_denominator"], replaced["denominator"])
+        )
+    ]
+    if changed.empty:
+        return
+    source = (
+        f"the file {batch.filename}"
+        if batch.filename
+        else batch.get_source_display().lower()
+    )
+    reason = f"Replaced by a new value loaded from {source} (import {batch.pk})."
+    now = timezone.now()
+    dates = [dt.date.fromisoformat(k) for k in changed["period_key"]]
+    if connection.vendor != "postgresql":
+        dates = [connection.ops.adapt_datefield_value(d) for d in dates]
+        now = connection.ops.adapt_datetimefield_value(now)
+    n = len(changed)
+    columns = {
+        "measure_id": changed["measure_id"].astype(np.int64).tolist(),
+        "organisation_id": changed["organisation_id"].astype(np.int64).tolist(),
+        "unit_id": _nullable(changed["unit_id"].to_numpy(dtype=float), integer=True),
+        "period": dates,
+        "breakdown": changed["breakdown"].astype(str).tolist(),
+        "stratum": changed["stratum"].astype(str).tolist(),
+        "kind": [Correction.Kind.CORRECTED.value] * n,
+        "old_value": changed["old_value"].astype(float).tolist(),
+        "old_numerator": _nullable(changed["old_numerator"].to_numpy(dtype=float)),
+        "old_denominator": _nullable(changed["old_denominator"].to_numpy(dtype=float)),
+        "new_value": changed["value"].astype(float).tolist(),
+        "new_numerator": _nullable(changed["numerator"].to_numpy(dtype=float)),
+        "new_denominator": _nullable(changed["denominator"].to_numpy(dtype=float)),
+        "reason": [reason] * n,
+        "by_id": [batch.by_id] * n,
+        "created_at": [now] * n,
+    }
+    table = connection.ops.quote_name(Correction._meta.db_table)
+    sql = (
+        f"INSERT INTO {table} ({', '.join(columns)}) "
+        f"VALUES ({', '.join(['%s'] * len(columns))})"
+    )
+    rows = list(zip(*columns.values(), strict=True))
+    with connection.cursor() as cursor:
+        for i in range(0, n, CHUNK):
+            cursor.executemany(sql, rows[i : i + CHUNK])
 
 
 def _nullable(a: np.ndarray, integer: bool = False) -> list[Any]:

@@ -19,7 +19,9 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from qualitas.web.accounts.access import (
+from qualitas.web.accounts.models import User
+from qualitas.web.accounts.permissions import Permission
+from qualitas.web.authorization import (
     descendants,
     get_measure_for_user,
     get_organisation_for_user,
@@ -28,8 +30,6 @@ from qualitas.web.accounts.access import (
     organisation_ids,
     require,
 )
-from qualitas.web.accounts.models import User
-from qualitas.web.accounts.permissions import Permission
 from qualitas.web.board.report import sparklines
 from qualitas.web.measures import chart, corrections, series, services, words
 from qualitas.web.measures.forms import (
@@ -532,6 +532,9 @@ def entry(request: HttpRequest, code: str, ods: str) -> HttpResponse:
     )
 
 
+HISTORY_SHOWN = 500  # the newest corrections on the data page
+
+
 @login_required
 def data(request: HttpRequest, code: str, ods: str) -> HttpResponse:
     """Every stored value of the measure at the organisation, with its corrections
@@ -543,16 +546,13 @@ def data(request: HttpRequest, code: str, ods: str) -> HttpResponse:
         .order_by("-period", "unit__name", "breakdown", "stratum")
     )
     page = Paginator(values, 100).get_page(request.GET.get("page"))
-    changes = list(
-        Correction.objects.filter(measure=measure, organisation=org).select_related(
-            "unit", "by"
+    history = Correction.objects.filter(measure=measure, organisation=org)
+    changes = list(history.select_related("unit", "by")[:HISTORY_SHOWN])
+    corrected = set(
+        history.filter(kind=Correction.Kind.CORRECTED).values_list(
+            "unit_id", "period", "breakdown", "stratum"
         )
     )
-    corrected = {
-        (c.unit_id, c.period, c.breakdown, c.stratum)
-        for c in changes
-        if not c.withdrawn
-    }
     rows = [
         {
             "obs": o,
@@ -569,6 +569,7 @@ def data(request: HttpRequest, code: str, ods: str) -> HttpResponse:
             "page": page,
             "rows": rows,
             "corrections": changes,
+            "more_corrections": history.count() > len(changes),
             "can_correct": has_permission(request.user, P.ENTER_DATA, org),
         },
     )

@@ -15,8 +15,8 @@ from qualitas.web.organisations.models import Organisation
 
 class CommitteeQuerySet(models.QuerySet):
     def visible_to(self, user):
-        from qualitas.web.accounts.access import organisation_ids
         from qualitas.web.accounts.permissions import Permission
+        from qualitas.web.authorization import organisation_ids
 
         return self.filter(
             organisation_id__in=organisation_ids(user, Permission.VIEW_MEASURES)

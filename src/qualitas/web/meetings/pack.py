@@ -34,7 +34,7 @@ def build(
     org = meeting.committee.organisation
     measures = Measure.objects.in_bulk([r.measure_id for r in frozen.rows])
     items = {i.measure_id: i for i in meeting.items.all()}
-    projects = project_links.for_measures([org.pk], list(measures))
+    projects = project_links.for_measures([org.pk], list(measures), viewer=None)
     kept = {
         c.measure_id: bytes(c.png) for c in ChartImage.objects.filter(meeting=meeting)
     }

@@ -8,8 +8,8 @@ from typing import Any
 from django.utils import formats
 
 from qualitas.reports import packs
-from qualitas.web.accounts.access import has_permission
 from qualitas.web.accounts.permissions import Permission
+from qualitas.web.authorization import has_permission
 from qualitas.web.jobs import services as jobs
 from qualitas.web.jobs.models import Job
 from qualitas.web.jobs.runners import JobFailed, Outcome, Report

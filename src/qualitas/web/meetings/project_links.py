@@ -11,6 +11,7 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from django.apps import apps
 from django.urls import NoReverseMatch, reverse
@@ -76,20 +77,31 @@ def _linked(project) -> LinkedProject:
 
 
 def for_measures(
-    organisation_ids: Iterable[int], measure_ids: Iterable[int]
+    organisation_ids: Iterable[int], measure_ids: Iterable[int], *, viewer: Any
 ) -> dict[int, list[LinkedProject]]:
     """Open and recently finished projects of the organisations that work on each
-    measure (as an outcome, process or balancing measure, or as their aim)."""
+    measure (as an outcome, process or balancing measure, or as their aim), of those
+    ``viewer`` may see. ``viewer`` None is for papers of the organisation itself
+    (board packs, self-assessment evidence), read only by people who see its projects.
+    """
     if not installed():
         return {}
+    from qualitas.web.authorization import visible_project_filter
     from qualitas.web.projects.models import Project, ProjectMeasure
 
     orgs, ids = set(organisation_ids), set(measure_ids)
+    visible = (
+        Project.objects.all()
+        if viewer is None
+        else Project.objects.filter(visible_project_filter(viewer))
+    )
     out: dict[int, list[LinkedProject]] = defaultdict(list)
     seen: set[tuple[int, int]] = set()
     links = (
         ProjectMeasure.objects.filter(
-            measure_id__in=ids, project__organisation_id__in=orgs
+            measure_id__in=ids,
+            project__organisation_id__in=orgs,
+            project__in=visible.values("pk"),
         )
         .exclude(project__status=Project.Status.CLOSED)
         .select_related("project")
@@ -98,7 +110,7 @@ def for_measures(
     )
     pairs = [(link.measure_id, link.project) for link in links]
     aimed = (
-        Project.objects.filter(aim_measure_id__in=ids, organisation_id__in=orgs)
+        visible.filter(aim_measure_id__in=ids, organisation_id__in=orgs)
         .exclude(status=Project.Status.CLOSED)
         .prefetch_related("progress_scores")
     )

@@ -11,9 +11,9 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from qualitas.web.accounts.access import has_permission, require
 from qualitas.web.accounts.permissions import Permission
 from qualitas.web.audit.services import record, snapshot
+from qualitas.web.authorization import has_permission, require
 from qualitas.web.measures.models import Measure
 from qualitas.web.meetings import narrative, project_links
 from qualitas.web.meetings import snapshot as frozen
@@ -183,7 +183,7 @@ def freeze_report(*, by: Any, meeting: Meeting, data_cut: dt.date | None = None)
     meeting.chart_images.all().delete()
     report = frozen.FrozenReport(snap)
     ids = [r.measure_id for r in report.rows]
-    projects = project_links.for_measures([org.pk], ids)
+    projects = project_links.for_measures([org.pk], ids, viewer=by)
     existing = {i.measure_id: i for i in meeting.items.all()}
     created = refreshed = 0
     for row in report.rows:

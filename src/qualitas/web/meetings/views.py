@@ -17,14 +17,16 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from qualitas.web.accounts.access import (
+from qualitas.web.accounts.models import User
+from qualitas.web.accounts.permissions import Permission
+from qualitas.web.authorization import (
+    get_committee_for_user,
+    get_meeting_for_user,
     get_organisation_for_user,
     has_permission,
     organisation_ids,
     require,
 )
-from qualitas.web.accounts.models import User
-from qualitas.web.accounts.permissions import Permission
 from qualitas.web.board import report as live_report
 from qualitas.web.measures.models import Measure
 from qualitas.web.meetings import pack_job, project_links, services
@@ -50,36 +52,6 @@ from qualitas.web.organisations.models import Organisation
 
 P = Permission
 ROLE_ORDER = ["chair", "member", "secretary", "attendee"]
-
-
-def get_committee_for_user(
-    user: Any, pk: int, permission: Permission = P.VIEW_MEASURES
-) -> Committee:
-    committee = (
-        Committee.objects.select_related("organisation", "reports_to")
-        .filter(pk=pk)
-        .first()
-    )
-    if committee is None or not has_permission(
-        user, P.VIEW_MEASURES, committee.organisation
-    ):
-        raise Http404("No such committee")
-    require(user, permission, committee.organisation)
-    return committee
-
-
-def get_meeting_for_user(
-    user: Any, pk: int, permission: Permission = P.VIEW_MEASURES
-) -> Meeting:
-    meeting = (
-        Meeting.objects.select_related("committee__organisation").filter(pk=pk).first()
-    )
-    if meeting is None or not has_permission(
-        user, P.VIEW_MEASURES, meeting.committee.organisation
-    ):
-        raise Http404("No such meeting")
-    require(user, permission, meeting.committee.organisation)
-    return meeting
 
 
 def _form_errors(form: Any, error: ValidationError) -> None:
@@ -398,7 +370,11 @@ def narrative(request: HttpRequest, pk: int, measure: int) -> HttpResponse:
         "form": form,
         "editable": editable,
         "spec": report.chart(measure_obj),
-        "projects": project_links.for_measures([org.pk], [measure]).get(measure, []),
+        # Only the projects this reader may see (a patient partner sees the ones
+        # they are a partner on).
+        "projects": project_links.for_measures(
+            [org.pk], [measure], viewer=request.user
+        ).get(measure, []),
         "projects_installed": project_links.installed(),
         "previous_row": report.by_measure[ids[at - 1]] if at > 0 else None,
         "next_row": report.by_measure[ids[at + 1]] if at + 1 < len(ids) else None,

@@ -7,9 +7,9 @@ from typing import Any
 
 from django.db import transaction
 
-from qualitas.web.accounts.access import require
 from qualitas.web.accounts.permissions import Permission
 from qualitas.web.audit.services import record
+from qualitas.web.authorization import require
 from qualitas.web.measures.models import Measure
 from qualitas.web.notifications.models import Follow, Preference
 

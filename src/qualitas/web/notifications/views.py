@@ -10,8 +10,8 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
-from qualitas.web.accounts.access import get_measure_for_user
 from qualitas.web.accounts.models import User
+from qualitas.web.authorization import get_measure_for_user
 from qualitas.web.notifications import services, tokens
 from qualitas.web.notifications.models import Follow, Preference
 

@@ -6,12 +6,12 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from qualitas.web.accounts.access import (
+from qualitas.web.accounts.permissions import Permission
+from qualitas.web.authorization import (
     get_organisation_for_user,
     has_permission,
     organisation_ids,
 )
-from qualitas.web.accounts.permissions import Permission
 
 
 @login_required

@@ -16,8 +16,8 @@ from typing import Any
 import pandas as pd
 from django.db.models import Q
 
-from qualitas.web.accounts.access import has_permission
 from qualitas.web.accounts.permissions import Permission
+from qualitas.web.authorization import has_permission
 from qualitas.web.measures import chart as measure_chart_spec
 from qualitas.web.measures import series
 from qualitas.web.measures.models import Annotation, Rebase
@@ -202,7 +202,7 @@ def cycles_for_links(links: list[ProjectMeasure]) -> list[PDSACycle]:
 
 def links_on_chart(user: Any, measure, organisation, unit=None) -> list[ProjectMeasure]:
     """The links of projects the user may see in full that follow this chart."""
-    from qualitas.web.projects.access import visible_project_filter
+    from qualitas.web.authorization import visible_project_filter
 
     qs = ProjectMeasure.objects.filter(
         measure=measure, organisation=organisation

@@ -840,7 +840,12 @@ def _calderdale(admin, qi, rwy, falls: Project) -> Project:
         started_on=D(2025, 4, 7),
         sharing=Project.Sharing.SYSTEM,
     )
-    s.set_team_member(by=admin, project=p, user=qi, role="coach")
+    # Bradford's QI lead coaches a Calderdale project: someone of another trust joins
+    # when an administrator of their own organisation (here the ICB's) approves.
+    s.invite(by=admin, project=p, username=qi.username, role="coach")
+    s.decide_invitation(
+        by=admin, invitation=p.invitations.get(user=qi, status="pending"), approve=True
+    )
     spread = s.spread_idea(
         by=qi,
         idea=falls.change_ideas.get(title__startswith="Bedside safety checklist"),

@@ -23,12 +23,11 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from qualitas.web.accounts.access import require
 from qualitas.web.accounts.permissions import Permission
 from qualitas.web.audit.services import record
+from qualitas.web.authorization import forget, require
 from qualitas.web.measures.models import Measure
 from qualitas.web.organisations.models import Organisation, Unit
-from qualitas.web.projects.access import forget
 from qualitas.web.projects.models import (
     ChangeIdea,
     DriverNode,
@@ -43,6 +42,9 @@ from qualitas.web.projects.models import (
 
 FORMAT, VERSION = "qualitas-project", 1
 MAX_BYTES = 5 * 1024 * 1024
+# The format nests 6 deep; anything far deeper is an attack on the parser or the
+# schema check, which recurse.
+MAX_DEPTH = 20
 
 
 @functools.cache
@@ -237,12 +239,20 @@ def parse(raw: bytes) -> dict[str, Any]:
         )
     try:
         data = json.loads(raw.decode("utf-8-sig"))
+        too_deep = _depth(data) > MAX_DEPTH
     except UnicodeDecodeError:
         raise ValidationError("The file is not text in UTF-8.") from None
     except json.JSONDecodeError as e:
         raise ValidationError(
             f"The file is not valid JSON: {e.msg} at line {e.lineno}, column {e.colno}."
         ) from None
+    except RecursionError:  # the parser gives up on very deep nesting
+        too_deep = True
+    if too_deep:
+        raise ValidationError(
+            f"The file nests lists and objects more than {MAX_DEPTH} deep; a "
+            "qualitas project file never does."
+        )
     if not isinstance(data, dict) or data.get("format") != FORMAT:
         raise ValidationError(
             "This is not a qualitas project file (its 'format' should be 'qualitas-project')."
@@ -270,14 +280,40 @@ def parse(raw: bytes) -> dict[str, Any]:
 
 
 def _date(text: str | None) -> dt.date | None:
-    return dt.date.fromisoformat(text) if text else None
+    # The schema checks the shape (YYYY-MM-DD); 2024-02-30 has it and is no date.
+    if not text:
+        return None
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise ValidationError(
+            f"'{text}' is not a real date: write dates as YYYY-MM-DD, e.g. 2024-03-01."
+        ) from None
 
 
 def _when(text: str | None) -> dt.datetime | None:
     if not text:
         return None
-    value = dt.datetime.fromisoformat(text)
+    try:
+        value = dt.datetime.fromisoformat(text)
+    except ValueError:
+        raise ValidationError(
+            f"'{text}' is not a real date and time: write them as "
+            "YYYY-MM-DDTHH:MM:SS, e.g. 2024-03-01T09:30:00+00:00."
+        ) from None
     return value if timezone.is_aware(value) else timezone.make_aware(value)
+
+
+def _depth(data: Any) -> int:
+    """How deeply lists and objects nest (counted without recursion)."""
+    deepest, stack = 0, [(data, 1)]
+    while stack:
+        value, depth = stack.pop()
+        if isinstance(value, dict | list):
+            deepest = max(deepest, depth)
+            items = value.values() if isinstance(value, dict) else value
+            stack.extend((v, depth + 1) for v in items)
+    return deepest
 
 
 @transaction.atomic
@@ -320,7 +356,7 @@ def import_project(
         aim_what=aim["what"],
         aim_measure=aim_measure,
         aim_value=aim.get("how_much") if aim_measure else None,
-        aim_by=dt.date.fromisoformat(by_month + "-01") if by_month else None,
+        aim_by=_date(by_month + "-01") if by_month else None,
         method=doc["method"],
         priority=doc.get("priority", ""),
         status=doc["status"],

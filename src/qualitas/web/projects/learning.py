@@ -22,8 +22,8 @@ from typing import Any
 from django.db.models import Q
 from django.urls import reverse
 
-from qualitas.web.accounts.access import has_permission
 from qualitas.web.accounts.permissions import Permission
+from qualitas.web.authorization import has_permission
 from qualitas.web.projects.models import ChangeIdea, PDSACycle, Project
 
 STOP_WORDS = frozenset(

@@ -7,8 +7,8 @@ the roles outcome, process and balancing, PDSA cycles per change idea, and a his
 self-assessed IHI progress scores. Change ideas can spread to other units and
 organisations, and their adoption is tracked.
 
-Who may do what to a project is decided by :meth:`Project.allows`, which
-``qualitas.web.accounts.access.has_permission`` calls for any object that has it.
+Who may do what to a project is decided by its rule in
+:mod:`qualitas.web.authorization.projects`.
 """
 
 from __future__ import annotations
@@ -16,7 +16,6 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from decimal import Decimal
-from typing import Any
 
 from django.conf import settings
 from django.db import models
@@ -78,7 +77,7 @@ STALLED_AFTER = dt.timedelta(weeks=8)
 class ProjectQuerySet(models.QuerySet):
     def visible_to(self, user):
         """Projects the user may see (see :meth:`Project.allows`), as one query."""
-        from qualitas.web.projects.access import visible_project_filter
+        from qualitas.web.authorization import visible_project_filter
 
         return self.filter(visible_project_filter(user)).distinct()
 
@@ -221,12 +220,6 @@ class Project(models.Model):
             (now or timezone.now()) - self.last_activity_at > STALLED_AFTER
         )
 
-    def allows(self, user: Any, permission: Any) -> bool:
-        """Who may do what to this project (called by ``has_permission``)."""
-        from qualitas.web.projects.access import project_allows
-
-        return project_allows(user, permission, self)
-
     def aim_sentence(self) -> str:
         """The aim in one sentence: what, how much and by when."""
         text = self.aim_what.strip().rstrip(".")
@@ -263,6 +256,61 @@ class TeamMember(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} ({self.get_role_display()})"
+
+
+class ProjectInvitation(models.Model):
+    """Someone from outside the project's organisation asked to join its team: they
+    join only when an administrator of their own organisation approves."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Waiting for approval"
+        APPROVED = "approved", "Approved"
+        DECLINED = "declined", "Declined"
+
+    project = models.ForeignKey(
+        Project, on_delete=models.CASCADE, related_name="invitations"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="project_invitations",
+    )
+    role = models.CharField(max_length=10, choices=TeamMember.Role.choices)
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    invited_at = models.DateTimeField(auto_now_add=True)
+    status = models.CharField(
+        max_length=10, choices=Status.choices, default=Status.PENDING
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-invited_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["project", "user"],
+                condition=Q(status="pending"),
+                name="one_pending_invitation_per_person",
+            ),
+            models.CheckConstraint(
+                condition=Q(status="pending") | Q(decided_at__isnull=False),
+                name="decided_invitation_has_date",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} to {self.project} ({self.get_status_display()})"
 
 
 class PatientPartner(models.Model):
@@ -408,7 +456,7 @@ class DriverNode(models.Model):
 
 class ChangeIdeaQuerySet(models.QuerySet):
     def visible_to(self, user):
-        from qualitas.web.projects.access import visible_project_filter
+        from qualitas.web.authorization import visible_project_filter
 
         return self.filter(visible_project_filter(user, prefix="project__")).distinct()
 

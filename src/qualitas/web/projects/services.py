@@ -13,12 +13,17 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
-from qualitas.web.accounts.access import has_permission, require
 from qualitas.web.accounts.permissions import Permission
 from qualitas.web.audit.services import record, snapshot
+from qualitas.web.authorization import (
+    forget,
+    has_permission,
+    reaches,
+    require,
+    same_system,
+)
 from qualitas.web.measures.models import Measure
 from qualitas.web.organisations.models import Organisation, Unit
-from qualitas.web.projects.access import forget, require_on, same_system
 from qualitas.web.projects.models import (
     PROGRESS_LEVELS,
     ChangeIdea,
@@ -28,6 +33,7 @@ from qualitas.web.projects.models import (
     PDSACycle,
     ProgressScore,
     Project,
+    ProjectInvitation,
     ProjectMeasure,
     Spread,
     TeamMember,
@@ -146,7 +152,7 @@ def _ensure_outcome(project: Project) -> None:
 
 @transaction.atomic
 def update_project(*, by: Any, project: Project, **fields: Any) -> Project:
-    require_on(by, P.EDIT_PROJECTS, project)
+    require(by, P.EDIT_PROJECTS, project)
     unknown = set(fields) - set(PROJECT_FIELDS)
     if unknown:
         raise TypeError(f"unknown project fields: {sorted(unknown)}")
@@ -178,10 +184,25 @@ def update_project(*, by: Any, project: Project, **fields: Any) -> Project:
 
 @transaction.atomic
 def set_team_member(*, by: Any, project: Project, user: Any, role: str) -> TeamMember:
-    """Add someone to the team, or change their role."""
-    require_on(by, P.EDIT_PROJECTS, project)
+    """Add someone whose role reaches the project's organisation to the team, or
+    change a member's role. Only the project's lead and the organisation's editors
+    may (``MANAGE_PROJECT_TEAM``); anyone else joins by :func:`invite`."""
+    require(by, P.MANAGE_PROJECT_TEAM, project)
+    _check_role(role)
+    if not reaches(user, project) and not project.team.filter(user=user).exists():
+        raise ValidationError(
+            "Someone from another organisation joins only when an administrator of "
+            "their organisation approves: invite them."
+        )
+    return _put_on_team(by=by, project=project, user=user, role=role)
+
+
+def _check_role(role: str) -> None:
     if role not in TeamMember.Role.values:
         raise ValidationError({"role": "Choose a role on the team."})
+
+
+def _put_on_team(*, by: Any, project: Project, user: Any, role: str) -> TeamMember:
     member, created = TeamMember.objects.get_or_create(
         project=project, user=user, defaults={"role": role}
     )
@@ -203,9 +224,85 @@ def set_team_member(*, by: Any, project: Project, user: Any, role: str) -> TeamM
 
 
 @transaction.atomic
+def invite(*, by: Any, project: Project, username: str, role: str) -> TeamMember | None:
+    """Add the person with ``username`` to the team, or ask their organisation.
+
+    Someone whose role reaches the project's organisation (or who is on the team
+    already) is added or given the role now, and the member is returned. Anyone
+    else gets a pending invitation that an administrator of their own organisation
+    approves or declines; someone with no organisation, or no such username, gets
+    nothing. Those three return None alike, so the caller's reply cannot tell
+    whether a username exists.
+    """
+    require(by, P.MANAGE_PROJECT_TEAM, project)
+    _check_role(role)
+    from qualitas.web.accounts.models import User
+
+    user = User.objects.filter(username=username.strip(), is_active=True).first()
+    if user is None:
+        return None
+    if reaches(user, project) or project.team.filter(user=user).exists():
+        return _put_on_team(by=by, project=project, user=user, role=role)
+    if not user.memberships.exists():
+        return None  # no administrator could approve: refused
+    invitation, created = ProjectInvitation.objects.get_or_create(
+        project=project,
+        user=user,
+        status=ProjectInvitation.Status.PENDING,
+        defaults={"role": role, "invited_by": by},
+    )
+    if not created:
+        invitation.role, invitation.invited_by = role, by
+        invitation.save(update_fields=["role", "invited_by"])
+    _event(
+        by,
+        project,
+        "project.team_invited",
+        invitation,
+        f"Asked {user}'s organisation to let them join '{project.title}' as "
+        f"{invitation.get_role_display().lower()}",
+        after={"user": user.pk, "role": role},
+    )
+    return None
+
+
+@transaction.atomic
+def decide_invitation(*, by: Any, invitation: ProjectInvitation, approve: bool) -> None:
+    """An administrator of the invited person's organisation approves (they join the
+    team with the role asked for) or declines."""
+    require(by, P.ADMINISTER, invitation)
+    invitation = ProjectInvitation.objects.select_for_update().get(pk=invitation.pk)
+    if invitation.status != ProjectInvitation.Status.PENDING:
+        raise ValidationError("This invitation has already been decided.")
+    invitation.status = (
+        ProjectInvitation.Status.APPROVED
+        if approve
+        else ProjectInvitation.Status.DECLINED
+    )
+    invitation.decided_by, invitation.decided_at = by, timezone.now()
+    invitation.save(update_fields=["status", "decided_by", "decided_at"])
+    project = invitation.project
+    if approve:
+        _put_on_team(by=by, project=project, user=invitation.user, role=invitation.role)
+    record(
+        by=by,
+        action=f"project.invitation_{invitation.status}",
+        obj=invitation,
+        organisation=project.organisation,
+        # The administrators of the person's own organisations see it too.
+        organisations=invitation.user.memberships.values_list(
+            "organisation_id", flat=True
+        ),
+        summary=f"{invitation.get_status_display()}: {invitation.user} to join "
+        f"'{project.title}' as {invitation.get_role_display().lower()}",
+        after={"status": invitation.status},
+    )
+
+
+@transaction.atomic
 def remove_team_member(*, by: Any, member: TeamMember) -> None:
     project = member.project
-    require_on(by, P.EDIT_PROJECTS, project)
+    require(by, P.MANAGE_PROJECT_TEAM, project)
     if member.role == TeamMember.Role.LEAD and not project.team.filter(
         role=TeamMember.Role.LEAD
     ).exclude(pk=member.pk):
@@ -225,6 +322,10 @@ def remove_team_member(*, by: Any, member: TeamMember) -> None:
     touch(project)
 
 
+# The same words for a username that does not exist and for someone who may not be
+# added, so the reply never tells which usernames exist.
+NO_SUCH_PERSON = "No one at {org} has that username."
+
 PARTNER_FIELDS = (
     "user",
     "name",
@@ -241,11 +342,17 @@ PARTNER_FIELDS = (
 def save_partner(
     *, by: Any, project: Project, partner: PatientPartner | None = None, **fields: Any
 ) -> PatientPartner:
-    """Add a patient or carer partner, or change what was agreed with them."""
-    require_on(by, P.EDIT_PROJECTS, project)
+    """Add a patient or carer partner, or change what was agreed with them. A partner's
+    account must belong to the project's organisation (or a system above it)."""
+    require(by, P.MANAGE_PROJECT_TEAM, project)
     unknown = set(fields) - set(PARTNER_FIELDS)
     if unknown:
         raise TypeError(f"unknown partner fields: {sorted(unknown)}")
+    account = fields.get("user")
+    if account is not None and not reaches(account, project):
+        raise ValidationError(
+            {"username": NO_SUCH_PERSON.format(org=project.organisation)}
+        )
     if partner is not None and partner.project_id != project.pk:
         raise PermissionDenied("That partner is on another project.")
     before = snapshot(partner) if partner else None
@@ -279,7 +386,7 @@ def log_involvement(
     on: dt.date | None = None,
     partner: PatientPartner | None = None,
 ) -> InvolvementEntry:
-    require_on(by, P.LOG_INVOLVEMENT, project)
+    require(by, P.LOG_INVOLVEMENT, project)
     if partner is not None and partner.project_id != project.pk:
         raise ValidationError({"partner": "Choose a partner on this project."})
     if not you_said.strip():
@@ -312,7 +419,7 @@ def update_involvement(
 ) -> InvolvementEntry:
     """Mostly to write 'we did' once the team has acted on what was said."""
     project = entry.project
-    require_on(by, P.LOG_INVOLVEMENT, project)
+    require(by, P.LOG_INVOLVEMENT, project)
     before = snapshot(entry)
     entry.you_said, entry.we_did = you_said.strip(), we_did.strip()
     entry.full_clean()
@@ -338,7 +445,7 @@ def add_driver(
     *, by: Any, project: Project, text: str, parent: DriverNode | None = None
 ) -> DriverNode:
     """A primary driver (no parent) or a secondary driver under a primary one."""
-    require_on(by, P.EDIT_PROJECTS, project)
+    require(by, P.EDIT_PROJECTS, project)
     if parent is not None and (
         parent.project_id != project.pk or parent.kind != DriverNode.Kind.PRIMARY
     ):
@@ -372,7 +479,7 @@ def add_driver(
 @transaction.atomic
 def update_driver(*, by: Any, driver: DriverNode, text: str) -> DriverNode:
     project = driver.project
-    require_on(by, P.EDIT_PROJECTS, project)
+    require(by, P.EDIT_PROJECTS, project)
     before = snapshot(driver)
     driver.text = text.strip()
     driver.full_clean()
@@ -394,7 +501,7 @@ def update_driver(*, by: Any, driver: DriverNode, text: str) -> DriverNode:
 def move_driver(*, by: Any, driver: DriverNode, step: int) -> None:
     """Move a driver up (-1) or down (+1) among its siblings."""
     project = driver.project
-    require_on(by, P.EDIT_PROJECTS, project)
+    require(by, P.EDIT_PROJECTS, project)
     siblings = list(DriverNode.objects.filter(project=project, parent=driver.parent_id))
     i = next(i for i, s in enumerate(siblings) if s.pk == driver.pk)
     j = i + (1 if step > 0 else -1)
@@ -410,7 +517,7 @@ def move_driver(*, by: Any, driver: DriverNode, step: int) -> None:
 @transaction.atomic
 def remove_driver(*, by: Any, driver: DriverNode) -> None:
     project = driver.project
-    require_on(by, P.EDIT_PROJECTS, project)
+    require(by, P.EDIT_PROJECTS, project)
     _event(
         by,
         project,
@@ -442,7 +549,7 @@ def add_change_idea(
     adapted_from: ChangeIdea | None = None,
     spread_from: Spread | None = None,
 ) -> ChangeIdea:
-    require_on(by, P.EDIT_PROJECTS, project)
+    require(by, P.EDIT_PROJECTS, project)
     drivers = list(drivers or [])
     _check_drivers(project, drivers)
     if adapted_from is not None and adapted_from.project_id != project.pk:
@@ -480,7 +587,7 @@ def update_change_idea(
     drivers: list[DriverNode],
 ) -> ChangeIdea:
     project = idea.project
-    require_on(by, P.EDIT_PROJECTS, project)
+    require(by, P.EDIT_PROJECTS, project)
     _check_drivers(project, drivers)
     before = {**snapshot(idea), "drivers": sorted(d.pk for d in idea.drivers.all())}
     idea.title, idea.description = title.strip(), description.strip()
@@ -504,7 +611,7 @@ def update_change_idea(
 def remove_change_idea(*, by: Any, idea: ChangeIdea) -> None:
     """Only an idea never tested can go: tested ones are learning, even if abandoned."""
     project = idea.project
-    require_on(by, P.EDIT_PROJECTS, project)
+    require(by, P.EDIT_PROJECTS, project)
     if idea.cycles.exists():
         raise ValidationError(
             "This idea has PDSA cycles: their learning is kept. Abandon the idea in a cycle's 'act' instead."
@@ -551,7 +658,7 @@ def plan_cycle(
 ) -> PDSACycle:
     """Plan a new cycle for an idea; ``previous`` chains it after an earlier cycle."""
     project = idea.project
-    require_on(by, P.EDIT_PROJECTS, project)
+    require(by, P.EDIT_PROJECTS, project)
     unknown = set(fields) - set(PLAN_FIELDS)
     if unknown:
         raise TypeError(f"unknown plan fields: {sorted(unknown)}")
@@ -598,7 +705,7 @@ def update_plan(
     """Change the plan while it is still a plan; once the test starts, the question and
     prediction are fixed (the database refuses too)."""
     project = cycle.change_idea.project
-    require_on(by, P.EDIT_PROJECTS, project)
+    require(by, P.EDIT_PROJECTS, project)
     cycle = PDSACycle.objects.select_for_update().get(pk=cycle.pk)
     if cycle.stage != PDSACycle.Stage.PLAN:
         raise ValidationError(
@@ -648,7 +755,7 @@ def start_cycle(
     """Start the test ('do'). The question and prediction must be written first, and
     are fixed from now on."""
     project = cycle.change_idea.project
-    require_on(by, P.EDIT_PROJECTS, project)
+    require(by, P.EDIT_PROJECTS, project)
     cycle = _locked(cycle, PDSACycle.Stage.PLAN)
     missing = [
         label
@@ -697,7 +804,7 @@ def record_do(
     ended_on: dt.date | None = None,
 ) -> PDSACycle:
     project = cycle.change_idea.project
-    require_on(by, P.EDIT_PROJECTS, project)
+    require(by, P.EDIT_PROJECTS, project)
     cycle = _locked(cycle, PDSACycle.Stage.DO)
     before = snapshot(cycle)
     cycle.what_happened = what_happened.strip()
@@ -730,7 +837,7 @@ def record_study(
 ) -> PDSACycle:
     """Compare the result with the prediction (the test has ended)."""
     project = cycle.change_idea.project
-    require_on(by, P.EDIT_PROJECTS, project)
+    require(by, P.EDIT_PROJECTS, project)
     cycle = PDSACycle.objects.select_for_update().get(pk=cycle.pk)
     if cycle.stage not in (PDSACycle.Stage.DO, PDSACycle.Stage.STUDY):
         raise ValidationError("Start the test before studying its results.")
@@ -785,7 +892,7 @@ def record_act(
 ) -> PDSACycle:
     """Adopt, adapt or abandon; the change idea takes the decision as its status."""
     project = cycle.change_idea.project
-    require_on(by, P.EDIT_PROJECTS, project)
+    require(by, P.EDIT_PROJECTS, project)
     cycle = _locked(cycle, PDSACycle.Stage.STUDY)
     if decision not in PDSACycle.Decision.values:
         raise ValidationError({"decision": "Choose adopt, adapt or abandon."})
@@ -831,7 +938,7 @@ def link_measure(
     unit: Unit | None = None,
     note: str = "",
 ) -> ProjectMeasure:
-    require_on(by, P.EDIT_PROJECTS, project)
+    require(by, P.EDIT_PROJECTS, project)
     if not has_permission(by, P.VIEW_MEASURES, measure):
         raise ValidationError({"measure": "Choose a measure you can see."})
     if role not in ProjectMeasure.Role.values:
@@ -869,7 +976,7 @@ def create_measure_for_project(
     follow it. Defining measures needs the register permission as well."""
     from qualitas.web.measures import services as measure_services
 
-    require_on(by, P.EDIT_PROJECTS, project)
+    require(by, P.EDIT_PROJECTS, project)
     measure = measure_services.create_measure(
         by=by, organisation=project.organisation, **measure_fields
     )
@@ -881,7 +988,7 @@ def create_measure_for_project(
 @transaction.atomic
 def unlink_measure(*, by: Any, link: ProjectMeasure) -> None:
     project = link.project
-    require_on(by, P.EDIT_PROJECTS, project)
+    require(by, P.EDIT_PROJECTS, project)
     _event(
         by,
         project,
@@ -906,7 +1013,7 @@ def record_progress(
     note: str = "",
     assessed_on: dt.date | None = None,
 ) -> ProgressScore:
-    require_on(by, P.EDIT_PROJECTS, project)
+    require(by, P.EDIT_PROJECTS, project)
     value = Decimal(str(score)).quantize(Decimal("0.1"))
     if value not in PROGRESS_LEVELS:
         raise ValidationError(
@@ -948,7 +1055,7 @@ def spread_idea(
     """Offer a change idea to another unit or organisation of the system (their readers
     can then see the idea's project and its learning)."""
     project = idea.project
-    require_on(by, P.EDIT_PROJECTS, project)
+    require(by, P.EDIT_PROJECTS, project)
     if to_organisation.pk not in same_system({project.organisation_id}):
         raise ValidationError(
             {
@@ -1046,7 +1153,7 @@ def take_up_spread(*, by: Any, spread: Spread, project: Project) -> ChangeIdea:
                 "to_project": "Choose a project in the organisation the idea was offered to."
             }
         )
-    require_on(by, P.EDIT_PROJECTS, project)
+    require(by, P.EDIT_PROJECTS, project)
     source = spread.change_idea
     idea = add_change_idea(
         by=by,

@@ -19,6 +19,12 @@ urlpatterns = [
     path("import/", project.import_project, name="import"),
     path("learning/", learning.learning_search, name="learning"),
     path("spread/", learning.spread_list, name="spread_list"),
+    path("invitations/", people.invitations, name="invitations"),
+    path(
+        "invitations/<int:pk>/decide/",
+        people.invitation_decide,
+        name="invitation_decide",
+    ),
     path("spread/<int:pk>/", learning.spread_update, name="spread_update"),
     path("spread/<int:pk>/take-up/", learning.spread_take_up, name="spread_take_up"),
     path("<int:pk>/", project.detail, name="detail"),

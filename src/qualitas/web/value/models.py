@@ -22,8 +22,8 @@ from qualitas.web.organisations.models import Organisation
 class ClaimQuerySet(models.QuerySet):
     def visible_to(self, user):
         """Claims made by, or landing in, an organisation the user may read."""
-        from qualitas.web.accounts.access import organisation_ids
         from qualitas.web.accounts.permissions import Permission
+        from qualitas.web.authorization import organisation_ids
 
         orgs = organisation_ids(user, Permission.VIEW_MEASURES)
         return self.filter(Q(organisation_id__in=orgs) | Q(lands_in_id__in=orgs))

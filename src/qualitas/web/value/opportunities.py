@@ -22,7 +22,7 @@ from qualitas.charts import funnel_chart
 from qualitas.errors import QualitasError
 from qualitas.spc.funnel import FunnelResult, funnel
 from qualitas.spc.opportunity import opportunity
-from qualitas.web.accounts.access import descendants, hierarchy
+from qualitas.web.authorization import descendants, hierarchy
 from qualitas.web.measures.models import Measure, Observation
 from qualitas.web.organisations.models import Organisation
 

@@ -15,9 +15,9 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from qualitas.web.accounts.access import ancestors, has_permission, hierarchy, require
 from qualitas.web.accounts.permissions import Permission
 from qualitas.web.audit.services import record, snapshot
+from qualitas.web.authorization import has_permission, require, system_of
 from qualitas.web.organisations.models import Organisation
 from qualitas.web.value.models import BenefitClaim
 
@@ -40,13 +40,6 @@ EDITABLE = (
     "changed_from",
     "status",
 )
-
-
-def system_of(org_id: int) -> int:
-    """The top of an organisation's tree: its system (ICB), or itself."""
-    parents, _ = hierarchy()
-    chain = ancestors(org_id, parents)
-    return chain[-1] if chain else org_id
 
 
 def _check_lands_in(organisation: Organisation, lands_in: Organisation) -> None:

@@ -9,20 +9,21 @@ import pandas as pd
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from qualitas.errors import QualitasError
-from qualitas.web.accounts.access import (
+from qualitas.web.accounts.permissions import Permission
+from qualitas.web.authorization import (
     descendants,
+    get_claim_for_user,
     get_organisation_for_user,
     has_permission,
     hierarchy,
     organisation_ids,
-    require,
+    system_of,
 )
-from qualitas.web.accounts.permissions import Permission
 from qualitas.web.board import report as live_report
 from qualitas.web.measures import chart as measure_chart
 from qualitas.web.measures import series
@@ -35,32 +36,6 @@ from qualitas.web.value.models import BenefitClaim
 P = Permission
 
 
-def get_claim_for_user(
-    user: Any, pk: int, permission: Permission = P.VIEW_MEASURES
-) -> BenefitClaim:
-    """The claim if the user may read the organisation that made it or where it lands
-    (404 otherwise), and holds ``permission`` at the organisation that made it (403)."""
-    claim = (
-        BenefitClaim.objects.select_related(
-            "organisation",
-            "lands_in",
-            "evidence_measure",
-            "signed_off_by",
-            "created_by",
-        )
-        .filter(pk=pk)
-        .first()
-    )
-    if claim is None or not (
-        has_permission(user, P.VIEW_MEASURES, claim.organisation)
-        or has_permission(user, P.VIEW_MEASURES, claim.lands_in)
-    ):
-        raise Http404("No such claim")
-    if permission != P.VIEW_MEASURES:
-        require(user, permission, claim.organisation)
-    return claim
-
-
 def _system_orgs(org: Organisation) -> list[Organisation]:
     """The organisation and every member below it."""
     _, children = hierarchy()
@@ -71,7 +46,7 @@ def _system_orgs(org: Organisation) -> list[Organisation]:
 
 
 def _same_system(org: Organisation) -> list[Organisation]:
-    top = services.system_of(org.pk)
+    top = system_of(org.pk)
     return _system_orgs(Organisation.objects.get(pk=top))
 
 
@@ -254,9 +229,20 @@ def claim_detail(request: HttpRequest, pk: int) -> HttpResponse:
         and not claim.is_decided
         and claim.kind != BenefitClaim.Kind.QUALITY,
         "sign_form": SignOffForm(initial={"amount": claim.estimate_amount}),
-        "spec": _evidence_chart(claim),
+        # The benefit may land anywhere in the system: draw that organisation's data
+        # only for someone who may see it there.
+        "data_access": _may_see_evidence(request.user, claim),
     }
+    context["spec"] = _evidence_chart(claim) if context["data_access"] else None
     return render(request, "value/claim.html", context)
+
+
+def _may_see_evidence(user: Any, claim: BenefitClaim) -> bool:
+    m = claim.evidence_measure
+    return m is None or (
+        has_permission(user, P.VIEW_MEASURES, m)
+        and has_permission(user, P.VIEW_MEASURES, claim.lands_in)
+    )
 
 
 def _evidence_chart(claim: BenefitClaim) -> dict[str, Any] | None:
@@ -365,7 +351,7 @@ def sign_off(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def opportunities_page(request: HttpRequest, ods: str) -> HttpResponse:
     org = get_organisation_for_user(request.user, ods)
-    system = Organisation.objects.get(pk=services.system_of(org.pk))
+    system = Organisation.objects.get(pk=system_of(org.pk))
     if not has_permission(request.user, P.VIEW_MEASURES, system):
         system = org  # a member of one trust compares within what they can see
     visible = live_report.measures_for(system, Measure.objects.visible_to(request.user))

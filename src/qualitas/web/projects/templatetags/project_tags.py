@@ -8,7 +8,7 @@ from typing import Any
 
 from django import template
 
-from qualitas.web.projects.access import visible_project_filter
+from qualitas.web.authorization import visible_project_filter
 from qualitas.web.projects.models import ProjectMeasure
 
 register = template.Library()

@@ -8,8 +8,8 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 from django.urls import reverse
 
-from qualitas.web.accounts.access import has_permission
 from qualitas.web.accounts.permissions import Permission
+from qualitas.web.authorization import has_permission
 from qualitas.web.measures.models import Measure
 from qualitas.web.projects.models import (
     Project,
@@ -60,6 +60,7 @@ def page_context(
         "tab": tab,
         "tabs": tabs,
         "can_edit": has_permission(user, P.EDIT_PROJECTS, project),
+        "can_manage_team": has_permission(user, P.MANAGE_PROJECT_TEAM, project),
         "can_work": can_work,
         "can_log": has_permission(user, P.LOG_INVOLVEMENT, project),
         "stalled": project.is_stalled(),

@@ -12,12 +12,12 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
+from qualitas.web.authorization import get_project_for_user
 from qualitas.web.projects import (
     charts,
     forms,
     services,
 )
-from qualitas.web.projects.access import get_project_for_user
 from qualitas.web.projects.models import (
     PDSACycle,
     Project,

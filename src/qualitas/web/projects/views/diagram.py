@@ -14,13 +14,13 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
+from qualitas.web.authorization import get_project_for_user, same_system
 from qualitas.web.organisations.models import Organisation
 from qualitas.web.projects import (
     diagram,
     forms,
     services,
 )
-from qualitas.web.projects.access import get_project_for_user, same_system
 from qualitas.web.projects.models import (
     ChangeIdea,
     DriverNode,

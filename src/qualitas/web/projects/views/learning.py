@@ -11,7 +11,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
-from qualitas.web.accounts.access import has_permission, organisation_ids
+from qualitas.web.authorization import has_permission, organisation_ids
 from qualitas.web.projects import (
     forms,
     learning,

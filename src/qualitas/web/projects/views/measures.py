@@ -12,14 +12,13 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from qualitas.web.accounts.access import has_permission
+from qualitas.web.authorization import get_project_for_user, has_permission
 from qualitas.web.projects import (
     charts,
     evidence,
     forms,
     services,
 )
-from qualitas.web.projects.access import get_project_for_user
 from qualitas.web.projects.models import (
     PDSACycle,
     Project,
@@ -52,11 +51,17 @@ def _measures_context(request: HttpRequest, project: Project, **extra: Any) -> d
     assessment = evidence.assess([project])[project.pk]
     items = []
     for i, link in enumerate(links):
+        # Someone on the team or reading a shared project may not see the data of the
+        # organisation the measure is charted at: say so instead of drawing it.
+        data_access = has_permission(
+            request.user, P.VIEW_MEASURES, link.organisation
+        ) and has_permission(request.user, P.VIEW_MEASURES, link.measure)
         items.append(
             {
                 "link": link,
-                "state": assessment.states.get(link.pk),
-                "spec": charts.measure_chart(link, shown),
+                "data_access": data_access,
+                "state": assessment.states.get(link.pk) if data_access else None,
+                "spec": charts.measure_chart(link, shown) if data_access else None,
                 "id": f"measure-chart-{i}",
                 "spec_id": f"measure-chart-{i}-spec",
             }

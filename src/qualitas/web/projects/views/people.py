@@ -7,22 +7,26 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from qualitas.web.accounts.access import has_permission
 from qualitas.web.accounts.models import User
+from qualitas.web.authorization import (
+    decidable_invitations_filter,
+    get_project_for_user,
+    has_permission,
+)
 from qualitas.web.projects import (
     forms,
     services,
 )
-from qualitas.web.projects.access import get_project_for_user
 from qualitas.web.projects.models import (
     InvolvementEntry,
     PatientPartner,
     Project,
+    ProjectInvitation,
     TeamMember,
 )
 from qualitas.web.projects.views.common import (
@@ -53,26 +57,29 @@ def team(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def team_add(request: HttpRequest, pk: int) -> HttpResponse:
-    project = get_project_for_user(request.user, pk, P.EDIT_PROJECTS)
+    project = get_project_for_user(request.user, pk, P.MANAGE_PROJECT_TEAM)
     form = forms.TeamMemberForm(request.POST)
     if form.is_valid():
-        user = User.objects.filter(
-            username=form.cleaned_data["username"].strip(), is_active=True
-        ).first()
-        if user is None:
-            form.add_error("username", "There is no one with that username.")
-        else:
-            member = services.set_team_member(
-                by=request.user,
-                project=project,
-                user=user,
-                role=form.cleaned_data["role"],
-            )
+        username = form.cleaned_data["username"].strip()
+        member = services.invite(
+            by=request.user,
+            project=project,
+            username=username,
+            role=form.cleaned_data["role"],
+        )
+        if member is not None:
             messages.success(
                 request,
-                f"{user} is {member.get_role_display().lower()} of the project.",
+                f"{member.user} is {member.get_role_display().lower()} of the project.",
             )
-            return redirect("projects:team", project.pk)
+        else:
+            # The same words whether the username exists or not (see services.invite).
+            messages.info(
+                request,
+                f"If '{username}' may join this project, they will be added when an "
+                "administrator of their organisation approves.",
+            )
+        return redirect("projects:team", project.pk)
     return render(
         request, "projects/team.html", _team_context(request, project, team_form=form)
     )
@@ -81,7 +88,7 @@ def team_add(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def team_remove(request: HttpRequest, pk: int, member: int) -> HttpResponse:
-    project = get_project_for_user(request.user, pk, P.EDIT_PROJECTS)
+    project = get_project_for_user(request.user, pk, P.MANAGE_PROJECT_TEAM)
     item = get_object_or_404(TeamMember, pk=member, project=project)
     try:
         services.remove_team_member(by=request.user, member=item)
@@ -96,7 +103,7 @@ def team_remove(request: HttpRequest, pk: int, member: int) -> HttpResponse:
 def partner_form(
     request: HttpRequest, pk: int, partner: int | None = None
 ) -> HttpResponse:
-    project = get_project_for_user(request.user, pk, P.EDIT_PROJECTS)
+    project = get_project_for_user(request.user, pk, P.MANAGE_PROJECT_TEAM)
     item = (
         get_object_or_404(PatientPartner, pk=partner, project=project)
         if partner
@@ -114,7 +121,10 @@ def partner_form(
         if username:
             d["user"] = User.objects.filter(username=username, is_active=True).first()
             if d["user"] is None:
-                form.add_error("username", "There is no one with that username.")
+                form.add_error(
+                    "username",
+                    services.NO_SUCH_PERSON.format(org=project.organisation),
+                )
         if not form.errors:
             if item is not None:
                 item.refresh_from_db()
@@ -191,3 +201,45 @@ def involvement_edit(request: HttpRequest, pk: int, entry: int) -> HttpResponse:
             "cancel": reverse("projects:involvement", args=[project.pk]),
         },
     )
+
+
+# --- invitations from other organisations ---------------------------------------------
+
+
+@login_required
+def invitations(request: HttpRequest) -> HttpResponse:
+    """Invitations for people of the organisations the user administers to join
+    another organisation's project, waiting for their decision."""
+    pending = (
+        ProjectInvitation.objects.filter(decidable_invitations_filter(request.user))
+        .filter(status=ProjectInvitation.Status.PENDING)
+        .select_related("project", "project__organisation", "user", "invited_by")
+        .distinct()
+    )
+    return render(request, "projects/invitations.html", {"invitations": pending})
+
+
+@login_required
+@require_POST
+def invitation_decide(request: HttpRequest, pk: int) -> HttpResponse:
+    invitation = (
+        ProjectInvitation.objects.select_related("project", "user")
+        .filter(pk=pk)
+        .first()
+    )
+    if invitation is None or not has_permission(request.user, P.ADMINISTER, invitation):
+        raise Http404("No such invitation")
+    approve = request.POST.get("decision") == "approve"
+    try:
+        services.decide_invitation(
+            by=request.user, invitation=invitation, approve=approve
+        )
+    except ValidationError as e:
+        messages.error(request, e.messages[0])
+    else:
+        messages.success(
+            request,
+            f"{invitation.user} {'joins' if approve else 'will not join'} "
+            f"'{invitation.project.title}'.",
+        )
+    return redirect("projects:invitations")

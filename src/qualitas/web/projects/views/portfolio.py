@@ -10,7 +10,7 @@ from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from qualitas.web.accounts.access import organisation_ids
+from qualitas.web.authorization import organisation_ids
 from qualitas.web.organisations.models import Organisation
 from qualitas.web.projects import (
     evidence,

@@ -10,13 +10,12 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
-from qualitas.web.accounts.access import has_permission
+from qualitas.web.authorization import get_project_for_user, has_permission
 from qualitas.web.projects import (
     evidence,
     forms,
     services,
 )
-from qualitas.web.projects.access import get_project_for_user
 from qualitas.web.projects.models import (
     PROGRESS_LEVELS,
 )

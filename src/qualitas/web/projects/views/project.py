@@ -10,7 +10,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
-from qualitas.web.accounts.access import organisation_ids
+from qualitas.web.authorization import get_project_for_user, organisation_ids
 from qualitas.web.organisations.models import Organisation
 from qualitas.web.projects import (
     diagram,
@@ -19,7 +19,6 @@ from qualitas.web.projects import (
     forms,
     services,
 )
-from qualitas.web.projects.access import get_project_for_user
 from qualitas.web.projects.models import (
     PDSACycle,
     Project,

@@ -9,40 +9,29 @@
 - **Outsiders** see nothing, unless the team shares the project with its whole system
   or with everyone, or spreads one of its change ideas to their organisation.
 
-``project_allows`` answers for one project (``has_permission(user, p, project)`` calls
-it); ``visible_project_filter`` gives the same answer for reading, as a query.
+``project_rule`` answers for one project (``has_permission(user, p, project)``);
+``visible_project_filter`` gives the same answer for reading, as a query.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from django.core.exceptions import PermissionDenied
 from django.db.models import Q
-from django.http import Http404
 
-from qualitas.web.accounts.access import (
-    ancestors,
-    descendants,
-    grants,
-    has_permission,
-    hierarchy,
-    organisation_ids,
-)
 from qualitas.web.accounts.permissions import Permission
+from qualitas.web.authorization.grants import grants, organisation_ids, signed_in
+from qualitas.web.authorization.rules import rule
+from qualitas.web.authorization.tree import same_system
 
 P = Permission
 _ROLES_CACHE = "_qualitas_project_roles"
 _PARTNER_CACHE = "_qualitas_project_partners"
 
 
-def _signed_in(user: Any) -> bool:
-    return bool(getattr(user, "is_authenticated", False) and user.is_active)
-
-
 def team_roles(user: Any) -> dict[int, str]:
     """Project id -> the user's team role there (cached on the user for the request)."""
-    if not _signed_in(user):
+    if not signed_in(user):
         return {}
     cached = getattr(user, _ROLES_CACHE, None)
     if cached is None:
@@ -57,7 +46,7 @@ def team_roles(user: Any) -> dict[int, str]:
 
 def partner_access(user: Any) -> dict[int, str]:
     """Project id -> the access agreed with the user as a patient or carer partner."""
-    if not _signed_in(user):
+    if not signed_in(user):
         return {}
     cached = getattr(user, _PARTNER_CACHE, None)
     if cached is None:
@@ -81,24 +70,6 @@ def forget(user: Any) -> None:
             delattr(user, name)
 
 
-def system_of(org_id: int, parents: dict[int, int | None]) -> int:
-    """The top of an organisation's tree (its system, or itself)."""
-    chain = ancestors(org_id, parents)
-    return chain[-1] if chain else org_id
-
-
-def same_system(org_ids: set[int]) -> set[int]:
-    """Every organisation in the same system as any of ``org_ids``."""
-    if not org_ids:
-        return set()
-    parents, children = hierarchy()
-    out: set[int] = set()
-    for top in {system_of(o, parents) for o in org_ids}:
-        out.add(top)
-        out.update(descendants(top, children))
-    return out
-
-
 def _shared_with(user: Any, project: Any) -> bool:
     readers = organisation_ids(user, P.VIEW_PROJECTS)
     if not readers:
@@ -115,14 +86,19 @@ def _shared_with(user: Any, project: Any) -> bool:
     ).exists()
 
 
-def project_allows(user: Any, permission: Permission, project: Any) -> bool:
-    if not _signed_in(user):
+@rule("projects.Project")
+def project_rule(user: Any, permission: Permission, project: Any) -> bool:
+    if not signed_in(user):
         return False
     held = grants(user).get(project.organisation_id, frozenset())
     on_team = project.pk in team_roles(user)
     partner = partner_access(user).get(project.pk)
     if permission == P.EDIT_PROJECTS:
         return on_team or P.EDIT_PROJECTS in held
+    if permission == P.MANAGE_PROJECT_TEAM:
+        # Not every team member: one could otherwise add anyone, or promote themselves.
+        lead = team_roles(user).get(project.pk) == "lead"
+        return lead or P.MANAGE_PROJECT_TEAM in held
     if permission == P.LOG_INVOLVEMENT:
         return on_team or P.LOG_INVOLVEMENT in held or partner == "contribute"
     if permission in (P.VIEW_PROJECTS, P.VIEW_PROJECT_WORK):
@@ -136,7 +112,7 @@ def project_allows(user: Any, permission: Permission, project: Any) -> bool:
 
 def visible_project_filter(user: Any, prefix: str = "") -> Q:
     """A filter for the projects the user may read (``prefix`` for related queries)."""
-    if not _signed_in(user):
+    if not signed_in(user):
         return Q(pk__in=[])
     from qualitas.web.projects.models import Spread, TeamMember
 
@@ -162,23 +138,27 @@ def visible_project_filter(user: Any, prefix: str = "") -> Q:
     return q
 
 
-def get_project_for_user(user: Any, pk: int, permission: Permission = P.VIEW_PROJECTS):
-    """The project, if the user may see it (404 otherwise) and do ``permission`` (403)."""
-    from qualitas.web.projects.models import Project
+def reaches(person: Any, project: Any) -> bool:
+    """Does one of the person's roles reach the project's organisation (a role there,
+    or in a system above it)? Anyone else joins the team only by an invitation their
+    own organisation's administrator approves."""
+    return project.organisation_id in grants(person)
 
-    project = (
-        Project.objects.select_related("organisation", "unit", "aim_measure")
-        .filter(pk=pk)
-        .first()
+
+@rule("projects.ProjectInvitation")
+def invitation_rule(user: Any, permission: Permission, invitation: Any) -> bool:
+    """An invitation is decided (``ADMINISTER``) by an administrator of an
+    organisation the invited person belongs to; nobody else may see it."""
+    if permission != P.ADMINISTER or not signed_in(user):
+        return False
+    held = grants(user)
+    return any(
+        P.ADMINISTER in held.get(o, ())
+        for o in invitation.user.memberships.values_list("organisation_id", flat=True)
     )
-    if project is None or not has_permission(user, P.VIEW_PROJECTS, project):
-        raise Http404("No such project")
-    require_on(user, permission, project)
-    return project
 
 
-def require_on(user: Any, permission: Permission, project: Any) -> None:
-    if not has_permission(user, permission, project):
-        raise PermissionDenied(
-            f"You do not have permission to {permission.description.lower()} on this project."
-        )
+def decidable_invitations_filter(user: Any) -> Q:
+    """The invitations ``user`` may approve or decline, as a query."""
+    administered = organisation_ids(user, P.ADMINISTER)
+    return Q(user__memberships__organisation_id__in=administered)
