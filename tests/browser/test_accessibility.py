@@ -46,6 +46,9 @@ NOT_PAGES = {
     "projects:diagram_svg",
     "projects:diagram_png",
     "api:schema",
+    "jobs:download",
+    # A fragment of jobs:detail that htmx polls, not a page of its own.
+    "jobs:status",
     # Only forwards the form on to measures:entry, checked itself.
     "data:entry",
 }
