@@ -197,7 +197,11 @@ def test_write_gives_the_same_files_as_the_local_engine(
         pd.testing.assert_frame_equal(spark, local, check_exact=True)
 
 
-def test_a_failed_write_leaves_the_folder_as_it_was(spark_engine, tmp_path):
+@pytest.mark.parametrize("writer", ["arrow", "spark"])
+def test_a_failed_write_leaves_the_folder_as_it_was(spark_session, tmp_path, writer):
+    from qualitas.engines.spark import SparkEngine
+
+    spark_engine = SparkEngine(spark_session, partitions=3, writer=writer)
     request = XmrRequest(value="value", period="month", by=("org",))
     good = many_series(seed=5, n_series=10)
     first = spark_engine.write(good, request, str(tmp_path))
@@ -210,7 +214,44 @@ def test_a_failed_write_leaves_the_folder_as_it_was(spark_engine, tmp_path):
     assert len(pd.read_parquet(tmp_path / "points.parquet")) == first.points
 
 
-def test_writing_again_replaces_the_results(spark_engine, tmp_path):
+@pytest.mark.parametrize("writer", ["arrow", "spark"])
+def test_a_run_stopped_between_tables_leaves_the_old_results(
+    spark_session, tmp_path, writer
+):
+    """Ctrl+C arriving after the first table is written (here raised from the
+    progress callback, where a progress bar would see it) must not leave a folder
+    that mixes new points with old summaries."""
+    from qualitas.engines.spark import SparkEngine
+
+    spark_engine = SparkEngine(spark_session, partitions=3, writer=writer)
+    request = XmrRequest(value="value", period="month", by=("org",))
+    first = spark_engine.write(many_series(seed=5, n_series=10), request, str(tmp_path))
+    before = {
+        name: pd.read_parquet(tmp_path / f"{name}.parquet")
+        for name in ("points", "summary", "icons")
+    }
+
+    def interrupt(done: int, total: int) -> None:
+        if done >= 2:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        spark_engine.write(
+            many_series(seed=6, n_series=4), request, str(tmp_path), progress=interrupt
+        )
+    for name, table in before.items():
+        pd.testing.assert_frame_equal(
+            pd.read_parquet(tmp_path / f"{name}.parquet"), table
+        )
+    assert len(before["points"]) == first.points
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith("_")] == []
+
+
+@pytest.mark.parametrize("writer", ["arrow", "spark"])
+def test_writing_again_replaces_the_results(spark_session, tmp_path, writer):
+    from qualitas.engines.spark import SparkEngine
+
+    spark_engine = SparkEngine(spark_session, partitions=3, writer=writer)
     request = XmrRequest(value="value", period="month", by=("org",))
     spark_engine.write(many_series(seed=7, n_series=30), request, str(tmp_path))
     small = many_series(seed=8, n_series=3)

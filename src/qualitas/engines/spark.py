@@ -381,6 +381,18 @@ class SparkEngine(Engine):
     def _write_with_spark(
         self, data: Any, request: Any, directory: str, progress: Progress | None
     ) -> Written:
+        """Spark's own writer, for URLs (``abfss://``, ``s3a://`` ...) that Arrow
+        cannot reach with the cluster's credentials.
+
+        Spark's "overwrite" deletes the old table before writing the new one, so a
+        run that failed half way would lose the previous results. Each table is
+        written into a staging folder beside the results instead, and the tables are
+        moved into place only once all are written: a failed or interrupted run
+        leaves the previous results as they were (its staging folder, named with a
+        leading underscore, is ignored by Spark and Arrow readers)."""
+        root = directory.rstrip("/")
+        staging = f"{root}/{folders.STAGING_PREFIX}{uuid.uuid4().hex}"
+        fs = _hadoop_files(self.session, root)
         with _write_settings(self.session):
             tables = self.run(data, request)
             names = [name for name in TABLES if getattr(tables, name) is not None]
@@ -388,12 +400,15 @@ class SparkEngine(Engine):
             if progress is not None:
                 progress(1, steps)
             try:
-                paths = {}
                 for done, name in enumerate(names, start=2):
-                    paths[name] = f"{directory.rstrip('/')}/{name}.parquet"
-                    getattr(tables, name).write.mode("overwrite").parquet(paths[name])
+                    staged = f"{staging}/{name}.parquet"
+                    getattr(tables, name).write.mode("errorifexists").parquet(staged)
                     if progress is not None:
                         progress(done, steps)
+                paths = _move_into_place(self.session, fs, staging, root, names)
+            except BaseException:
+                fs.delete(_hadoop_path(self.session, staging), True)
+                raise
             finally:
                 tables.release()
         counts = tables.counts or {}
@@ -447,6 +462,42 @@ class SparkEngine(Engine):
         progress(total or 1, total or 1)
         collected: list[Row] = outcome["rows"]
         return collected
+
+
+def _hadoop_path(session: SparkSession, path: str) -> Any:
+    return session._jvm.org.apache.hadoop.fs.Path(path)  # type: ignore[union-attr]
+
+
+def _hadoop_files(session: SparkSession, path: str) -> Any:
+    """The Hadoop file system Spark itself writes ``path`` with, so moves use the
+    same credentials and scheme as the writes."""
+    configuration = session._jsc.hadoopConfiguration()
+    return _hadoop_path(session, path).getFileSystem(configuration)
+
+
+def _move_into_place(
+    session: SparkSession, fs: Any, staging: str, root: str, names: list[str]
+) -> dict[str, str]:
+    """Replace the tables in ``root`` by those written in ``staging``, and remove a
+    table of an earlier run that this run does not write, so the folder holds one
+    run's tables. On object stores without atomic renames the window of risk is
+    these moves, not the writing."""
+    paths: dict[str, str] = {}
+    for name in TABLES:
+        final = f"{root}/{name}.parquet"
+        target = _hadoop_path(session, final)
+        if fs.exists(target):
+            fs.delete(target, True)
+        if name in names:
+            source = _hadoop_path(session, f"{staging}/{name}.parquet")
+            if not fs.rename(source, target):
+                raise QualitasError(
+                    f"cannot move the new {name} table into {root}; the new "
+                    f"results are in {staging}"
+                )
+            paths[name] = final
+    fs.delete(_hadoop_path(session, staging), True)
+    return paths
 
 
 def _tasks(tracker: Any, group: str) -> tuple[int, int]:

@@ -96,3 +96,14 @@ def get_claim_for_user(user: Any, pk: int, permission: Permission = P.VIEW_MEASU
         "organisation", "lands_in", "evidence_measure", "signed_off_by", "created_by"
     )
     return get_for_user(qs, user, permission, name="claim", pk=pk)
+
+
+def get_job_for_user(user: Any, pk: Any, *, with_result: bool = False):
+    """A background job of ``user``'s (its result and payload loaded only when
+    asked for: they can be megabytes)."""
+    from qualitas.web.jobs.models import Job
+
+    qs = Job.objects.select_related("organisation")
+    if not with_result:
+        qs = qs.defer("result", "payload")
+    return get_for_user(qs, user, P.VIEW_MEASURES, name="job", pk=pk)

@@ -87,6 +87,17 @@ def meeting_rule(user: Any, permission: Permission, meeting: Any) -> bool:
     return permission in grants(user).get(meeting.committee.organisation_id, ())
 
 
+@rule("jobs.Job")
+def job_rule(user: Any, permission: Permission, job: Any) -> bool:
+    """A background job and its result are the requester's alone, and only while
+    they still hold the permission the job needed where it ran (a board pack stops
+    being theirs if they leave the board). A job has nothing else to do to it, so
+    every permission gets the same answer."""
+    return job.requested_by_id == getattr(user, "pk", None) and has_permission(
+        user, Permission(job.permission), job.organisation
+    )
+
+
 @rule("value.BenefitClaim")
 def claim_rule(user: Any, permission: Permission, claim: Any) -> bool:
     """A claim is read where it was made or where the benefit lands; only finance

@@ -5,7 +5,6 @@ hold the permission it needed: anyone else gets 404."""
 from __future__ import annotations
 
 import uuid
-from typing import Any
 
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
@@ -13,24 +12,11 @@ from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from qualitas.web.accounts.permissions import Permission
-from qualitas.web.authorization import has_permission
+from qualitas.web.authorization import get_job_for_user
 from qualitas.web.jobs.models import Job
 
 # Seconds between looks at a job that is not finished yet.
 POLL_SECONDS = 1
-
-
-def get_job_for_user(user: Any, pk: uuid.UUID, *, with_result: bool = False) -> Job:
-    jobs = Job.objects.select_related("organisation")
-    if not with_result:
-        jobs = jobs.defer("result", "payload")
-    job = jobs.filter(pk=pk, requested_by_id=user.pk).first()
-    if job is None or not has_permission(
-        user, Permission(job.permission), job.organisation
-    ):
-        raise Http404("No such job")
-    return job
 
 
 @login_required
