@@ -146,12 +146,7 @@ class EntryForm(forms.Form):
             denominator=data.get("denominator", ""),
             today=timezone.localdate(),
         )
-        for field, messages in entry.problems.items():
-            for message in messages:
-                self.add_error(
-                    field if field in self.fields else None,
-                    message[0].upper() + message[1:] + ".",
-                )
+        add_problems(self, entry.problems)
         data.update(
             period=entry.period,
             value=entry.value,
@@ -311,25 +306,6 @@ class CorrectionForm(forms.Form):
         if data.get("action") == self.CORRECT:
             check_new_value(self, self.observation, data)
         return data
-        entry = validation.check_entry(
-            self.measure.rules,
-            name=self.measure.code,
-            period=self.observation.period.isoformat(),
-            value=data.get("value", ""),
-            numerator=data.get("numerator", ""),
-            denominator=data.get("denominator", ""),
-            today=timezone.localdate(),
-        )
-        for field, messages in entry.problems.items():
-            for message in messages:
-                self.add_error(
-                    field if field in self.fields else None,
-                    message[0].upper() + message[1:] + ".",
-                )
-        data.update(
-            value=entry.value, numerator=entry.numerator, denominator=entry.denominator
-        )
-        return data
 
 
 def check_new_value(form: forms.BaseForm, observation: Observation, data: dict) -> None:
@@ -347,12 +323,18 @@ def check_new_value(form: forms.BaseForm, observation: Observation, data: dict) 
         },
         today=timezone.localdate(),
     )
-    for field, messages in entry.problems.items():
+    add_problems(form, entry.problems)
+    data.update(
+        value=entry.value, numerator=entry.numerator, denominator=entry.denominator
+    )
+
+
+def add_problems(form: forms.BaseForm, problems: dict[str, list[str]]) -> None:
+    """Each problem the validation layer found, as a sentence on its field (or on
+    the form, for a problem of the row as a whole)."""
+    for field, messages in problems.items():
         for message in messages:
             form.add_error(
                 field if field in form.fields else None,
                 message[0].upper() + message[1:] + ".",
             )
-    data.update(
-        value=entry.value, numerator=entry.numerator, denominator=entry.denominator
-    )
