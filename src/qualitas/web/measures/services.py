@@ -984,8 +984,6 @@ def _record_replacements(replaced: pd.DataFrame, batch: ImportBatch) -> None:
     """A load that changes a stored value corrects it: the earlier value is kept as a
     Correction, so charts and reports (frozen ones too) say the value changed. Rows
     that send the value already stored change nothing and leave no record."""
-    if replaced.empty:
-        return
     changed = replaced[
         ~(
             _same(replaced["old_value"], replaced["value"])
