@@ -19,6 +19,7 @@ from qualitas.web.authorization import (
     has_permission,
     organisation_ids,
 )
+from qualitas.web.authorization.systems import systems_for
 from qualitas.web.board import report
 from qualitas.web.board.csv_safety import safe_cell
 from qualitas.web.measures import versions
@@ -34,7 +35,10 @@ def index(request: HttpRequest) -> HttpResponse:
     ids = organisation_ids(request.user, P.VIEW_MEASURES)
     orgs = list(Organisation.objects.filter(pk__in=ids).select_related("parent"))
     orgs.sort(key=lambda o: (0 if o.is_system else 1, o.name))
-    return render(request, "board/index.html", {"organisations": orgs})
+    systems = sorted(systems_for(request.user), key=lambda o: o.name)
+    return render(
+        request, "board/index.html", {"organisations": orgs, "systems": systems}
+    )
 
 
 def _scope(
@@ -52,7 +56,13 @@ def _scope(
     if domain not in Domain.values:
         domain = ""
     key = versions.key(
-        "report", stamps, versions.organisation_part(org), committee, domain
+        "report",
+        stamps,
+        versions.organisation_part(org),
+        committee,
+        domain,
+        # Whether data are late depends on the day as well as the data.
+        timezone.localdate(),
     )
     return org, stamps, key, {"committee": committee, "domain": domain}
 
