@@ -255,6 +255,10 @@ ROUTES: dict[str, Route] = {
         expect=ours(""),
     ),
     "measures:chart": Route(_mo, expect=ours()),
+    "measures:compare": Route(_m, expect=ours()),
+    "measures:compare_download": Route(
+        lambda c: {**_m(c), "fmt": "csv"}, expect=ours()
+    ),
     "measures:annotate": Route(
         _mo,
         method="post",
