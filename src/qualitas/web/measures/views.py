@@ -131,6 +131,7 @@ def detail(request: HttpRequest, code: str) -> HttpResponse:
             "targets": measure.targets.select_related("organisation"),
             "can_manage": has_permission(request.user, P.MANAGE_MEASURES, measure),
             "target_form": TargetForm(),
+            "advice": series.chart_advice(measure),
         },
     )
 
@@ -177,6 +178,15 @@ def create(request: HttpRequest) -> HttpResponse:
                 messages.success(
                     request, f"'{measure.name}' has been added to the register."
                 )
+                advice = series.chart_advice(measure)
+                if advice.chart != measure.chart_type:
+                    messages.info(
+                        request,
+                        f"qualitas advises a {advice.chart_name} for this measure: "
+                        f"{advice.reason} You chose "
+                        f"{measure.get_chart_type_display()}; change it by editing "
+                        "the definition if you agree.",
+                    )
                 return redirect("measures:detail", measure.code)
     return render(
         request,
@@ -192,6 +202,7 @@ def edit(request: HttpRequest, code: str) -> HttpResponse:
         request.POST or None,
         instance=measure,
         people=_people_in([measure.organisation_id]),
+        advice=series.chart_advice(measure),
     )
     if request.method == "POST" and form.is_valid():
         fields = {k: v for k, v in form.cleaned_data.items() if k != "breakdowns_text"}
