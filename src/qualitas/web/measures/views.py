@@ -17,6 +17,7 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from qualitas.web.accounts.models import User
@@ -31,7 +32,14 @@ from qualitas.web.authorization import (
     require,
 )
 from qualitas.web.board.report import sparklines
-from qualitas.web.measures import chart, corrections, series, services, words
+from qualitas.web.measures import (
+    chart,
+    corrections,
+    freshness,
+    series,
+    services,
+    words,
+)
 from qualitas.web.measures.forms import (
     AnnotationForm,
     CorrectionForm,
@@ -328,6 +336,11 @@ def _chart_context(
             "spec": spec,
             "latest_value": words.number(float(icons["value"]), measure.decimals),
             "latest_period": words.period(icons["period"], measure.frequency),
+            "late": freshness.lateness(
+                measure.frequency,
+                pd.Timestamp(icons["period"]).date(),
+                today=timezone.localdate(),
+            ),
             "mean": words.number(float(icons["mean"]), measure.decimals),
             "lpl": words.number(float(icons["lpl"]), measure.decimals),
             "upl": words.number(float(icons["upl"]), measure.decimals),
