@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("measures", "0004_chart_types_and_frequencies"),
+        ("measures", "0005_measure_data_version"),
     ]
 
     operations = [
