@@ -310,6 +310,9 @@ ROUTES: dict[str, Route] = {
     "board:index": Route(),
     "board:report": Route(_raa, expect=ours()),
     "board:csv": Route(_raa, expect=ours(EXPORT)),
+    # Trust A's system: its members see the grid (their own figures and shared ones).
+    "board:system": Route(lambda c: {"ods": "QAA"}, expect=ours()),
+    "board:system_csv": Route(lambda c: {"ods": "QAA"}, expect=ours(EXPORT)),
     # projects
     "projects:portfolio": Route(),
     "projects:create": Route(

@@ -14,10 +14,11 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from django.utils import timezone
 
 from qualitas.spc import XmrResult
 from qualitas.web.authorization import ancestors, descendants, hierarchy
-from qualitas.web.measures import corrections, series, words
+from qualitas.web.measures import corrections, freshness, series, words
 from qualitas.web.measures.models import Domain, Measure
 from qualitas.web.organisations.models import Organisation
 
@@ -51,6 +52,8 @@ class Row:
     priority: int
     # Sentences saying which values drawn here were corrected or withdrawn, and why.
     corrections: list[str] = field(default_factory=list)
+    # "Data are 3 months late: last point March 2019", or "" when they are not late.
+    late: str = ""
 
     @property
     def variation_text(self) -> str:
@@ -158,6 +161,8 @@ def build(
     )
 
     rows = []
+    # A meeting's report is judged at its data cut, the live one today.
+    today = until or timezone.localdate()
     ids = icons["measure_id"].to_numpy()
     changed = corrections.by_measure(ids.tolist(), organisation, until=until)
     for i, mid in enumerate(ids.tolist()):
@@ -184,6 +189,7 @@ def build(
                     corrections.in_report(c, organisation, m.decimals)
                     for c in changed.get(mid, [])
                 ],
+                late=_late(m.frequency, icons["period"].iat[i], today),
             )
         )
     domain_order = {d: i for i, d in enumerate(Domain.values)}
@@ -195,6 +201,11 @@ def build(
         )
     )
     return Report(organisation, rows, committees, without, result)
+
+
+def _late(frequency: str, period: pd.Timestamp, today: dt.date) -> str:
+    late = freshness.lateness(frequency, pd.Timestamp(period).date(), today=today)
+    return late.words if late else ""
 
 
 def sparklines(

@@ -15,6 +15,7 @@ from qualitas.web.authorization import (
     has_permission,
     organisation_ids,
 )
+from qualitas.web.authorization.systems import systems_for
 from qualitas.web.board import report
 from qualitas.web.board.csv_safety import safe_cell
 from qualitas.web.measures.models import Domain, Measure
@@ -28,7 +29,10 @@ def index(request: HttpRequest) -> HttpResponse:
     ids = organisation_ids(request.user, P.VIEW_MEASURES)
     orgs = list(Organisation.objects.filter(pk__in=ids).select_related("parent"))
     orgs.sort(key=lambda o: (0 if o.is_system else 1, o.name))
-    return render(request, "board/index.html", {"organisations": orgs})
+    systems = sorted(systems_for(request.user), key=lambda o: o.name)
+    return render(
+        request, "board/index.html", {"organisations": orgs, "systems": systems}
+    )
 
 
 def _report(

@@ -52,7 +52,17 @@ class Measure(models.Model):
         BALANCING = "balancing", "Balancing"
 
     class ChartType(models.TextChoices):
+        # The values are the engine's chart names (qualitas.spc.chart), apart from
+        # xmr: the Making Data Count preset of its i chart.
+        RUN = "run", "Run chart (median and run rules)"
         XMR = "xmr", "XmR (Making Data Count)"
+        P = "p", "p chart (proportions)"
+        PP = "pp", "p′ chart (proportions with very large denominators)"
+        U = "u", "u chart (rates)"
+        UP = "up", "u′ chart (rates with very large denominators)"
+        C = "c", "c chart (counts of events)"
+        G = "g", "g chart (days between rare events)"
+        T = "t", "t chart (time between rare events)"
 
     class Direction(models.TextChoices):
         INCREASE = "increase", "Higher is better"
@@ -60,9 +70,12 @@ class Measure(models.Model):
         NEUTRAL = "neutral", "Neither (monitor only)"
 
     class Frequency(models.TextChoices):
+        DAILY = "daily", "Daily"
+        WEEKLY = "weekly", "Weekly"
         MONTHLY = "monthly", "Monthly"
         QUARTERLY = "quarterly", "Quarterly"
         ANNUAL = "annual", "Annual"
+        EVENTS = "events", "Events, each with its date"
 
     class Aggregation(models.TextChoices):
         RATIO = "ratio", "Sum of numerators over sum of denominators"
@@ -169,6 +182,19 @@ class Measure(models.Model):
             models.CheckConstraint(
                 condition=Q(multiplier__gt=0), name="measure_multiplier_positive"
             ),
+            # g and t charts measure the gaps between dated events, and dated events
+            # have no other chart: the pair is one decision.
+            models.CheckConstraint(
+                condition=Q(chart_type__in=["g", "t"], frequency="events")
+                | (~Q(chart_type__in=["g", "t"]) & ~Q(frequency="events")),
+                name="measure_events_with_rare_event_chart",
+            ),
+            # p, p′, u and u′ charts need each period's denominator.
+            models.CheckConstraint(
+                condition=~Q(chart_type__in=["p", "pp", "u", "up"])
+                | Q(aggregation="ratio"),
+                name="measure_ratio_chart_with_denominator",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -242,7 +268,8 @@ class Observation(models.Model):
         related_name="observations",
     )
     period = models.DateField(
-        help_text="The first day of the month (or quarter, or year)."
+        help_text="The first day of the month (or quarter, or year), the day, the "
+        "Monday a week starts, or the date of an event."
     )
     breakdown = models.CharField(
         max_length=60,

@@ -17,6 +17,7 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from qualitas.web.accounts.models import User
@@ -31,7 +32,14 @@ from qualitas.web.authorization import (
     require,
 )
 from qualitas.web.board.report import sparklines
-from qualitas.web.measures import chart, corrections, series, services, words
+from qualitas.web.measures import (
+    chart,
+    corrections,
+    freshness,
+    series,
+    services,
+    words,
+)
 from qualitas.web.measures.forms import (
     AnnotationForm,
     CorrectionForm,
@@ -131,6 +139,7 @@ def detail(request: HttpRequest, code: str) -> HttpResponse:
             "targets": measure.targets.select_related("organisation"),
             "can_manage": has_permission(request.user, P.MANAGE_MEASURES, measure),
             "target_form": TargetForm(),
+            "advice": series.chart_advice(measure),
         },
     )
 
@@ -177,6 +186,15 @@ def create(request: HttpRequest) -> HttpResponse:
                 messages.success(
                     request, f"'{measure.name}' has been added to the register."
                 )
+                advice = series.chart_advice(measure)
+                if advice.chart != measure.chart_type:
+                    messages.info(
+                        request,
+                        f"qualitas advises a {advice.chart_name} for this measure: "
+                        f"{advice.reason} You chose "
+                        f"{measure.get_chart_type_display()}; change it by editing "
+                        "the definition if you agree.",
+                    )
                 return redirect("measures:detail", measure.code)
     return render(
         request,
@@ -192,6 +210,7 @@ def edit(request: HttpRequest, code: str) -> HttpResponse:
         request.POST or None,
         instance=measure,
         people=_people_in([measure.organisation_id]),
+        advice=series.chart_advice(measure),
     )
     if request.method == "POST" and form.is_valid():
         fields = {k: v for k, v in form.cleaned_data.items() if k != "breakdowns_text"}
@@ -317,6 +336,11 @@ def _chart_context(
             "spec": spec,
             "latest_value": words.number(float(icons["value"]), measure.decimals),
             "latest_period": words.period(icons["period"], measure.frequency),
+            "late": freshness.lateness(
+                measure.frequency,
+                pd.Timestamp(icons["period"]).date(),
+                today=timezone.localdate(),
+            ),
             "mean": words.number(float(icons["mean"]), measure.decimals),
             "lpl": words.number(float(icons["lpl"]), measure.decimals),
             "upl": words.number(float(icons["upl"]), measure.decimals),

@@ -70,6 +70,7 @@ def build(
             for n in (
                 "demonstration data" if r.synthetic else "",
                 "trial limits" if r.short_baseline else "",
+                r.late,
                 # The pack shows the figures as frozen; say when one has changed.
                 "a value corrected before freezing (see the chart)"
                 if r.corrections

@@ -136,6 +136,7 @@ def take(meeting: Meeting, *, by: Any) -> ReportSnapshot:
             "spark_dot": list(r.spark_dot),
             "spark_dot_kind": r.spark_dot_kind,
             "corrections": list(r.corrections),
+            "late": r.late,
         }
         for r in rep.rows
     ]
@@ -215,11 +216,13 @@ class FrozenRow:
     # since: the report keeps what it showed, and says that it has changed.
     corrections: list[str] = field(default_factory=list)
     since_corrected: list[str] = field(default_factory=list)
+    late: str = ""  # as the live report says it, at the data cut
 
     @classmethod
     def from_json(cls, row: dict[str, Any]) -> FrozenRow:
         data = dict(row)
         data.setdefault("corrections", [])  # reports frozen before corrections existed
+        data.setdefault("late", "")  # ... or before lateness was recorded
         data["since_corrected"] = []
         data["period"] = pd.Timestamp(data["period"])
         data["spark_dot"] = tuple(data["spark_dot"])
