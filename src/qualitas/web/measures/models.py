@@ -173,6 +173,10 @@ class Measure(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # Moved on by every write to the measure's figures, targets, baselines, notes or
+    # corrections (measures/versions.py), so results kept in the cache under it are
+    # never served after the data change.
+    data_version = models.PositiveBigIntegerField(default=0, editable=False)
 
     objects = MeasureQuerySet.as_manager()
 
