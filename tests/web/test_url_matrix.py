@@ -38,6 +38,7 @@ from urllib.parse import urlsplit
 import pytest
 from django.db import transaction
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
 
 OK, LOGIN, DENIED, HIDDEN = "ok", "login", "403", "404"
 ROLES = {
@@ -257,6 +258,10 @@ ROUTES: dict[str, Route] = {
         expect=ours(""),
     ),
     "measures:chart": Route(_mo, expect=ours()),
+    "measures:compare": Route(_m, expect=ours()),
+    "measures:compare_download": Route(
+        lambda c: {**_m(c), "fmt": "csv"}, expect=ours()
+    ),
     "measures:annotate": Route(
         _mo,
         method="post",
@@ -378,7 +383,8 @@ ROUTES: dict[str, Route] = {
     "projects:cycle_start": Route(
         _on("cycle", "planned"),
         method="post",
-        data=_data(started_on="2024-02-01"),
+        # Today: a test cannot be entered as started before its prediction.
+        data=_data(started_on=lambda c: timezone.localdate().isoformat()),
         expect=project_edit,
     ),
     "projects:cycle_do": Route(
