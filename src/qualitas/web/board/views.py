@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -16,7 +14,8 @@ from qualitas.web.authorization import (
     organisation_ids,
 )
 from qualitas.web.board import report
-from qualitas.web.board.csv_safety import safe_cell
+from qualitas.web.downloads import csv_response
+from qualitas.web.htmx import is_htmx
 from qualitas.web.measures.models import Domain, Measure
 from qualitas.web.organisations.models import Organisation
 
@@ -57,7 +56,7 @@ def report_page(request: HttpRequest, ods: str) -> HttpResponse:
         "generated": timezone.localtime(),
         "query": request.GET.urlencode(),
     }
-    if request.headers.get("HX-Request") == "true":
+    if is_htmx(request):
         return render(request, "board/_report_table.html", context)
     return render(request, "board/report.html", context)
 
@@ -65,14 +64,9 @@ def report_page(request: HttpRequest, ods: str) -> HttpResponse:
 @login_required
 def report_csv(request: HttpRequest, ods: str) -> HttpResponse:
     rep = _report(request, ods, P.EXPORT_REPORT)
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
     stamp = timezone.localdate().isoformat()
-    response["Content-Disposition"] = (
-        f'attachment; filename="quality-report-{rep.organisation.ods_code}-{stamp}.csv"'
+    return csv_response(
+        f"quality-report-{rep.organisation.ods_code}-{stamp}.csv",
+        report.CSV_COLUMNS,
+        report.csv_rows(rep),
     )
-    response.write("\ufeff")  # so Excel reads the file as UTF-8
-    writer = csv.writer(response)
-    writer.writerow(report.CSV_COLUMNS)
-    for row in report.csv_rows(rep):
-        writer.writerow([safe_cell(v) for v in row])
-    return response
