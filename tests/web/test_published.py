@@ -51,7 +51,8 @@ def test_a_published_load_adds_new_organisations_and_publishes_the_measure(owner
         filename="national.csv",
         names={"RXA": "Trust Alpha"},
     )
-    assert batch.status == ImportBatch.Status.APPLIED and batch.rows == 6
+    assert batch.status == ImportBatch.Status.APPLIED
+    assert batch.rows == 6
     new = Organisation.objects.filter(ods_code__in=["RXA", "RXB", "RXC"])
     assert new.count() == 3
     assert all(o.parent_id is None and o.kind == "trust" for o in new)
