@@ -175,3 +175,35 @@ def test_a_measure_defined_after_the_report_was_kept_is_in_it_at_once(
     )
     assert own.name in client.get(url).content.decode()
     assert world["measure"].name in client.get(url).content.decode()
+
+
+def test_the_chart_shows_a_new_note_and_value_at_once_though_it_was_kept(
+    world, client_for
+):
+    client = client_for(world["users"]["owner"])
+    url = reverse("measures:chart", args=["falls", "RAA"])
+    first = client.get(url).content.decode()
+    assert "New falls policy" not in first
+    WRITES["note added"](world)
+    _entered(world)
+    after = client.get(url).content.decode()
+    assert "New falls policy" in after
+    assert "January 2025" in after
+    assert "January 2025" not in first
+
+
+@pytest.mark.parametrize("first", ["owner", "patient_partner"])
+def test_a_kept_chart_shows_each_reader_only_the_projects_they_may_see(
+    world, client_for, project_on_falls, first
+):
+    readers = {
+        "owner": world["users"]["owner"],
+        "patient_partner": world["role_users"]["patient_partner"],
+    }
+    url = reverse("measures:chart", args=["falls", "RAA"])
+    order = [first, *(r for r in readers if r != first)]
+    pages = {name: client_for(readers[name]).get(url) for name in order}
+    assert all(p.status_code == 200 for p in pages.values())
+    assert len([k for k in caches[versions.CACHE]._cache if ":chart:" in k]) == 1
+    assert project_on_falls.title in pages["owner"].content.decode()
+    assert project_on_falls.title not in pages["patient_partner"].content.decode()

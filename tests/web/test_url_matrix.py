@@ -198,6 +198,8 @@ ROUTES: dict[str, Route] = {
     "healthz": Route(expect=public()),
     "favicon": Route(expect=public()),
     "components": Route(),
+    # What each role may do: the same for everyone signed in.
+    "roles": Route(),
     # accounts
     "accounts:login": Route(expect=public()),
     # Signing out needs no permission and ends on the sign-in page.
@@ -256,6 +258,10 @@ ROUTES: dict[str, Route] = {
         expect=ours(""),
     ),
     "measures:chart": Route(_mo, expect=ours()),
+    "measures:compare": Route(_m, expect=ours()),
+    "measures:compare_download": Route(
+        lambda c: {**_m(c), "fmt": "csv"}, expect=ours()
+    ),
     "measures:annotate": Route(
         _mo,
         method="post",
@@ -584,14 +590,6 @@ class AdminModel:
 
 
 ADMIN_MODELS: dict[str, AdminModel] = {
-    # Groups need Django's own permissions, which only superusers hold.
-    "auth.group": AdminModel(
-        lambda c: c["group"],
-        {
-            page: admin_only(foreign_admin=DENIED, admin=DENIED)
-            for page in ("changelist", "add", "change", "delete", "history")
-        },
-    ),
     "accounts.user": AdminModel(lambda c: c["role_users"]["team_member"]),
     # Tokens are made by their owners, who see the secret once.
     "accounts.apitoken": AdminModel(
@@ -747,7 +745,6 @@ def test_every_url_is_in_the_matrix():
 
 @pytest.fixture
 def ctx(gov, pworld):
-    from django.contrib.auth.models import Group
     from django.contrib.contenttypes.models import ContentType
     from django_tasks_db.models import DBTaskResult
 
@@ -766,7 +763,6 @@ def ctx(gov, pworld):
         by=None, action="test.event", summary="an event", organisation=gov["trust_a"]
     )
     c["board_user"] = gov["role_users"]["board_member"]
-    c["group"] = Group.objects.create(name="Readers")
     c["membership"] = Membership.objects.get(
         user=gov["role_users"]["team_member"], organisation=gov["trust_a"]
     )

@@ -23,7 +23,7 @@ MR_UPPER = SCREEN_FACTOR  # D4 for moving ranges of two, as qicharts2 rounds it
 def run_chart(inp: KernelInput) -> Lines:
     """Centre line at the median of the baseline; no limits."""
     cl = inp.centre(segment_median(inp.value, inp.base, inp.seg))
-    return no_limits(inp.value, cl[inp.seg.id])
+    return no_limits(inp.value, cl)
 
 
 def i_chart(inp: KernelInput) -> Lines:
@@ -31,7 +31,9 @@ def i_chart(inp: KernelInput) -> Lines:
     baseline rows, taken in order with excluded and later rows removed first."""
     y = inp.value
     seg = inp.seg
-    cl = inp.centre(segment_mean(y, inp.base, seg))[seg.id]
+    cl = inp.centre(segment_mean(y, inp.base, seg))
+    # Moving ranges of the distances from the centre line, as qicharts2 takes them
+    # (the same as of the values, unless a centre line given per row varies).
     with np.errstate(invalid="ignore"):
         amr = average_moving_range(y - cl, inp.base, seg, screen=inp.screen)
     return around(y, cl, (amr / D2)[seg.id])
@@ -45,7 +47,7 @@ def mr_chart(inp: KernelInput) -> Lines:
     mr = np.full(len(y), np.nan)
     mr[1:] = np.abs(y[1:] - y[:-1])
     mr[seg.pos == 0] = np.nan
-    cl = inp.centre(segment_mean(mr, inp.base, seg))[seg.id]
+    cl = inp.centre(segment_mean(mr, inp.base, seg))
     zero = np.zeros(len(y))
     return Lines(
         value=mr,

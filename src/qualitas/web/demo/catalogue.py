@@ -12,6 +12,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 SYSTEM = ("QWO", "NHS West Yorkshire Integrated Care Board")
+# Measures whose national published statistics (every trust in England) the demo
+# loads, so trusts can compare with England as well as with their system.
+PUBLISHED = ("ae-4-hour", "cancer-62-day", "bed-occupancy")
 TRUSTS = [
     ("RR8", "Leeds Teaching Hospitals NHS Trust"),
     ("RAE", "Bradford Teaching Hospitals NHS Foundation Trust"),

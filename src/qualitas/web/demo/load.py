@@ -155,6 +155,25 @@ def build(say: Callable[[str], None] = print) -> None:
     for name, frame in loads:
         batch = _upload(analyst, system, name, frame)
         say(f"  loaded {batch.rows:>6} rows from {name}")
+    # Published statistics for every trust in England, loaded the way anyone would
+    # (one call per measure), so each trust can compare itself with England.
+    from qualitas.web.measures import published
+
+    names = published.shipped_names(folder)
+    for code in cat.PUBLISHED:
+        name, frame = published.shipped(code, folder)
+        batch = published.load_published(
+            by=analyst,
+            measure=Measure.objects.get(code=code),
+            frame=frame,
+            filename=name,
+            names=names,
+        )
+        say(f"  published {batch.rows:>6} rows of {code} for England from {name}")
+    # The system's own measures are shared among its members under its agreement.
+    Measure.objects.filter(organisation=system, sharing=Measure.Sharing.OWN).update(
+        sharing=Measure.Sharing.SYSTEM
+    )
     coch = real.ae(folder, [cat.OTHER_TRUST[0]])
     coch = coch[coch["measure"] == "ae-4-hour"].assign(measure="coch-ae-4-hour")
     _upload(

@@ -32,12 +32,15 @@ from qualitas.web.authorization import (
     require,
 )
 from qualitas.web.board.report import sparklines
+from qualitas.web.forms import form_errors
+from qualitas.web.htmx import is_htmx
 from qualitas.web.measures import (
     chart,
     corrections,
     freshness,
     series,
     services,
+    versions,
     words,
 )
 from qualitas.web.measures.forms import (
@@ -64,20 +67,6 @@ from qualitas.web.projects.charts import annotate_measure_chart
 
 P = Permission
 DOMAIN_ORDER = {d: i for i, d in enumerate(Domain.values)}
-
-
-def _is_htmx(request: HttpRequest) -> bool:
-    return request.headers.get("HX-Request") == "true"
-
-
-def _form_errors(form: Any, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for field, errs in error.error_dict.items():
-            for e in errs:
-                form.add_error(field if field in form.fields else None, e)
-    else:
-        for e in error.messages:
-            form.add_error(None, e)
 
 
 # --- the register -------------------------------------------------------------------
@@ -108,7 +97,7 @@ def register(request: HttpRequest) -> HttpResponse:
     }
     template = (
         "measures/_register_results.html"
-        if _is_htmx(request)
+        if is_htmx(request)
         else "measures/register.html"
     )
     return render(request, template, context)
@@ -181,7 +170,7 @@ def create(request: HttpRequest) -> HttpResponse:
                     by=request.user, organisation=org, **fields
                 )
             except ValidationError as e:
-                _form_errors(form, e)
+                form_errors(form, e)
             else:
                 messages.success(
                     request, f"'{measure.name}' has been added to the register."
@@ -219,7 +208,7 @@ def edit(request: HttpRequest, code: str) -> HttpResponse:
         try:
             services.update_measure(by=request.user, measure=measure, **fields)
         except ValidationError as e:
-            _form_errors(form, e)
+            form_errors(form, e)
         else:
             messages.success(request, "The definition has been saved.")
             return redirect("measures:detail", measure.code)
@@ -263,6 +252,31 @@ def remove_target(request: HttpRequest, code: str, pk: int) -> HttpResponse:
 def _chart_context(
     request: HttpRequest, measure: Measure, org: Organisation, unit: Unit | None
 ) -> dict[str, Any]:
+    """Everything the chart needs. The part that is the same for every reader is
+    kept in the cache under the measure's data version (read afresh: a write earlier
+    in this request moves it on); the projects drawn on it are this reader's own."""
+    key = versions.key(
+        "chart",
+        versions.stamps(Measure.objects.filter(pk=measure.pk)),
+        versions.organisation_part(org),
+        unit.pk if unit else None,
+        timezone.localdate(),  # whether the data are late depends on the day
+    )
+    context = versions.cached(key, lambda: _series_context(measure, org, unit))
+    context.update(measure=measure, organisation=org, unit=unit)
+    if context["has_data"]:
+        # Every PDSA cycle of the projects following this chart, drawn by itself.
+        context["spec"], context["project_links"], context["project_cycles"] = (
+            annotate_measure_chart(context["spec"], request.user, measure, org, unit)
+        )
+    return context
+
+
+def _series_context(
+    measure: Measure, org: Organisation, unit: Unit | None
+) -> dict[str, Any]:
+    """The chart of one series as every reader sees it: figures, limits, icons,
+    notes, corrections and the chart's spec (without any projects)."""
     frame = series.organisation_series(
         [measure], org, unit_id=unit.pk if unit else None
     )
@@ -312,10 +326,6 @@ def _chart_context(
         steps=steps[steps["measure_id"] == measure.pk] if not steps.empty else None,
         notes=[(pd.Timestamp(n.period), n.text) for n in notes]
         + corrections.chart_notes(changed, measure.decimals),
-    )
-    # Every PDSA cycle of the projects following this chart, drawn by itself.
-    spec, context["project_links"], context["project_cycles"] = annotate_measure_chart(
-        spec, request.user, measure, org, unit
     )
     assurance = None if pd.isna(icons["assurance"]) else str(icons["assurance"])
     variation = str(icons["variation"])
@@ -421,9 +431,9 @@ def annotate(request: HttpRequest, code: str, ods: str) -> HttpResponse:
                 by=request.user, measure=measure, organisation=org, **form.cleaned_data
             )
         except ValidationError as e:
-            _form_errors(form, e)
+            form_errors(form, e)
     if form.errors:
-        if _is_htmx(request):
+        if is_htmx(request):
             context = _chart_context(request, measure, org, None)
             context.update(_page_extras(request, measure, org))
             context["annotation_form"] = form
@@ -434,7 +444,7 @@ def annotate(request: HttpRequest, code: str, ods: str) -> HttpResponse:
             + "; ".join(e for errs in form.errors.values() for e in errs),
         )
         return redirect("measures:chart", measure.code, org.ods_code)
-    if _is_htmx(request):
+    if is_htmx(request):
         context = _chart_context(request, measure, org, None)
         context.update(_page_extras(request, measure, org))
         context["just_added"] = True
@@ -472,7 +482,7 @@ def rebase(request: HttpRequest, code: str, ods: str) -> HttpResponse:
                 by=request.user, measure=measure, organisation=org, **form.cleaned_data
             )
         except ValidationError as e:
-            _form_errors(form, e)
+            form_errors(form, e)
         else:
             messages.success(
                 request,
@@ -531,7 +541,7 @@ def entry(request: HttpRequest, code: str, ods: str) -> HttpResponse:
                 denominator=d.get("denominator"),
             )
         except ValidationError as e:
-            _form_errors(form, e)
+            form_errors(form, e)
         else:
             verb = (
                 "updated (it replaces the value entered before)"
@@ -633,7 +643,7 @@ def correct(request: HttpRequest, code: str, ods: str, pk: int) -> HttpResponse:
                     f"{words.number(change.new_value, measure.decimals)} {measure.unit}."
                 )
         except ValidationError as e:
-            _form_errors(form, e)
+            form_errors(form, e)
         else:
             messages.success(
                 request, done + " The chart and reports now mark it as changed."
