@@ -18,12 +18,12 @@ from django.urls import reverse
 from qualitas.charts import funnel_chart, xmr_chart
 from qualitas.charts.render import render as render_chart
 from qualitas.errors import QualitasError
+from qualitas.io.export import safe_cell
 from qualitas.web.accounts.permissions import Permission
 from qualitas.web.authorization import (
     get_measure_for_user,
     organisation_ids,
 )
-from qualitas.web.board.csv_safety import safe_cell
 from qualitas.web.measures import comparison as cmp
 from qualitas.web.measures.comparators import comparable_ids, sharing_words
 from qualitas.web.measures.models import Measure, Observation

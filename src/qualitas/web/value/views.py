@@ -25,6 +25,7 @@ from qualitas.web.authorization import (
     system_of,
 )
 from qualitas.web.board import report as live_report
+from qualitas.web.forms import form_errors
 from qualitas.web.measures import chart as measure_chart
 from qualitas.web.measures import compare_views, series
 from qualitas.web.measures.models import Annotation, Measure
@@ -134,16 +135,6 @@ def _claim_form(request: HttpRequest, org: Organisation, **kwargs: Any) -> Claim
     )
 
 
-def _form_errors(form: Any, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for field, errs in error.error_dict.items():
-            for e in errs:
-                form.add_error(field if field in form.fields else None, e)
-    else:
-        for e in error.messages:
-            form.add_error(None, e)
-
-
 @login_required
 def new_claim(request: HttpRequest, ods: str) -> HttpResponse:
     org = get_organisation_for_user(request.user, ods, P.CLAIM_BENEFITS)
@@ -176,7 +167,7 @@ def new_claim(request: HttpRequest, ods: str) -> HttpResponse:
                 by=request.user, organisation=org, lands_in=lands_in, **fields
             )
         except ValidationError as e:
-            _form_errors(form, e)
+            form_errors(form, e)
         else:
             messages.success(
                 request, f"The claim '{claim.title}' is in the ledger as light green."
@@ -300,7 +291,7 @@ def edit_claim(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             services.update_claim(by=request.user, claim=claim, **form.cleaned_data)
         except ValidationError as e:
-            _form_errors(form, e)
+            form_errors(form, e)
         else:
             messages.success(request, "The claim has been saved.")
             return redirect("value:claim", claim.pk)
