@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from qualitas.web.authorization import get_project_for_user, has_permission
+from qualitas.web.forms import form_errors
 from qualitas.web.projects import (
     charts,
     evidence,
@@ -26,7 +27,6 @@ from qualitas.web.projects.models import (
 )
 from qualitas.web.projects.views.common import (
     P,
-    form_errors,
     page_context,
     visible_measures,
 )
