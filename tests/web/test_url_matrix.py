@@ -431,6 +431,15 @@ ROUTES: dict[str, Route] = {
         expect=project_edit,
     ),
     "projects:measure_new": Route(_p, expect=project_edit),
+    "projects:measure_chart": Route(
+        _on("link", "outcome"),
+        method="post",
+        data=lambda c: {
+            f"chart-{c['outcome'].pk}-chart": "control",
+            f"chart-{c['outcome'].pk}-reason": "A baseline of 24 months",
+        },
+        expect=project_edit,
+    ),
     "projects:measure_unlink": Route(
         _on("link", "outcome"), method="post", expect=project_edit
     ),
