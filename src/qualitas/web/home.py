@@ -76,8 +76,8 @@ def _getting_started(user) -> list[dict]:
     return [
         {
             "done": Measure.objects.filter(organisation__in=ids).exists(),
-            "text": "Define your measures",
-            "url": "measures:create",
+            "text": "Adopt measures from the NHS measure library",
+            "url": "measures:library",
         },
         {
             "done": people.exists(),

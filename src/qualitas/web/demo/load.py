@@ -16,7 +16,7 @@ from qualitas.web.accounts.models import User
 from qualitas.web.audit.services import record
 from qualitas.web.demo import catalogue as cat
 from qualitas.web.demo import real, synthetic
-from qualitas.web.measures import services
+from qualitas.web.measures import library, services
 from qualitas.web.measures.models import ImportBatch, Measure, Target
 from qualitas.web.organisations.models import Membership, Organisation, Unit
 
@@ -67,33 +67,21 @@ def build(say: Callable[[str], None] = print) -> None:
     )
 
     users = ensure_accounts()
-    for m in cat.MEASURES:
+    # The register is the measure library's, as any organisation would adopt it,
+    # owned by the system so that all its members share it.
+    for m in library.measures():
         measure = Measure.objects.create(
             code=m.code,
-            name=m.name,
-            description=m.description,
-            operational_definition=m.definition,
-            numerator=m.numerator,
-            denominator=m.denominator,
-            domain=m.domain,
-            measure_type=m.measure_type,
-            unit=m.unit,
-            multiplier=m.multiplier,
-            decimals=m.decimals,
-            direction=m.direction,
-            frequency=m.frequency,
-            aggregation=m.aggregation,
-            organisation=orgs[m.owner_org],
-            owner=m.owner,
-            committee=m.committee,
-            data_source=m.source,
-            is_synthetic=m.synthetic,
-            collection_burden=m.burden,
-            breakdowns=list(m.breakdowns),
+            organisation=orgs[cat.SYSTEM[0]],
+            **{
+                **m.fields,
+                "data_source": cat.REAL_SOURCES.get(m.code, cat.SYNTHETIC_SOURCE),
+                "is_synthetic": m.code not in cat.REAL_SOURCES,
+            },
         )
-        for start, value, note in m.targets:
+        for t in m.targets:
             Target.objects.create(
-                measure=measure, starts=_month(start), value=value, note=note
+                measure=measure, starts=t.starts, value=t.value, note=t.note
             )
     for code, org, start, value, note in synthetic.ORG_TARGETS:
         Target.objects.create(
