@@ -107,6 +107,12 @@ def test_decimal_commas_are_understood_only_from_the_files_own_evidence(
         ("2025-02", "quarterly", "is not the start of a quarter"),
         ("2025-07", "annual", "is not the start of a year"),
         ("", "monthly", "period is empty"),
+        ("2025-03", "daily", "'2025-03' has no day; give the date as 2025-03-01"),
+        ("2025-03", "events", "has no day"),
+        ("2026-12-04", "daily", "4 December 2026 is in the future"),
+        ("2026-12-04", "events", "4 December 2026 is in the future"),
+        ("2026-12-07", "weekly", "is in the future"),
+        ("2026-11-25", "weekly", "25 November 2026 is a Wednesday: m is weekly"),
     ],
 )
 def test_periods_must_be_real_on_the_frequency_and_not_in_the_future(
@@ -230,3 +236,40 @@ def test_a_measures_kind_comes_from_its_register_entry(
         frequency="monthly",
     )
     assert rules.kind == kind
+
+
+@pytest.mark.parametrize(
+    ("period", "frequency", "stored"),
+    [
+        ("2026-12-03", "daily", dt.date(2026, 12, 3)),  # today: may be partial
+        ("2024-02-29", "daily", dt.date(2024, 2, 29)),
+        ("2026-11-30", "weekly", dt.date(2026, 11, 30)),  # this week's Monday
+        ("2025-06-17", "events", dt.date(2025, 6, 17)),
+    ],
+)
+def test_daily_weekly_and_event_periods_keep_their_day(period, frequency, stored):
+    entry = v.check_entry(
+        v.Rules(kind=v.COUNT, frequency=frequency),
+        name="m",
+        period=period,
+        value="1",
+        today=TODAY,
+    )
+    assert entry.problems == {}
+    assert entry.period == stored
+
+
+@given(
+    st.dates(dt.date(1990, 1, 1), TODAY),
+    st.sampled_from(["daily", "events", "monthly"]),
+)
+def test_a_dated_measure_keeps_any_real_day_and_a_monthly_one_its_month(day, frequency):
+    problems = v.Problems(np.array([2]))
+    out = v.parse_periods(
+        pd.Series([day.isoformat()]),
+        problems,
+        dated=np.array([frequency != "monthly"]),
+    )
+    kept = pd.Timestamp(out[0]).date()
+    assert problems.count == 0
+    assert kept == (day if frequency != "monthly" else day.replace(day=1))

@@ -208,6 +208,35 @@ def test_additive_adjustment_never_narrows_the_limits(seed, n_units, kind):
 
 
 @SETTINGS
+@given(
+    seeds,
+    sizes,
+    st.sampled_from([("SR", "SHMI"), ("SR", "CQC"), ("PR", "SHMI"), ("RC", "SHMI")]),
+    st.sampled_from(["auto", "always"]),
+)
+def test_multiplicative_adjustment_never_narrows_the_limits(
+    seed, n_units, kind_method, adjust
+):
+    """Spiegelhalter (2005): with phi at most 1 there is no overdispersion, so the
+    multiplicative limits are the chance ones on the transformed scale (phi = 1),
+    whether they are drawn only or in force."""
+    kind, method = kind_method
+    data = generated(seed, n_units, kind)
+    options = {"overdispersion": "multiplicative", "adjust": adjust}
+    result = run(data, kind, method, **options)
+    plain = run(data, kind, method, **{**options, "adjust": "never"})
+    u, p = result.units, plain.units
+    for level in ("95", "998"):
+        assert (u[f"od_lower_{level}"] <= p[f"od_lower_{level}"] + 1e-12).all()
+        assert (u[f"od_upper_{level}"] >= p[f"od_upper_{level}"] - 1e-12).all()
+    assert (np.abs(u["z_adjusted"]) <= np.abs(u["z"]) + 1e-12).all()
+    if result.summary.phi <= 1:
+        for column in ("od_lower_95", "od_upper_95", "od_lower_998", "od_upper_998"):
+            assert u[column].tolist() == p[column].tolist()
+        assert u["z_adjusted"].tolist() == u["z"].tolist()
+
+
+@SETTINGS
 @given(seeds, sizes)
 def test_proportions_mirror_when_events_and_non_events_swap(seed, n_units):
     data = generated(seed, n_units, "PR")

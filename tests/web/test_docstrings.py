@@ -9,7 +9,13 @@ import pytest
 
 
 @pytest.mark.parametrize(
-    "name", ["qualitas.web.measures.words", "qualitas.web.board.csv_safety"]
+    "name",
+    [
+        "qualitas.web.measures.words",
+        "qualitas.web.measures.advice",
+        "qualitas.web.measures.freshness",
+        "qualitas.web.board.csv_safety",
+    ],
 )
 def test_docstring_examples(name):
     result = doctest.testmod(importlib.import_module(name))

@@ -46,7 +46,10 @@ PROPORTION, RATE, COUNT, AMOUNT, VALUE = (
     "value",
 )
 KINDS = (PROPORTION, RATE, COUNT, AMOUNT, VALUE)
-FREQUENCIES = ("monthly", "quarterly", "annual")
+FREQUENCIES = ("daily", "weekly", "monthly", "quarterly", "annual", "events")
+# Frequencies whose periods are days: a day, the Monday a week starts, or the date of
+# an event. The others' periods are months (or the first month of a quarter or year).
+DATED = ("daily", "weekly", "events")
 # A period is a month: 2024-03, or any real date in it, 2024-03-15.
 PERIOD_PATTERN = r"\d{4}-\d{1,2}(?:-\d{1,2})?"
 FIRST_YEAR, LAST_YEAR = 1900, 2200
@@ -346,9 +349,13 @@ def parse_periods(
     *,
     column: str = "period",
     skip: np.ndarray | None = None,
+    dated: np.ndarray | None = None,
 ) -> np.ndarray:
     """Text periods (2024-03, or a real date such as 2024-03-15) as the first day of
     their month (datetime64[ns]); NaT where blank or wrong (a problem unless blank).
+
+    Rows where ``dated`` is true (measures with daily, weekly or event data) keep
+    their day, and must give one: a month alone does not say which day.
 
     >>> p = Problems(np.array([2, 3, 4]))
     >>> parse_periods(pd.Series(["2024-03", "2024-02-30", "2024-03-45"]), p)[0]
@@ -403,6 +410,19 @@ def parse_periods(
         ),
     )
     out = first.to_numpy(dtype="datetime64[ns]").copy()
+    if dated is not None and dated.any():
+        problems.add(
+            given & good_month & ~has_day & dated & keep,
+            column,
+            lambda pos: (
+                f"'{text.iloc[p][:30]}' has no day; give the date as "
+                f"{int(year[p])}-{int(month[p]):02d}-01"
+                for p in pos
+            ),
+        )
+        good &= ~dated | has_day
+        days = np.where(dated & good, day - 1, 0).astype("timedelta64[D]")
+        out = out + days.astype("timedelta64[ns]")
     out[~good] = np.datetime64("NaT")
     return out
 
@@ -442,21 +462,47 @@ def check_periods(
             )
 
         problems.add(wrong, column, message)
-    this_month = np.datetime64(today.replace(day=1), "ns")
+    weekday = pd.DatetimeIndex(periods).weekday.to_numpy()
     problems.add(
-        known & (periods > this_month),
+        known & (frequency == "weekly") & (weekday != 0),
         column,
         lambda pos: (
-            f"{_month_name(periods[p])} is in the future (today is "
-            f"{today.day} {MONTHS[today.month - 1]} {today.year})"
+            f"{_day_name(periods[p])} is a {DAYS[weekday[p]]}: {names.iloc[p]} is "
+            "weekly, so give the Monday the week starts"
+            for p in pos
+        ),
+    )
+    # A month may be this month and a week this week (partial data), not later.
+    dated = np.isin(frequency, DATED)
+    this_month = np.datetime64(today.replace(day=1), "ns")
+    monday = np.datetime64(today - dt.timedelta(days=today.weekday()), "ns")
+    latest = np.where(
+        dated,
+        np.where(frequency == "weekly", monday, np.datetime64(today, "ns")),
+        this_month,
+    )
+    problems.add(
+        known & (periods > latest),
+        column,
+        lambda pos: (
+            f"{(_day_name if dated[p] else _month_name)(periods[p])} is in the future "
+            f"(today is {today.day} {MONTHS[today.month - 1]} {today.year})"
             for p in pos
         ),
     )
 
 
+DAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
+
+
 def _month_name(p: np.datetime64) -> str:
     t = pd.Timestamp(p)
     return f"{MONTHS[t.month - 1]} {t.year}"
+
+
+def _day_name(p: np.datetime64) -> str:
+    t = pd.Timestamp(p)
+    return f"{t.day} {MONTHS[t.month - 1]} {t.year}"
 
 
 # --- values -----------------------------------------------------------------------
@@ -634,7 +680,11 @@ def check_entry(
     ) & np.isnan(
         np.column_stack([nums["value"], nums["numerator"], nums["denominator"]])
     )
-    periods = parse_periods(pd.Series([period or ""]), problems)
+    periods = parse_periods(
+        pd.Series([period or ""]),
+        problems,
+        dated=np.array([rules.frequency in DATED]),
+    )
     names = pd.Series([name])
     check_periods(periods, np.array([rules.frequency]), names, problems, today=today)
     kinds = np.array([rules.kind])

@@ -484,7 +484,10 @@ def _one_funnel(
 
     adjusted, reason = _decide(request, disp)
     switched_off = request.adjust == "never"
-    phi_used = 1.0 if switched_off else disp.phi
+    # Spiegelhalter (2005): phi at most 1 means no overdispersion, so the
+    # multiplicative limits fall back to chance (phi = 1), never narrower, whichever
+    # limits are drawn or in force.
+    phi_used = 1.0 if switched_off else max(disp.phi, 1.0)
     tau2_used = 0.0 if switched_off else disp.tau2
 
     # Limits on the grid; each unit's limits are the grid rows at its denominator.
@@ -599,7 +602,12 @@ def _decide(request: FunnelRequest, disp: st.Dispersion) -> tuple[bool, str]:
     model = (
         f"the between-unit variance (tau squared = {disp.tau2:.4g}) is added to each unit's variance"
         if request.overdispersion == "additive"
-        else f"each unit's standard error is multiplied by the square root of phi ({np.sqrt(disp.phi):.3f})"
+        else (
+            f"each unit's standard error is multiplied by the square root of phi ({np.sqrt(disp.phi):.3f})"
+            if disp.phi > 1
+            else "each unit's standard error is left as chance alone would make it, since "
+            "phi is at most 1 and never narrows the limits"
+        )
     )
     spread = f"the units vary {disp.phi:.2f} times as much as chance alone would make them (phi)"
     if request.adjust == "never":

@@ -14,10 +14,11 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from django.utils import timezone
 
 from qualitas.spc import ChartResult
 from qualitas.web.authorization import ancestors, descendants, hierarchy
-from qualitas.web.measures import corrections, series, words
+from qualitas.web.measures import corrections, freshness, series, words
 from qualitas.web.measures.models import Domain, Measure
 from qualitas.web.organisations.models import Organisation
 
@@ -51,6 +52,8 @@ class Row:
     priority: int
     # Sentences saying which values drawn here were corrected or withdrawn, and why.
     corrections: list[str] = field(default_factory=list)
+    # "Data are 3 months late: last point March 2019", or "" when they are not late.
+    late: str = ""
 
     @property
     def variation_text(self) -> str:
@@ -87,18 +90,22 @@ class Report:
         return sum(1 for r in self.rows if r.assurance == "fail")
 
 
-def measures_for(organisation: Organisation, visible: Any) -> list[Measure]:
-    """Measures in the report: those the user may read (``visible`` queryset) that
-    belong to the organisation, a system above it, or one of its members."""
+def in_report(organisation: Organisation, visible: Any) -> Any:
+    """Measures in the report, as a queryset: those the user may read (``visible``
+    queryset) that belong to the organisation, a system above it, or one of its
+    members."""
     parents, children = hierarchy()
     owners = {
         organisation.pk,
         *ancestors(organisation.pk, parents),
         *descendants(organisation.pk, children),
     }
-    return list(
-        visible.filter(organisation_id__in=owners).select_related("organisation")
-    )
+    return visible.filter(organisation_id__in=owners)
+
+
+def measures_for(organisation: Organisation, visible: Any) -> list[Measure]:
+    """The measures :func:`in_report`, with their owning organisations."""
+    return list(in_report(organisation, visible).select_related("organisation"))
 
 
 def build(
@@ -158,6 +165,8 @@ def build(
     )
 
     rows = []
+    # A meeting's report is judged at its data cut, the live one today.
+    today = until or timezone.localdate()
     ids = icons["measure_id"].to_numpy()
     changed = corrections.by_measure(ids.tolist(), organisation, until=until)
     for i, mid in enumerate(ids.tolist()):
@@ -184,6 +193,7 @@ def build(
                     corrections.in_report(c, organisation, m.decimals)
                     for c in changed.get(mid, [])
                 ],
+                late=_late(m.frequency, icons["period"].iat[i], today),
             )
         )
     domain_order = {d: i for i, d in enumerate(Domain.values)}
@@ -195,6 +205,11 @@ def build(
         )
     )
     return Report(organisation, rows, committees, without, result)
+
+
+def _late(frequency: str, period: pd.Timestamp, today: dt.date) -> str:
+    late = freshness.lateness(frequency, pd.Timestamp(period).date(), today=today)
+    return late.words if late else ""
 
 
 def sparklines(

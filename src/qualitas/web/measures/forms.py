@@ -11,6 +11,7 @@ from django import forms
 from django.utils import timezone
 
 from qualitas.io import validation
+from qualitas.web.measures.advice import Advice
 from qualitas.web.measures.models import Domain, Measure, Observation
 from qualitas.web.organisations.models import Unit
 
@@ -156,6 +157,17 @@ class EntryForm(forms.Form):
         return data
 
 
+RATIO_CHARTS = ("p", "pp", "u", "up")
+EVENT_CHARTS = ("g", "t")
+CHART_GUIDANCE = (
+    "Start with a run chart while there are fewer than 20 points. Then: a p chart "
+    "for shares of a whole and a u chart for rates (p′ or u′ when denominators are "
+    "very large); a c chart for counts; a g chart of the days between rare events "
+    "(with events as the frequency); an XmR chart for other figures. qualitas "
+    "advises again when data arrive."
+)
+
+
 class MeasureForm(forms.ModelForm):
     breakdowns_text = forms.CharField(
         label="Breakdowns",
@@ -194,10 +206,21 @@ class MeasureForm(forms.ModelForm):
             "data_source": forms.Textarea(attrs={"rows": 2}),
         }
 
-    def __init__(self, *args, people=None, **kwargs):
+    def __init__(self, *args, people=None, advice: Advice | None = None, **kwargs):
         """``people``: the accounts that may be the owner's (people who can see the
-        measure); without it nobody can be chosen."""
+        measure); without it nobody can be chosen. ``advice``: the chart qualitas
+        advises from the measure's data, shown beside the choice."""
         super().__init__(*args, **kwargs)
+        self.fields["chart_type"].help_text = (
+            f"qualitas advises a {advice.chart_name} for the data so far. "
+            f"{advice.reason} You can choose otherwise."
+            if advice
+            else CHART_GUIDANCE
+        )
+        self.fields["frequency"].help_text = (
+            "How often a figure is counted. Choose events (each with its date) for "
+            "a g or t chart of the time between rare events."
+        )
         owner_user = self.fields["owner_user"]
         owner_user.queryset = (
             people if people is not None else owner_user.queryset.none()
@@ -207,6 +230,31 @@ class MeasureForm(forms.ModelForm):
             self.fields["breakdowns_text"].initial = "\n".join(
                 self.instance.breakdowns or []
             )
+
+    def clean(self):
+        data = super().clean()
+        chart, frequency = data.get("chart_type"), data.get("frequency")
+        name = dict(Measure.ChartType.choices).get(chart, "")
+        if chart in RATIO_CHARTS and data.get("aggregation") != "ratio":
+            self.add_error(
+                "chart_type",
+                f"A {name.split(' (')[0]} needs each period's numerator and "
+                "denominator: choose “Sum of numerators over sum of denominators” "
+                "below, or another chart.",
+            )
+        if chart in EVENT_CHARTS and frequency != "events":
+            self.add_error(
+                "frequency",
+                f"A {name.split(' (')[0]} measures the time between events: choose "
+                "“Events, each with its date” as the frequency.",
+            )
+        if frequency == "events" and chart not in EVENT_CHARTS:
+            self.add_error(
+                "chart_type",
+                "Events recorded with their dates are drawn as the time between "
+                "them: choose a g chart (or a t chart).",
+            )
+        return data
 
     def clean_breakdowns_text(self):
         lines = [

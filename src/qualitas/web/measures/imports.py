@@ -624,10 +624,13 @@ def _check_rows(
         ),
     )
 
-    # Periods: real dates (2024-03 or 2024-03-15: the month is what counts), on the
+    # Periods: real dates (2024-03 or 2024-03-15: the month is what counts, except for
+    # daily, weekly and event measures, whose day counts), on the
     # measure's frequency, not in the future.
     ptext = table["period"]
-    period = validation.parse_periods(ptext, err, skip=formula_rows)
+    period = validation.parse_periods(
+        ptext, err, skip=formula_rows, dated=np.isin(frequency, validation.DATED)
+    )
     good_period = ~np.isnat(period)
     validation.check_periods(period, frequency, codes, err, today=today)
 

@@ -52,7 +52,17 @@ class Measure(models.Model):
         BALANCING = "balancing", "Balancing"
 
     class ChartType(models.TextChoices):
+        # The values are the engine's chart names (qualitas.spc.chart), apart from
+        # xmr: the Making Data Count preset of its i chart.
+        RUN = "run", "Run chart (median and run rules)"
         XMR = "xmr", "XmR (Making Data Count)"
+        P = "p", "p chart (proportions)"
+        PP = "pp", "p′ chart (proportions with very large denominators)"
+        U = "u", "u chart (rates)"
+        UP = "up", "u′ chart (rates with very large denominators)"
+        C = "c", "c chart (counts of events)"
+        G = "g", "g chart (days between rare events)"
+        T = "t", "t chart (time between rare events)"
 
     class Direction(models.TextChoices):
         INCREASE = "increase", "Higher is better"
@@ -60,14 +70,25 @@ class Measure(models.Model):
         NEUTRAL = "neutral", "Neither (monitor only)"
 
     class Frequency(models.TextChoices):
+        DAILY = "daily", "Daily"
+        WEEKLY = "weekly", "Weekly"
         MONTHLY = "monthly", "Monthly"
         QUARTERLY = "quarterly", "Quarterly"
         ANNUAL = "annual", "Annual"
+        EVENTS = "events", "Events, each with its date"
 
     class Aggregation(models.TextChoices):
         RATIO = "ratio", "Sum of numerators over sum of denominators"
         SUM = "sum", "Sum of values"
         MEAN = "mean", "Mean of values"
+
+    class Sharing(models.TextChoices):
+        OWN = "own", "Not shared: each organisation sees only its own figures"
+        SYSTEM = "system", "Shared within the system under its data-sharing agreement"
+        PUBLISHED = (
+            "published",
+            "Published statistics: every organisation's figures are public",
+        )
 
     class Burden(models.TextChoices):
         LOW = "low", "Low: extracted automatically"
@@ -150,6 +171,16 @@ class Measure(models.Model):
     is_synthetic = models.BooleanField(
         default=False, help_text="The data are generated for demonstration, not real."
     )
+    sharing = models.CharField(
+        "data sharing",
+        max_length=10,
+        choices=Sharing.choices,
+        default=Sharing.OWN,
+        help_text="Whose figures a comparison (funnel plot) may show to whom: "
+        "published statistics to anyone who can see the measure, shared data to "
+        "the organisations of the same system, otherwise only to those who may "
+        "see each organisation's own data.",
+    )
     collection_burden = models.CharField(
         max_length=10, choices=Burden.choices, default=Burden.LOW
     )
@@ -160,6 +191,10 @@ class Measure(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # Moved on by every write to the measure's figures, targets, baselines, notes or
+    # corrections (measures/versions.py), so results kept in the cache under it are
+    # never served after the data change.
+    data_version = models.PositiveBigIntegerField(default=0, editable=False)
 
     objects = MeasureQuerySet.as_manager()
 
@@ -168,6 +203,19 @@ class Measure(models.Model):
         constraints = [
             models.CheckConstraint(
                 condition=Q(multiplier__gt=0), name="measure_multiplier_positive"
+            ),
+            # g and t charts measure the gaps between dated events, and dated events
+            # have no other chart: the pair is one decision.
+            models.CheckConstraint(
+                condition=Q(chart_type__in=["g", "t"], frequency="events")
+                | (~Q(chart_type__in=["g", "t"]) & ~Q(frequency="events")),
+                name="measure_events_with_rare_event_chart",
+            ),
+            # p, p′, u and u′ charts need each period's denominator.
+            models.CheckConstraint(
+                condition=~Q(chart_type__in=["p", "pp", "u", "up"])
+                | Q(aggregation="ratio"),
+                name="measure_ratio_chart_with_denominator",
             ),
         ]
 
@@ -242,7 +290,8 @@ class Observation(models.Model):
         related_name="observations",
     )
     period = models.DateField(
-        help_text="The first day of the month (or quarter, or year)."
+        help_text="The first day of the month (or quarter, or year), the day, the "
+        "Monday a week starts, or the date of an event."
     )
     breakdown = models.CharField(
         max_length=60,

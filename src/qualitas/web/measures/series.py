@@ -17,6 +17,7 @@ import pandas as pd
 from qualitas.errors import QualitasWarning
 from qualitas.spc import ChartResult, xmr
 from qualitas.web.authorization import descendants, hierarchy
+from qualitas.web.measures.advice import Advice, advise
 from qualitas.web.measures.models import Measure, Observation, Rebase, Target
 from qualitas.web.organisations.models import Organisation
 
@@ -219,3 +220,24 @@ def run_xmr(
             # left off the chart rather than stopping the page with an error.
             infinite="missing",
         )
+
+
+def chart_advice(measure: Measure) -> Advice:
+    """The chart qualitas advises for the measure from its data so far: the
+    whole-organisation figures of the organisation with the most of them (none yet:
+    advice from the measure's kind alone)."""
+    rows = list(
+        Observation.objects.totals()
+        .filter(measure=measure)
+        .values_list("organisation_id", "value", "denominator")
+    )
+    by_org: dict[int, list[tuple[float, float | None]]] = {}
+    for org, value, denominator in rows:
+        by_org.setdefault(org, []).append((value, denominator))
+    fullest = max(by_org.values(), key=len, default=[])
+    return advise(
+        kind=measure.rules.kind,
+        frequency=measure.frequency,
+        values=[v for v, _ in fullest],
+        denominators=[d for _, d in fullest if d is not None],
+    )

@@ -17,6 +17,7 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from qualitas.web.accounts.models import User
@@ -31,7 +32,15 @@ from qualitas.web.authorization import (
     require,
 )
 from qualitas.web.board.report import sparklines
-from qualitas.web.measures import chart, corrections, series, services, words
+from qualitas.web.measures import (
+    chart,
+    corrections,
+    freshness,
+    series,
+    services,
+    versions,
+    words,
+)
 from qualitas.web.measures.forms import (
     AnnotationForm,
     CorrectionForm,
@@ -131,6 +140,7 @@ def detail(request: HttpRequest, code: str) -> HttpResponse:
             "targets": measure.targets.select_related("organisation"),
             "can_manage": has_permission(request.user, P.MANAGE_MEASURES, measure),
             "target_form": TargetForm(),
+            "advice": series.chart_advice(measure),
         },
     )
 
@@ -177,6 +187,15 @@ def create(request: HttpRequest) -> HttpResponse:
                 messages.success(
                     request, f"'{measure.name}' has been added to the register."
                 )
+                advice = series.chart_advice(measure)
+                if advice.chart != measure.chart_type:
+                    messages.info(
+                        request,
+                        f"qualitas advises a {advice.chart_name} for this measure: "
+                        f"{advice.reason} You chose "
+                        f"{measure.get_chart_type_display()}; change it by editing "
+                        "the definition if you agree.",
+                    )
                 return redirect("measures:detail", measure.code)
     return render(
         request,
@@ -192,6 +211,7 @@ def edit(request: HttpRequest, code: str) -> HttpResponse:
         request.POST or None,
         instance=measure,
         people=_people_in([measure.organisation_id]),
+        advice=series.chart_advice(measure),
     )
     if request.method == "POST" and form.is_valid():
         fields = {k: v for k, v in form.cleaned_data.items() if k != "breakdowns_text"}
@@ -244,6 +264,31 @@ def remove_target(request: HttpRequest, code: str, pk: int) -> HttpResponse:
 def _chart_context(
     request: HttpRequest, measure: Measure, org: Organisation, unit: Unit | None
 ) -> dict[str, Any]:
+    """Everything the chart needs. The part that is the same for every reader is
+    kept in the cache under the measure's data version (read afresh: a write earlier
+    in this request moves it on); the projects drawn on it are this reader's own."""
+    key = versions.key(
+        "chart",
+        versions.stamps(Measure.objects.filter(pk=measure.pk)),
+        versions.organisation_part(org),
+        unit.pk if unit else None,
+        timezone.localdate(),  # whether the data are late depends on the day
+    )
+    context = versions.cached(key, lambda: _series_context(measure, org, unit))
+    context.update(measure=measure, organisation=org, unit=unit)
+    if context["has_data"]:
+        # Every PDSA cycle of the projects following this chart, drawn by itself.
+        context["spec"], context["project_links"], context["project_cycles"] = (
+            annotate_measure_chart(context["spec"], request.user, measure, org, unit)
+        )
+    return context
+
+
+def _series_context(
+    measure: Measure, org: Organisation, unit: Unit | None
+) -> dict[str, Any]:
+    """The chart of one series as every reader sees it: figures, limits, icons,
+    notes, corrections and the chart's spec (without any projects)."""
     frame = series.organisation_series(
         [measure], org, unit_id=unit.pk if unit else None
     )
@@ -294,10 +339,6 @@ def _chart_context(
         notes=[(pd.Timestamp(n.period), n.text) for n in notes]
         + corrections.chart_notes(changed, measure.decimals),
     )
-    # Every PDSA cycle of the projects following this chart, drawn by itself.
-    spec, context["project_links"], context["project_cycles"] = annotate_measure_chart(
-        spec, request.user, measure, org, unit
-    )
     assurance = None if pd.isna(icons["assurance"]) else str(icons["assurance"])
     variation = str(icons["variation"])
     table = [
@@ -317,6 +358,11 @@ def _chart_context(
             "spec": spec,
             "latest_value": words.number(float(icons["value"]), measure.decimals),
             "latest_period": words.period(icons["period"], measure.frequency),
+            "late": freshness.lateness(
+                measure.frequency,
+                pd.Timestamp(icons["period"]).date(),
+                today=timezone.localdate(),
+            ),
             "mean": words.number(float(icons["cl"]), measure.decimals),
             "lpl": words.number(float(icons["lcl"]), measure.decimals),
             "upl": words.number(float(icons["ucl"]), measure.decimals),

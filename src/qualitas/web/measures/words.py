@@ -92,8 +92,16 @@ def period(p: pd.Timestamp, frequency: str = "monthly") -> str:
     'Apr–Jun 2024'
     >>> period(pd.Timestamp("2024-04-01"), "annual")
     '2024-25'
+    >>> period(pd.Timestamp("2024-04-08"), "weekly")
+    'week of 8 Apr 2024'
+    >>> period(pd.Timestamp("2024-04-08"), "events")
+    '8 Apr 2024'
     """
     p = pd.Timestamp(p)
+    if frequency == "weekly":
+        return f"week of {p.day} {p:%b %Y}"
+    if frequency in ("daily", "events"):
+        return f"{p.day} {p:%b %Y}"
     if frequency == "quarterly":
         end = p + pd.DateOffset(months=2)
         return f"{p:%b}–{end:%b %Y}"

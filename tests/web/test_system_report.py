@@ -1,0 +1,312 @@
+"""The system report: every measure × every organisation of a system, concerns and
+failing targets first; each cell is the engine's answer for that organisation alone;
+cells open a chart only where the viewer may see it; other organisations' figures
+are never shown to a trust's people; formula-safe CSV; refusals."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+
+import pandas as pd
+import pytest
+from django.urls import reverse
+
+from qualitas.spc import xmr
+from qualitas.web.board import system
+from qualitas.web.measures.models import Measure, Observation
+from tests.web.factories import (
+    MeasureFactory,
+    MembershipFactory,
+    OrganisationFactory,
+    TargetFactory,
+)
+
+MONTHS = [dt.date(2022 + i // 12, i % 12 + 1, 1) for i in range(24)]
+FLAT = [10, 11, 10, 12, 11, 10, 11, 12, 10, 11, 10, 11] * 2
+WORSE = [*FLAT[:-1], 30]  # last point far above the limit: concern (lower is better)
+
+
+def _measure(world, code, **fields):
+    return MeasureFactory(
+        code=code,
+        name=fields.pop("name", code.replace("-", " ").title()),
+        organisation=world["system"],
+        aggregation="sum",
+        multiplier=1,
+        direction=fields.pop("direction", "decrease"),
+        **fields,
+    )
+
+
+def _values(measure, org, values):
+    Observation.objects.bulk_create(
+        Observation(measure=measure, organisation=org, period=p, value=float(v))
+        for p, v in zip(MONTHS, values, strict=True)
+    )
+
+
+@pytest.fixture
+def grid(world):
+    """Three measures at Trust A and Trust B: one steady at both, one of concern at
+    Trust B only, one failing its target at both."""
+    a, b = world["trust_a"], world["trust_b"]
+    steady = _measure(world, "a-steady", domain="efficient")
+    worse = _measure(world, "b-worse", domain="safe")
+    failing = _measure(world, "c-failing", domain="efficient")
+    for m in (steady, failing):
+        _values(m, a, FLAT)
+        _values(m, b, FLAT)
+    _values(worse, a, FLAT)
+    _values(worse, b, WORSE)
+    TargetFactory(measure=failing, value=2.0)  # far below the limits: failing
+    world["icb_analyst"] = MembershipFactory(
+        organisation=world["system"], role="analyst"
+    ).user
+    return world
+
+
+def _page(client, ods="QAA"):
+    return client.get(reverse("board:system", kwargs={"ods": ods}))
+
+
+def _csv(client, ods="QAA"):
+    response = client.get(reverse("board:system_csv", kwargs={"ods": ods}))
+    assert response.status_code == 200
+    text = response.content.decode("utf-8-sig")
+    return list(csv.DictReader(io.StringIO(text)))
+
+
+def test_concerns_and_failing_targets_come_first(grid):
+    measures = list(
+        Measure.objects.filter(code__in=["a-steady", "b-worse", "c-failing"])
+    )
+    trusts = {grid["trust_a"].pk, grid["trust_b"].pk}
+    rep = system.build(grid["system"], measures, readable=trusts)
+    assert [r.measure.code for r in rep.rows] == ["b-worse", "c-failing", "a-steady"]
+    worse = rep.rows[0]
+    # The row leads because of Trust B; Trust A's cell is common cause.
+    by_org = {c.organisation.ods_code: c for c in worse.cells}
+    assert by_org["RBB"].variation == "concern_high"
+    assert by_org["RAA"].variation == "common_cause"
+    assert worse.priority == 1
+    assert worse.flagged == 1
+    assert rep.rows[1].priority == 2
+    assert rep.rows[1].flagged == 2
+    assert {c.assurance for c in rep.rows[1].cells} == {"fail"}
+    assert rep.concern_count == 1
+    assert rep.failing_count == 2
+
+
+def test_a_measure_of_concern_at_more_organisations_comes_before_one_at_fewer(grid):
+    more = _measure(grid, "d-worse-twice", domain="timely")
+    _values(more, grid["trust_a"], WORSE)
+    _values(more, grid["trust_b"], WORSE)
+    measures = list(Measure.objects.filter(code__in=["b-worse", "d-worse-twice"]))
+    trusts = {grid["trust_a"].pk, grid["trust_b"].pk}
+    rep = system.build(grid["system"], measures, readable=trusts)
+    assert [r.measure.code for r in rep.rows] == ["d-worse-twice", "b-worse"]
+
+
+def test_each_cell_is_the_engines_answer_for_that_organisation_alone(grid):
+    # Trust B has a target of its own for the steady measure; Trust A the general one.
+    steady = Measure.objects.get(code="a-steady")
+    TargetFactory(measure=steady, value=20.0)
+    TargetFactory(measure=steady, value=5.0, organisation=grid["trust_b"])
+    measures = list(
+        Measure.objects.filter(code__in=["a-steady", "b-worse", "c-failing"])
+    )
+    trusts = [grid["trust_a"], grid["trust_b"]]
+    rep = system.build(grid["system"], measures, readable={t.pk for t in trusts})
+    checked = 0
+    for row in rep.rows:
+        for cell in row.cells:
+            frame = pd.DataFrame(
+                list(
+                    Observation.objects.totals()
+                    .filter(measure=row.measure, organisation=cell.organisation)
+                    .values("period", "value")
+                )
+            )
+            alone = xmr(
+                frame,
+                value="value",
+                period="period",
+                direction=row.measure.direction,
+                target=cell.target,
+            ).icons.iloc[0]
+            assert cell.variation == alone["variation"]
+            assert cell.value == pytest.approx(alone["value"])
+            expected = None if pd.isna(alone["assurance"]) else alone["assurance"]
+            assert cell.assurance == expected
+            checked += 1
+    assert checked == 6
+    steady_row = next(r for r in rep.rows if r.measure.code == "a-steady")
+    targets = {c.organisation.ods_code: c.target for c in steady_row.cells}
+    assert targets == {"RAA": 20.0, "RBB": 5.0}
+    assert {c.assurance for c in steady_row.cells} == {"pass", "fail"}
+
+
+def test_the_icb_sees_every_cell_and_each_opens_that_organisations_chart(
+    grid, client_for
+):
+    client = client_for(grid["icb_analyst"])
+    response = _page(client)
+    assert response.status_code == 200
+    html = response.content.decode()
+    for code in ("a-steady", "b-worse", "c-failing"):
+        for ods in ("RAA", "RBB"):
+            assert reverse("measures:chart", args=[code, ods]) in html
+    assert "Not shared with you" not in html
+    # The worse measure's row comes before the steady one's on the page too.
+    assert html.index("B Worse") < html.index("C Failing") < html.index("A Steady")
+
+
+def test_a_trust_user_sees_only_their_own_figures(grid, client_for):
+    # Trust B's last value (30) would show in its cell; Trust A's values never reach 30.
+    user = grid["role_users"]["board_member"]
+    client = client_for(user)
+    response = _page(client)
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert reverse("measures:chart", args=["b-worse", "RAA"]) in html
+    assert reverse("measures:chart", args=["b-worse", "RBB"]) not in html
+    assert "Not shared with you" in html
+    assert "30.0" not in html
+    # Trust B's concern does not put the measure first for a Trust A viewer.
+    assert html.index("C Failing") < html.index("B Worse")
+    rows = _csv(client)
+    trust_b = [r for r in rows if r["ods_code"] == "RBB"]
+    assert trust_b
+    assert all(r["latest_value"] == "" for r in trust_b)
+    assert {r["shown"] for r in trust_b} == {"Not shared with you"}
+    assert all(r["latest_value"] != "" for r in rows if r["ods_code"] == "RAA")
+
+
+def test_a_trust_user_sees_no_measure_definitions_they_may_not_read(grid, client_for):
+    private = MeasureFactory(
+        code="b-private", name="Trust B private measure", organisation=grid["trust_b"]
+    )
+    _values(private, grid["trust_b"], FLAT)
+    html = _page(client_for(grid["role_users"]["analyst"])).content.decode()
+    assert "Trust B private measure" not in html
+    icb = _page(client_for(grid["icb_analyst"])).content.decode()
+    assert "Trust B private measure" in icb
+
+
+def test_csv_is_formula_safe_and_has_a_row_per_measure_and_organisation(
+    grid, client_for
+):
+    sneaky = _measure(grid, "e-sneaky", name='=HYPERLINK("http://evil","x")')
+    _values(sneaky, grid["trust_a"], FLAT)
+    rows = _csv(client_for(grid["icb_analyst"]))
+    assert len(rows) == 5 * 2  # with the world's falls measure
+    names = {r["measure"] for r in rows}
+    assert '\'=HYPERLINK("http://evil","x")' in names
+    assert not any(v.startswith(("=", "+", "@")) for r in rows for v in r.values())
+    worse_b = next(r for r in rows if r["code"] == "b-worse" and r["ods_code"] == "RBB")
+    assert worse_b["latest_value"] == "30.0"
+    assert worse_b["variation"] == "Special cause concern (higher values)"
+    assert worse_b["latest_period"] == MONTHS[-1].isoformat()
+    empty = next(r for r in rows if r["code"] == "e-sneaky" and r["ods_code"] == "RBB")
+    assert empty["shown"] == "No data"
+    assert empty["latest_value"] == ""
+
+
+def test_print_layout_has_no_navigation_or_buttons(grid, client_for):
+    client = client_for(grid["icb_analyst"])
+    html = client.get(reverse("board:system", kwargs={"ods": "QAA"}), {"print": "1"})
+    text = html.content.decode()
+    assert 'class="breadcrumb' not in text
+    assert "qualitas/js/print.js" in text
+    assert "qualitas/css/system.css" in text
+
+
+@pytest.mark.parametrize("view", ["board:system", "board:system_csv"])
+def test_people_outside_the_system_may_not_learn_it_exists(grid, client_for, view):
+    client = client_for(grid["users"]["outsider"])
+    assert client.get(reverse(view, kwargs={"ods": "QAA"})).status_code == 404
+    # A trust is not a system: there is no system report of it, for anyone.
+    client = client_for(grid["icb_analyst"])
+    assert client.get(reverse(view, kwargs={"ods": "RAA"})).status_code == 404
+    assert client.get(reverse(view, kwargs={"ods": "NOPE"})).status_code == 404
+
+
+def test_the_csv_needs_a_role_that_may_download_reports(grid, client_for):
+    client = client_for(grid["role_users"]["patient_partner"])
+    assert _page(client).status_code == 200
+    response = client.get(reverse("board:system_csv", kwargs={"ods": "QAA"}))
+    assert response.status_code == 403
+
+
+def test_signing_in_is_needed(grid, client):
+    for view in ("board:system", "board:system_csv"):
+        response = client.get(reverse(view, kwargs={"ods": "QAA"}))
+        assert response.status_code == 302
+        assert reverse("accounts:login") in response["Location"]
+
+
+def test_a_system_with_members_and_no_data_says_so(world, client_for):
+    empty = OrganisationFactory(name="Empty ICB", ods_code="QEE", kind="system")
+    OrganisationFactory(name="Empty Trust", ods_code="REE", parent=empty)
+    user = MembershipFactory(organisation=empty, role="analyst").user
+    response = _page(client_for(user), "QEE")
+    assert response.status_code == 200
+    assert (
+        "No measure of this system has data you may see." in response.content.decode()
+    )
+
+
+def _system_meeting(grid, data_cut):
+    from qualitas.web.meetings import services
+
+    icb = grid["icb_analyst"]
+    board = services.create_committee(
+        by=icb, organisation=grid["system"], name="ICB Board", kind="board"
+    )
+    meeting = services.schedule_meeting(
+        by=icb, committee=board, date=dt.date(2024, 2, 1), data_cut=data_cut
+    )
+    services.freeze_report(by=icb, meeting=meeting)
+    return meeting
+
+
+def test_a_system_meetings_pack_has_the_system_report_frozen_at_its_data_cut(grid):
+    from qualitas.web.meetings import pack as meeting_pack
+
+    # Data to November 2023: Trust B's December jump (30) is after the cut.
+    meeting = _system_meeting(grid, dt.date(2023, 11, 1))
+    # Figures arriving after the report was frozen do not change the pack.
+    late = _measure(grid, "f-late", domain="safe")
+    _values(late, grid["trust_a"], FLAT)
+    pack, _ = meeting_pack.build(meeting)
+    assert pack.system is not None
+    assert pack.system.organisations == ("Trust A", "Trust B")
+    names = [r.name for r in pack.system.rows]
+    assert "F Late" not in names
+    assert names.index("C Failing") < names.index("A Steady")
+    worse = next(r for r in pack.system.rows if r.name == "B Worse")
+    assert worse.group == "Other measures"  # the concern came after the data cut
+    trust_b = worse.cells[1]
+    assert trust_b.variation == "common_cause"
+    assert trust_b.value == f"{FLAT[22]:.1f}"  # November 2023's value, not 30
+    failing = next(r for r in pack.system.rows if r.name == "C Failing")
+    assert {c.assurance for c in failing.cells} == {"fail"}
+    assert failing.cells[0].target == "2.0"
+
+
+def test_a_trusts_meeting_pack_has_no_system_report(grid):
+    from qualitas.web.meetings import pack as meeting_pack
+    from qualitas.web.meetings import services
+
+    qi = grid["role_users"]["qi_lead"]
+    board = services.create_committee(
+        by=qi, organisation=grid["trust_a"], name="Trust Board", kind="board"
+    )
+    meeting = services.schedule_meeting(
+        by=qi, committee=board, date=dt.date(2024, 2, 1), data_cut=dt.date(2023, 12, 1)
+    )
+    services.freeze_report(by=qi, meeting=meeting)
+    pack, _ = meeting_pack.build(meeting)
+    assert pack.system is None
