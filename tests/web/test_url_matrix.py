@@ -246,6 +246,15 @@ ROUTES: dict[str, Route] = {
     "organisations:detail": Route(_raa, expect=ours()),
     # measures
     "measures:register": Route(),
+    # The measure library: anyone signed in may read it; adopting needs the right
+    # to define measures at the organisation.
+    "measures:library": Route(),
+    "measures:adopt": Route(
+        kw=_raa,
+        method="post",
+        data=lambda c: {"code": ["ae-4-hour"]},
+        expect=ours("qi-lead analyst admin"),
+    ),
     "measures:create": Route(expect=ours(MANAGE, outsiders=OK)),
     "measures:detail": Route(_m, expect=ours()),
     "measures:edit": Route(_m, expect=ours("")),
@@ -413,6 +422,15 @@ ROUTES: dict[str, Route] = {
         expect=project_edit,
     ),
     "projects:measure_new": Route(_p, expect=project_edit),
+    "projects:measure_chart": Route(
+        _on("link", "outcome"),
+        method="post",
+        data=lambda c: {
+            f"chart-{c['outcome'].pk}-chart": "control",
+            f"chart-{c['outcome'].pk}-reason": "A baseline of 24 months",
+        },
+        expect=project_edit,
+    ),
     "projects:measure_unlink": Route(
         _on("link", "outcome"), method="post", expect=project_edit
     ),

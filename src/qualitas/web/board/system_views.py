@@ -12,6 +12,7 @@ from django.shortcuts import render
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
+from qualitas.io.export import safe_cell
 from qualitas.web.accounts.permissions import Permission
 from qualitas.web.authorization import has_permission
 from qualitas.web.authorization.systems import (
@@ -20,7 +21,6 @@ from qualitas.web.authorization.systems import (
     readable_members,
 )
 from qualitas.web.board import report, system
-from qualitas.web.board.csv_safety import safe_cell
 from qualitas.web.measures.models import Measure
 
 P = Permission

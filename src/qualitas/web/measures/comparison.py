@@ -209,8 +209,11 @@ def default_at(user: Any, visible: set[int], with_data: set[int]) -> int | None:
 
 def read(measure: Measure, allowed: set[int] | None) -> pd.DataFrame:
     """The whole-organisation numerators and denominators the reader may compare."""
-    rows = Observation.objects.totals().filter(
-        measure=measure, numerator__isnull=False, denominator__isnull=False
+    # A system's own figures would count its members twice beside them.
+    rows = (
+        Observation.objects.totals()
+        .filter(measure=measure, numerator__isnull=False, denominator__isnull=False)
+        .exclude(organisation__kind=Organisation.Kind.SYSTEM)
     )
     if allowed is not None:
         rows = rows.filter(organisation_id__in=allowed)
