@@ -67,6 +67,10 @@ def grid(world):
     return world
 
 
+def _all(measures, orgs):
+    return {m.pk: set(orgs) for m in measures}
+
+
 def _page(client, ods="QAA"):
     return client.get(reverse("board:system", kwargs={"ods": ods}))
 
@@ -83,7 +87,7 @@ def test_concerns_and_failing_targets_come_first(grid):
         Measure.objects.filter(code__in=["a-steady", "b-worse", "c-failing"])
     )
     trusts = {grid["trust_a"].pk, grid["trust_b"].pk}
-    rep = system.build(grid["system"], measures, readable=trusts)
+    rep = system.build(grid["system"], measures, readable=_all(measures, trusts))
     assert [r.measure.code for r in rep.rows] == ["b-worse", "c-failing", "a-steady"]
     worse = rep.rows[0]
     # The row leads because of Trust B; Trust A's cell is common cause.
@@ -105,7 +109,7 @@ def test_a_measure_of_concern_at_more_organisations_comes_before_one_at_fewer(gr
     _values(more, grid["trust_b"], WORSE)
     measures = list(Measure.objects.filter(code__in=["b-worse", "d-worse-twice"]))
     trusts = {grid["trust_a"].pk, grid["trust_b"].pk}
-    rep = system.build(grid["system"], measures, readable=trusts)
+    rep = system.build(grid["system"], measures, readable=_all(measures, trusts))
     assert [r.measure.code for r in rep.rows] == ["d-worse-twice", "b-worse"]
 
 
@@ -118,7 +122,9 @@ def test_each_cell_is_the_engines_answer_for_that_organisation_alone(grid):
         Measure.objects.filter(code__in=["a-steady", "b-worse", "c-failing"])
     )
     trusts = [grid["trust_a"], grid["trust_b"]]
-    rep = system.build(grid["system"], measures, readable={t.pk for t in trusts})
+    rep = system.build(
+        grid["system"], measures, readable=_all(measures, {t.pk for t in trusts})
+    )
     checked = 0
     for row in rep.rows:
         for cell in row.cells:
@@ -310,3 +316,46 @@ def test_a_trusts_meeting_pack_has_no_system_report(grid):
     services.freeze_report(by=qi, meeting=meeting)
     pack, _ = meeting_pack.build(meeting)
     assert pack.system is None
+
+
+@pytest.mark.parametrize("sharing", ["system", "published"])
+def test_a_trust_user_sees_other_trusts_figures_that_are_shared_or_published(
+    grid, client_for, sharing
+):
+    from qualitas.web.measures.models import Measure
+
+    Measure.objects.filter(code="b-worse").update(sharing=sharing, aggregation="ratio")
+    client = client_for(grid["role_users"]["board_member"])
+    html = _page(client).content.decode()
+    # Trust B's figures of the shared measure are drawn, and open the comparison
+    # with Trust B highlighted, not Trust B's own chart (which stays refused).
+    assert "30.0" in html
+    compare = reverse("measures:compare", args=["b-worse"]) + "?focus=RBB"
+    assert compare in html
+    assert reverse("measures:chart", args=["b-worse", "RBB"]) not in html
+    # The other measures are not shared: their Trust B cells stay blank.
+    assert reverse("measures:compare", args=["a-steady"]) not in html
+    assert "Not shared with you" in html
+    rows = {(r["code"], r["ods_code"]): r for r in _csv(client)}
+    assert rows[("b-worse", "RBB")]["latest_value"] == "30.0"
+    assert rows[("a-steady", "RBB")]["latest_value"] == ""
+
+
+def test_a_measure_shared_in_another_system_is_not_shared_with_ours(grid, client_for):
+    from qualitas.web.measures.models import Measure
+
+    # Shared within a system: the outsider's system is not ours.
+    Measure.objects.filter(code="b-worse").update(sharing="system")
+    outsider = grid["users"]["outsider"]
+    assert _page(client_for(outsider)).status_code == 404
+    member_b = MembershipFactory(organisation=grid["trust_b"], role="analyst").user
+    client = client_for(member_b)
+    html = _page(client).content.decode()
+    assert reverse("measures:chart", args=["b-worse", "RBB"]) in html
+    # A sum cannot be set in a funnel: Trust A's shared figures are drawn, unlinked.
+    rows = {(r["code"], r["ods_code"]): r for r in _csv(client)}
+    assert rows[("b-worse", "RAA")]["latest_value"] != ""
+    assert reverse("measures:compare", args=["b-worse"]) not in html
+    Measure.objects.filter(code="b-worse").update(aggregation="ratio")
+    html = _page(client).content.decode()
+    assert reverse("measures:compare", args=["b-worse"]) + "?focus=RAA" in html
