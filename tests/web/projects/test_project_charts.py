@@ -176,3 +176,26 @@ def test_cycles_annotate_the_run_chart_too(pworld):
     assert [r["start"][:10] for r in rows] == ["2026-03-30"]
     assert not rows[0]["waiting"]
     assert "PDSA cycle is marked" in spec["description"]
+
+
+@pytest.mark.parametrize(
+    ("days_after_last_week", "waiting"), [(0, False), (6, False), (7, True), (30, True)]
+)
+def test_no_data_yet_only_once_the_latest_week_has_ended(
+    pworld, days_after_last_week, waiting
+):
+    link = _ward_measure(pworld, STABLE)
+    last_week = MONDAY + dt.timedelta(weeks=len(STABLE) - 1)
+    start = last_week + dt.timedelta(days=days_after_last_week)
+    cycle = CycleFactory(
+        change_idea=pworld["idea"],
+        number=3,
+        stage="do",
+        prediction_recorded_at=dt.datetime(2026, 1, 5, 9, 0, tzinfo=dt.UTC),
+        started_on=start,
+    )
+    spec = charts.measure_chart(link, [cycle])
+    (row,) = _cycle_rows(spec)
+    assert row["waiting"] is waiting
+    assert (charts.NO_DATA_YET in spec["description"]) is waiting
+    assert spec["usermeta"]["waiting_cycles"] == ([row["label"]] if waiting else [])
