@@ -1,5 +1,6 @@
 """The ICB analyst opens the system report and a cell of it, in a real browser; a
-trust's board member sees their own trust's cells and no other trust's figures."""
+trust's board member sees their own trust's cells, and other trusts' only where the
+figures are published or shared, which open the comparison instead of a chart."""
 
 from __future__ import annotations
 
@@ -39,15 +40,24 @@ def test_icb_analyst_opens_the_system_report_and_a_cell(page, demo):
     assert "/at/RAE/" in page.url
 
 
-def test_a_trust_board_member_sees_only_their_trusts_cells(page, demo):
+def test_a_trust_board_member_sees_their_trust_and_what_is_shared(page, demo):
     sign_in(page, "board")
     page.get_by_role(
         "link", name="System report for NHS West Yorkshire Integrated Care Board"
     ).click()
     page.get_by_role("heading", name=re.compile("System report"), level=1).wait_for()
-    assert page.get_by_text("Not shared with you").count() > 0
     links = page.locator("a.cell-icons")
-    hrefs = {links.nth(i).get_attribute("href") for i in range(links.count())}
-    assert hrefs
-    assert all("/at/RAE/" in h for h in hrefs)
+    hrefs = [links.nth(i).get_attribute("href") for i in range(links.count())]
+    # Only their own trust's cells open a chart; other trusts' cells drawn from
+    # published or shared figures open the measure's comparison instead.
+    charts = [h for h in hrefs if "/at/" in h]
+    assert charts
+    assert all("/at/RAE/" in h for h in charts)
+    compares = [h for h in hrefs if "/at/" not in h]
+    # The demo shares the ICB's measures within the system and publishes A&E.
+    assert compares
+    assert all("/compare/?focus=" in h for h in compares)
     assert page.get_by_role("link", name="Download CSV").is_visible()
+    page.locator("a.cell-icons[href*='/compare/?focus=RR8']").first.click()
+    page.wait_for_url("**/compare/?focus=RR8")
+    page.get_by_role("heading", level=1).wait_for()

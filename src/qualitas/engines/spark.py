@@ -28,7 +28,7 @@ This is the only module of qualitas that imports pyspark (``pip install
 
 >>> from pyspark.sql import SparkSession  # doctest: +SKIP
 >>> engine = SparkEngine(SparkSession.builder.getOrCreate())  # doctest: +SKIP
->>> tables = engine.run("nhs.ae_attendances", XmrRequest(  # doctest: +SKIP
+>>> tables = engine.run("nhs.ae_attendances", ChartRequest.build(chart="xmr",  # doctest: +SKIP
 ...     value="attendances", period="period", by=("org_code", "type")))
 >>> tables.icons.where("variation = 'concern_high'").show()  # doctest: +SKIP
 """
@@ -456,6 +456,9 @@ class SparkEngine(Engine):
                     progress(done, total)
         except BaseException:  # Ctrl+C: stop the job too
             context.cancelJobGroup(group)
+            # Give the cancelled job a moment to end before the caller clears its
+            # staging folder; tasks that outlive it fail to write (folders.py).
+            thread.join(30)
             raise
         if "error" in outcome:
             raise outcome["error"]

@@ -81,8 +81,8 @@ def _getting_started(user) -> list[dict]:
         },
         {
             "done": people.exists(),
-            "text": "Add people and give them roles",
-            "url": "admin:accounts_user_add",
+            "text": "Invite people from a CSV file (name, email, organisation, role)",
+            "url": "accounts:people_import",
         },
         {
             "done": Observation.objects.filter(organisation__in=ids).exists(),
