@@ -27,6 +27,8 @@ def package_of(path: str) -> str:
     are packages of their own; elsewhere the first level under qualitas is."""
     parts = Path(path).parts
     parts = parts[parts.index("qualitas") :]
+    if len(parts) == 2:  # errors.py, __main__.py: the package's own modules
+        return "qualitas"
     depth = 3 if parts[1:2] == ("web",) and len(parts) > 3 else 2
     return ".".join(parts[:depth]).removesuffix(".py")
 

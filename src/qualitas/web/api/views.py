@@ -183,7 +183,7 @@ def _spc_body(m: Measure, org: Organisation) -> dict[str, Any]:
         by="measure_id",
         direction={m.pk: m.direction},
         target=targets,
-        rebase=series.rebase_periods([m], org),
+        part=series.rebase_periods([m], org),
     )
     assert result is not None
     icons = result.icons.iloc[0]
@@ -191,10 +191,10 @@ def _spc_body(m: Measure, org: Organisation) -> dict[str, Any]:
         {
             "period": pd.Timestamp(p.period).date().isoformat(),
             "value": _num(p.value),
-            "mean": _num(p.mean),
-            "lpl": _num(p.lpl),
-            "upl": _num(p.upl),
-            "segment": int(p.segment),
+            "mean": _num(p.cl),
+            "lpl": _num(p.lcl),
+            "upl": _num(p.ucl),
+            "segment": int(p.phase),
             "special_cause": str(p.special_cause),
             "point_type": str(p.point_type),
             "target": _num(p.target),

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 from django.utils import timezone
 
-from qualitas.spc import XmrResult
+from qualitas.spc import ChartResult
 from qualitas.web.authorization import ancestors, descendants, hierarchy
 from qualitas.web.measures import corrections, freshness, series, words
 from qualitas.web.measures.models import Domain, Measure
@@ -79,7 +79,7 @@ class Report:
     measures_without_data: list[Measure]
     # The engine's tables behind the rows (series keyed by measure id), for callers
     # that draw the charts too, such as a meeting's frozen report.
-    result: XmrResult | None = None
+    result: ChartResult | None = None
 
     @property
     def concern_count(self) -> int:
@@ -142,13 +142,13 @@ def build(
         by="measure_id",
         direction={m.pk: m.direction for m in chosen},
         target=targets,
-        rebase=series.rebase_periods(chosen, organisation),
+        part=series.rebase_periods(chosen, organisation),
     )
     assert result is not None
     icons = result.icons
     points = result.points
     counts = points.groupby("measure_id", sort=True).size()
-    short = points.groupby("measure_id", sort=True)["short_segment"].last()
+    short = points.groupby("measure_id", sort=True)["trial_limits"].last()
     lines, dots, dot_kind = sparklines(points)
 
     variation = icons["variation"].astype(str).to_numpy()
@@ -178,9 +178,9 @@ def build(
                 period=icons["period"].iat[i],
                 value=float(icons["value"].iat[i]),
                 target=None if np.isnan(target) else float(target),
-                mean=float(icons["mean"].iat[i]),
-                lpl=float(icons["lpl"].iat[i]),
-                upl=float(icons["upl"].iat[i]),
+                mean=float(icons["cl"].iat[i]),
+                lpl=float(icons["lcl"].iat[i]),
+                upl=float(icons["ucl"].iat[i]),
                 variation=variation[i],
                 assurance=assurance[i],
                 n_points=int(counts.loc[mid]),

@@ -312,7 +312,7 @@ def _series_context(
         by="measure_id",
         direction={measure.pk: measure.direction},
         target=targets,
-        rebase={measure.pk: [pd.Timestamp(r.period) for r in rebases]}
+        part={measure.pk: [pd.Timestamp(r.period) for r in rebases]}
         if not unit
         else None,
     )
@@ -333,9 +333,9 @@ def _series_context(
         {
             "period": words.period(p.period, measure.frequency),
             "value": words.number(p.value, measure.decimals),
-            "mean": words.number(p.mean, measure.decimals),
-            "lpl": words.number(p.lpl, measure.decimals),
-            "upl": words.number(p.upl, measure.decimals),
+            "mean": words.number(p.cl, measure.decimals),
+            "lpl": words.number(p.lcl, measure.decimals),
+            "upl": words.number(p.ucl, measure.decimals),
             "rule": words.SPECIAL_CAUSE[str(p.special_cause)],
             "point_type": str(p.point_type),
         }
@@ -351,9 +351,9 @@ def _series_context(
                 pd.Timestamp(icons["period"]).date(),
                 today=timezone.localdate(),
             ),
-            "mean": words.number(float(icons["mean"]), measure.decimals),
-            "lpl": words.number(float(icons["lpl"]), measure.decimals),
-            "upl": words.number(float(icons["upl"]), measure.decimals),
+            "mean": words.number(float(icons["cl"]), measure.decimals),
+            "lpl": words.number(float(icons["lcl"]), measure.decimals),
+            "upl": words.number(float(icons["ucl"]), measure.decimals),
             "target": words.number(targets.get(measure.pk), measure.decimals)
             if measure.pk in targets
             else None,
@@ -361,7 +361,7 @@ def _series_context(
             "variation_meaning": words.VARIATION_MEANING[variation],
             "assurance": assurance,
             "assurance_meaning": words.ASSURANCE_MEANING[assurance or ""],
-            "short_baseline": bool(points["short_segment"].iloc[-1]),
+            "short_baseline": bool(points["trial_limits"].iloc[-1]),
             "n_points": len(points),
             "table": table,
             "trajectory": steps[steps["measure_id"] == measure.pk].to_dict("records")
@@ -681,7 +681,7 @@ def breakdown(request: HttpRequest, code: str, ods: str, name: str) -> HttpRespo
     groups = []
     if not frame.empty:
         result = series.run_xmr(
-            frame, by="stratum", direction=measure.direction, target=None, rebase=None
+            frame, by="stratum", direction=measure.direction, target=None, part=None
         )
         assert result is not None
         lines, dots, kinds = sparklines(
@@ -696,14 +696,14 @@ def breakdown(request: HttpRequest, code: str, ods: str, name: str) -> HttpRespo
                     "stratum": row.stratum,
                     "value": words.number(row.value, measure.decimals),
                     "period": words.period(row.period, measure.frequency),
-                    "mean": words.number(row.mean, measure.decimals),
-                    "lpl": words.number(row.lpl, measure.decimals),
-                    "upl": words.number(row.upl, measure.decimals),
+                    "mean": words.number(row.cl, measure.decimals),
+                    "lpl": words.number(row.lcl, measure.decimals),
+                    "upl": words.number(row.ucl, measure.decimals),
                     "variation": str(row.variation),
                     "spark": (lines[i], dots[i], kinds[i]),
                     "spec": spec,
                     "id": f"spec-g{i}",
-                    "mean_raw": float(row.mean),
+                    "mean_raw": float(row.cl),
                 }
             )
         means = np.array([g["mean_raw"] for g in groups])

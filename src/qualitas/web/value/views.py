@@ -258,7 +258,7 @@ def _evidence_chart(claim: BenefitClaim) -> dict[str, Any] | None:
         by="measure_id",
         direction={m.pk: m.direction},
         target=series.target_at(steps, latest),
-        rebase=series.rebase_periods([m], org),
+        part=series.rebase_periods([m], org),
     )
     if result is None:
         return None
