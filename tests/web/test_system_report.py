@@ -12,6 +12,8 @@ import io
 import pandas as pd
 import pytest
 from django.urls import reverse
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from qualitas.spc import xmr
 from qualitas.web.board import system
@@ -359,3 +361,52 @@ def test_a_measure_shared_in_another_system_is_not_shared_with_ours(grid, client
     Measure.objects.filter(code="b-worse").update(aggregation="ratio")
     html = _page(client).content.decode()
     assert reverse("measures:compare", args=["b-worse"]) + "?focus=RAA" in html
+
+
+_STEP = st.tuples(
+    st.sampled_from([None, "trust_a", "trust_b"]),  # general, or one trust's own
+    st.integers(0, 23),  # the month it starts
+    st.integers(1, 30),  # the value
+)
+
+
+@settings(max_examples=25, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    steps=st.lists(_STEP, max_size=6),
+    last=st.tuples(st.integers(0, 23), st.integers(0, 23)),
+)
+def test_targets_for_every_organisation_at_once_agree_with_one_at_a_time(
+    grid, steps, last
+):
+    """The grid resolves every organisation's targets in one query; the integrated
+    report resolves one organisation's (series.target_steps and target_at). Both
+    must pick the same target: an organisation's own steps replace the general
+    ones, and the step in force at the latest period counts."""
+    from qualitas.web.board.system import _targets
+    from qualitas.web.measures import series
+    from qualitas.web.measures.models import Target
+
+    measure = Measure.objects.get(code="a-steady")
+    Target.objects.filter(measure=measure).delete()
+    for org, month, value in steps:
+        Target.objects.create(
+            measure=measure,
+            organisation=grid[org] if org else None,
+            starts=MONTHS[month],
+            value=float(value),
+        )
+    trusts = [grid["trust_a"], grid["trust_b"]]
+    cells = pd.DataFrame(
+        {
+            "cell": [0, 1],
+            "measure_id": [measure.pk, measure.pk],
+            "organisation_id": [t.pk for t in trusts],
+            "latest": [pd.Timestamp(MONTHS[m]) for m in last],
+        }
+    )
+    together = _targets(cells)
+    for cell, org in enumerate(trusts):
+        latest = pd.Series({measure.pk: pd.Timestamp(MONTHS[last[cell]])})
+        latest = latest.rename_axis("measure_id")  # as report.build groups it
+        alone = series.target_at(series.target_steps([measure], org), latest)
+        assert together.get(cell) == alone.get(measure.pk)
