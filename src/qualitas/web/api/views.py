@@ -22,7 +22,7 @@ from qualitas.web.authorization import (
     get_organisation_for_user,
     organisation_ids,
 )
-from qualitas.web.measures import series, services
+from qualitas.web.measures import engine, series, services
 from qualitas.web.measures.models import ImportBatch, Measure, Observation
 from qualitas.web.organisations.models import Organisation
 
@@ -155,7 +155,8 @@ def observations(request: HttpRequest, code: str) -> JsonResponse:
 
 @api_view(("GET",))
 def spc(request: HttpRequest, code: str) -> JsonResponse:
-    """The XmR chart of the organisation's totals, as the engine computes it."""
+    """The measure's chart (XmR, run, p, u, c, g...) of the organisation's totals,
+    as the engine computes it."""
     m = _measure(request, code)
     org = _org_param(request)
     frame = series.organisation_series([m], org)
@@ -163,23 +164,29 @@ def spc(request: HttpRequest, code: str) -> JsonResponse:
         return error(404, f"No data for {m.code} at {org.ods_code}.")
     steps = series.target_steps([m], org)
     targets = series.target_at(steps, frame.groupby("measure_id")["period"].max())
-    result = series.run_xmr(
+    result = engine.run_charts(
         frame,
         by="measure_id",
-        direction={m.pk: m.direction},
+        measures={m.pk: m},
         target=targets,
-        rebase=series.rebase_periods([m], org),
+        part=series.rebase_periods([m], org),
     )
-    assert result is not None
+    if result is None:
+        return error(
+            404,
+            f"Too few data for {m.code}'s {m.get_chart_type_display()} at "
+            f"{org.ods_code}.",
+        )
     icons = result.icons.iloc[0]
     points = [
         {
             "period": pd.Timestamp(p.period).date().isoformat(),
             "value": _num(p.value),
-            "mean": _num(p.mean),
-            "lpl": _num(p.lpl),
-            "upl": _num(p.upl),
-            "segment": int(p.segment),
+            # The names of the API's first version: the centre line and limits.
+            "mean": _num(p.cl),
+            "lpl": _num(p.lcl),
+            "upl": _num(p.ucl),
+            "segment": int(p.phase),
             "special_cause": str(p.special_cause),
             "point_type": str(p.point_type),
             "target": _num(p.target),
@@ -191,7 +198,10 @@ def spc(request: HttpRequest, code: str) -> JsonResponse:
             "measure": m.code,
             "organisation": org.ods_code,
             "improvement_direction": m.direction,
-            "variation": str(icons["variation"]),
+            "chart_type": m.chart_type,
+            # A run chart has no variation icon; its signal is said in words.
+            "variation": str(icons["variation"]) or None,
+            "signal": str(icons["signal"]),
             "assurance": None
             if pd.isna(icons["assurance"])
             else str(icons["assurance"]),

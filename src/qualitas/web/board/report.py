@@ -16,9 +16,8 @@ import numpy as np
 import pandas as pd
 from django.utils import timezone
 
-from qualitas.spc import XmrResult
 from qualitas.web.authorization import ancestors, descendants, hierarchy
-from qualitas.web.measures import corrections, freshness, series, words
+from qualitas.web.measures import corrections, engine, freshness, series, words
 from qualitas.web.measures.models import Domain, Measure
 from qualitas.web.organisations.models import Organisation
 
@@ -54,10 +53,13 @@ class Row:
     corrections: list[str] = field(default_factory=list)
     # "Data are 3 months late: last point March 2019", or "" when they are not late.
     late: str = ""
+    chart_type: str = "xmr"
+    # A run chart's signal in words (it has no variation icon), else "".
+    signal: str = ""
 
     @property
     def variation_text(self) -> str:
-        return words.VARIATION[self.variation]
+        return words.VARIATION.get(self.variation, self.signal)
 
     @property
     def assurance_text(self) -> str:
@@ -79,7 +81,7 @@ class Report:
     measures_without_data: list[Measure]
     # The engine's tables behind the rows (series keyed by measure id), for callers
     # that draw the charts too, such as a meeting's frozen report.
-    result: XmrResult | None = None
+    result: engine.Charts | None = None
 
     @property
     def concern_count(self) -> int:
@@ -133,18 +135,22 @@ def build(
     latest = data.groupby("measure_id")["period"].max()
     steps = series.target_steps(chosen, organisation)
     targets = series.target_at(steps, latest)
-    result = series.run_xmr(
+    result = engine.run_charts(
         data,
         by="measure_id",
-        direction={m.pk: m.direction for m in chosen},
+        measures=by_id,
         target=targets,
-        rebase=series.rebase_periods(chosen, organisation),
+        part=series.rebase_periods(chosen, organisation),
     )
-    assert result is not None
+    if result is None:
+        return Report(organisation, [], committees, chosen)
+    # Series too short for their chart type's limits are left out by the engine.
+    drawn = set(result.icons["measure_id"].tolist())
+    without += [m for m in chosen if m.pk in with_data and m.pk not in drawn]
     icons = result.icons
     points = result.points
     counts = points.groupby("measure_id", sort=True).size()
-    short = points.groupby("measure_id", sort=True)["short_segment"].last()
+    short = points.groupby("measure_id", sort=True)["trial_limits"].last()
     lines, dots, dot_kind = sparklines(points)
 
     variation = icons["variation"].astype(str).to_numpy()
@@ -174,9 +180,9 @@ def build(
                 period=icons["period"].iat[i],
                 value=float(icons["value"].iat[i]),
                 target=None if np.isnan(target) else float(target),
-                mean=float(icons["mean"].iat[i]),
-                lpl=float(icons["lpl"].iat[i]),
-                upl=float(icons["upl"].iat[i]),
+                mean=float(icons["cl"].iat[i]),
+                lpl=float(icons["lcl"].iat[i]),
+                upl=float(icons["ucl"].iat[i]),
                 variation=variation[i],
                 assurance=assurance[i],
                 n_points=int(counts.loc[mid]),
@@ -190,6 +196,8 @@ def build(
                     for c in changed.get(mid, [])
                 ],
                 late=_late(m.frequency, icons["period"].iat[i], today),
+                chart_type=m.chart_type,
+                signal=str(icons["signal"].iat[i]),
             )
         )
     domain_order = {d: i for i, d in enumerate(Domain.values)}

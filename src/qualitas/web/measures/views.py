@@ -35,6 +35,7 @@ from qualitas.web.board.report import sparklines
 from qualitas.web.measures import (
     chart,
     corrections,
+    engine,
     freshness,
     series,
     services,
@@ -293,20 +294,22 @@ def _chart_context(
         return context
     latest = frame.groupby("measure_id")["period"].max()
     targets = series.target_at(steps, latest)
-    result = series.run_xmr(
+    charts = engine.run_charts(
         frame,
         by="measure_id",
-        direction={measure.pk: measure.direction},
+        measures={measure.pk: measure},
         target=targets,
-        rebase={measure.pk: [pd.Timestamp(r.period) for r in rebases]}
+        part={measure.pk: [pd.Timestamp(r.period) for r in rebases]}
         if not unit
         else None,
     )
-    assert result is not None
-    icons = result.icons.iloc[0]
-    points = result.points
+    if charts is None:  # too few values for this chart type yet
+        context["has_data"] = False
+        return context
+    icons = charts.icons.iloc[0]
+    points = charts.points
     spec = chart.measure_chart(
-        result,
+        charts.result_for(measure.pk),
         measure.pk,
         measure,
         steps=steps[steps["measure_id"] == measure.pk] if not steps.empty else None,
@@ -323,35 +326,40 @@ def _chart_context(
         {
             "period": words.period(p.period, measure.frequency),
             "value": words.number(p.value, measure.decimals),
-            "mean": words.number(p.mean, measure.decimals),
-            "lpl": words.number(p.lpl, measure.decimals),
-            "upl": words.number(p.upl, measure.decimals),
+            "mean": words.number(p.cl, measure.decimals),
+            "lpl": words.number(p.lcl, measure.decimals),
+            "upl": words.number(p.ucl, measure.decimals),
             "rule": words.SPECIAL_CAUSE[str(p.special_cause)],
             "point_type": str(p.point_type),
         }
         for p in points.itertuples(index=False)
     ]
+    last = pd.Timestamp(frame["period"].max()).date()
     context.update(
         {
             "spec": spec,
+            "chart_type": measure.chart_type,
+            "centre_name": "Median" if measure.chart_type == "run" else "Mean",
+            "value_unit": "days since the event before"
+            if measure.chart_type in engine.EVENT_CHARTS
+            else measure.unit,
+            "signal": str(icons["signal"]),
             "latest_value": words.number(float(icons["value"]), measure.decimals),
             "latest_period": words.period(icons["period"], measure.frequency),
             "late": freshness.lateness(
-                measure.frequency,
-                pd.Timestamp(icons["period"]).date(),
-                today=timezone.localdate(),
+                measure.frequency, last, today=timezone.localdate()
             ),
-            "mean": words.number(float(icons["mean"]), measure.decimals),
-            "lpl": words.number(float(icons["lpl"]), measure.decimals),
-            "upl": words.number(float(icons["upl"]), measure.decimals),
+            "mean": words.number(float(icons["cl"]), measure.decimals),
+            "lpl": words.number(float(icons["lcl"]), measure.decimals),
+            "upl": words.number(float(icons["ucl"]), measure.decimals),
             "target": words.number(targets.get(measure.pk), measure.decimals)
             if measure.pk in targets
             else None,
             "variation": variation,
-            "variation_meaning": words.VARIATION_MEANING[variation],
+            "variation_meaning": words.VARIATION_MEANING.get(variation, ""),
             "assurance": assurance,
             "assurance_meaning": words.ASSURANCE_MEANING[assurance or ""],
-            "short_baseline": bool(points["short_segment"].iloc[-1]),
+            "short_baseline": bool(points["trial_limits"].iloc[-1]),
             "n_points": len(points),
             "table": table,
             "trajectory": steps[steps["measure_id"] == measure.pk].to_dict("records")
@@ -669,16 +677,21 @@ def breakdown(request: HttpRequest, code: str, ods: str, name: str) -> HttpRespo
         raise Http404("No such breakdown")
     frame = series.breakdown_series(measure, org, canonical)
     groups = []
-    if not frame.empty:
-        result = series.run_xmr(
-            frame, by="stratum", direction=measure.direction, target=None, rebase=None
+    charts = (
+        engine.run_charts(
+            frame,
+            by="stratum",
+            measures=dict.fromkeys(frame["stratum"].unique().tolist(), measure),
         )
-        assert result is not None
+        if not frame.empty
+        else None
+    )
+    if charts is not None:
         lines, dots, kinds = sparklines(
-            result.points.rename(columns={"stratum": "measure_id"})
+            charts.points.rename(columns={"stratum": "measure_id"})
         )
-        icons = result.icons
-        specs = chart.group_charts(result, measure)
+        icons = charts.icons
+        specs = chart.group_charts(charts.results[measure.chart_type], measure)
         for i, row in enumerate(icons.itertuples(index=False)):
             spec = specs[row.stratum]
             groups.append(
@@ -686,14 +699,15 @@ def breakdown(request: HttpRequest, code: str, ods: str, name: str) -> HttpRespo
                     "stratum": row.stratum,
                     "value": words.number(row.value, measure.decimals),
                     "period": words.period(row.period, measure.frequency),
-                    "mean": words.number(row.mean, measure.decimals),
-                    "lpl": words.number(row.lpl, measure.decimals),
-                    "upl": words.number(row.upl, measure.decimals),
+                    "mean": words.number(row.cl, measure.decimals),
+                    "lpl": words.number(row.lcl, measure.decimals),
+                    "upl": words.number(row.ucl, measure.decimals),
                     "variation": str(row.variation),
+                    "signal": str(row.signal),
                     "spark": (lines[i], dots[i], kinds[i]),
                     "spec": spec,
                     "id": f"spec-g{i}",
-                    "mean_raw": float(row.mean),
+                    "mean_raw": float(row.cl),
                 }
             )
         means = np.array([g["mean_raw"] for g in groups])

@@ -26,7 +26,7 @@ from qualitas.web.authorization import (
 )
 from qualitas.web.board import report as live_report
 from qualitas.web.measures import chart as measure_chart
-from qualitas.web.measures import series
+from qualitas.web.measures import engine, series
 from qualitas.web.measures.models import Annotation, Measure
 from qualitas.web.organisations.models import Organisation
 from qualitas.web.value import ledger, opportunities, services
@@ -256,15 +256,16 @@ def _evidence_chart(claim: BenefitClaim) -> dict[str, Any] | None:
         return None
     steps = series.target_steps([m], org)
     latest = frame.groupby("measure_id")["period"].max()
-    result = series.run_xmr(
+    charts = engine.run_charts(
         frame,
         by="measure_id",
-        direction={m.pk: m.direction},
+        measures={m.pk: m},
         target=series.target_at(steps, latest),
-        rebase=series.rebase_periods([m], org),
+        part=series.rebase_periods([m], org),
     )
-    if result is None:
+    if charts is None:
         return None
+    result = charts.result_for(m.pk)
     notes = [
         (pd.Timestamp(p), t)
         for p, t in Annotation.objects.filter(measure=m, organisation=org).values_list(

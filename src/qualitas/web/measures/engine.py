@@ -1,0 +1,402 @@
+"""The web's one way into the SPC engine: every measure drawn with its own chart type.
+
+Series are grouped by chart type and each group goes to :func:`qualitas.spc.chart` in
+ONE call (all XmR measures together, all p charts together, ...), so a report of 200
+measures makes at most one engine call per chart type. The results come back as one
+table of points and one row per series, in the engine's one schema (``cl``, ``lcl``,
+``ucl``, ``phase``...), with what the web adds:
+
+- ratio charts (p, p′, u, u′) are computed on the data's scale and multiplied per
+  measure afterwards, so measures with different multipliers share a call;
+- g and t charts are drawn from dated events: the value of each point is the number
+  of days since the event before (same-day events give gaps of 0 on a g chart; a t
+  chart, which needs times above zero, counts each day with events once), and better
+  is the opposite way to the measure's (fewer events means longer gaps);
+- limits are kept within what the measure can take (no negative counts, proportions
+  within 0 to 100%), and a target at that natural bound which the whole process sits
+  on (no events every month, against a target of none) is met, not "hit and miss";
+- run charts carry no Making Data Count icons; their signal is said in words (an
+  unusually long run, or too few crossings of the median).
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Hashable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from qualitas.errors import QualitasWarning
+from qualitas.io import validation
+from qualitas.spc import chart
+from qualitas.spc.chart import ChartResult
+from qualitas.web.measures.models import Measure
+
+RATIO_CHARTS = ("p", "pp", "u", "up")
+EVENT_CHARTS = ("g", "t")
+# Columns of every chart type's points, as the web reads them.
+POINT_COLUMNS = [
+    "period",
+    "value",
+    "cl",
+    "lcl",
+    "ucl",
+    "target",
+    "phase",
+    "special_cause",
+    "point_type",
+    "trial_limits",
+]
+ICON_COLUMNS = [
+    "period",
+    "value",
+    "cl",
+    "lcl",
+    "ucl",
+    "target",
+    "direction",
+    "variation",
+    "assurance",
+]
+LIMIT_COLUMNS = ("cl", "lcl", "ucl", "lcl_95", "ucl_95")
+OPPOSITE = {"increase": "decrease", "decrease": "increase", "neutral": "neutral"}
+
+
+@dataclass
+class Charts:
+    """Every series' chart. ``points``: one row per series and period; ``icons``:
+    one row per series (the latest point), with ``chart`` (the measure's chart type)
+    and ``signal`` (a run chart's signal in words, else ""). ``results`` keeps each
+    chart type's engine result (scaled and clipped as the tables are) for drawing."""
+
+    by: str
+    points: pd.DataFrame
+    icons: pd.DataFrame
+    results: dict[str, ChartResult] = field(default_factory=dict)
+    chart_of: dict[Hashable, str] = field(default_factory=dict)
+
+    def result_for(self, key: Hashable) -> ChartResult:
+        """The engine result holding one series, with that series alone."""
+        result = self.results[self.chart_of[key]]
+        pick = (result.points[self.by] == key).to_numpy()
+        icons = result.icons
+        summary = result.summary
+        return ChartResult(
+            chart=result.chart,
+            points=result.points[pick].reset_index(drop=True),
+            summary=summary[(summary[self.by] == key).to_numpy()].reset_index(
+                drop=True
+            ),
+            icons=None
+            if icons is None
+            else icons[(icons[self.by] == key).to_numpy()].reset_index(drop=True),
+            warnings=result.warnings,
+        )
+
+
+def engine_chart(chart_type: str) -> str:
+    """The engine's name of a measure's chart type (they are the same)."""
+    return chart_type
+
+
+def bounds(measure: Measure) -> tuple[float, float]:
+    """The lowest and highest values the measure can take, on its displayed scale."""
+    if measure.chart_type in EVENT_CHARTS:
+        return 0.0, np.inf
+    kind = measure.rules.kind
+    if kind == validation.PROPORTION:
+        return 0.0, float(measure.multiplier)
+    if kind in (validation.RATE, validation.COUNT, validation.AMOUNT):
+        return 0.0, np.inf
+    return -np.inf, np.inf
+
+
+def run_charts(
+    frame: pd.DataFrame,
+    *,
+    by: str,
+    measures: Mapping[Hashable, Measure],
+    target: Mapping[Hashable, float] | None = None,
+    part: Mapping[Hashable, list[pd.Timestamp]] | None = None,
+) -> Charts | None:
+    """Every series of ``frame`` (``by``, period, value, and numerator and
+    denominator for ratio measures) on its measure's chart: ``measures`` maps each
+    series key to its measure (a breakdown's groups share one). ``target`` and
+    ``part`` (rebases) are per series key. None when there are no values."""
+    frame = frame.dropna(subset=["value"])
+    if frame.empty:
+        return None
+    target = dict(target or {})
+    part = dict(part or {})
+    keys = frame[by].unique().tolist()
+    chart_of = {k: measures[k].chart_type for k in keys}
+    kind = frame[by].map(chart_of)
+    results: dict[str, ChartResult] = {}
+    point_tables, icon_tables = [], []
+    for chart_type in sorted(set(chart_of.values())):
+        rows = frame[(kind == chart_type).to_numpy()]
+        present = rows[by].unique().tolist()
+        result = _one_call(
+            chart_type,
+            rows,
+            by=by,
+            measures={k: measures[k] for k in present},
+            target={k: v for k, v in target.items() if k in present},
+            part={k: v for k, v in part.items() if k in present and v},
+        )
+        if result is None:
+            continue
+        result = _natural(result, by, measures)
+        results[chart_type] = result
+        point_tables.append(_uniform_points(result, by, chart_type))
+        icon_tables.append(_uniform_icons(result, by, chart_type))
+    if not point_tables:
+        return None
+    points = pd.concat(point_tables, ignore_index=True).sort_values(
+        [by, "period"], kind="stable", ignore_index=True
+    )
+    icons = pd.concat(icon_tables, ignore_index=True).sort_values(
+        by, kind="stable", ignore_index=True
+    )
+    return Charts(by=by, points=points, icons=icons, results=results, chart_of=chart_of)
+
+
+def _one_call(
+    chart_type: str,
+    rows: pd.DataFrame,
+    *,
+    by: str,
+    measures: Mapping[Hashable, Measure],
+    target: dict[Hashable, float],
+    part: dict[Hashable, list[pd.Timestamp]],
+) -> ChartResult | None:
+    direction = {k: m.direction for k, m in measures.items()}
+    options: dict[str, Any] = {
+        "value": "value",
+        "period": "period",
+        "by": by,
+        "rules": "mdc",
+        "direction": direction,
+        "target": target or None,
+        "part": part or None,
+        # A stored infinity (from an old overflow) is left off the chart rather
+        # than stopping the page; a series too short for limits is left out.
+        "infinite": "missing",
+        "skip_short": True,
+    }
+    data = rows
+    if chart_type == "run":
+        options["rules"] = "anhoej"
+        options.pop("direction")
+        options.pop("target")
+    elif chart_type in RATIO_CHARTS:
+        data = rows.dropna(subset=["numerator", "denominator"])
+        data = data[data["denominator"] > 0]
+        options.update(value="numerator", denominator="denominator")
+        # The engine judges the target against limits on the data's scale; the
+        # display scale (× the measure's multiplier) is applied afterwards.
+        options["target"] = {
+            k: v / measures[k].multiplier for k, v in target.items()
+        } or None
+    elif chart_type in EVENT_CHARTS:
+        data = event_gaps(rows, by=by, distinct_days=chart_type == "t")
+        # Longer gaps between events are better when fewer events are.
+        options["direction"] = {k: OPPOSITE[d] for k, d in direction.items()}
+        # A target in events a month does not translate into days between events.
+        options["target"] = None
+        present = set(data[by].unique().tolist())
+        options["part"] = {k: v for k, v in part.items() if k in present} or None
+        options["direction"] = {
+            k: d for k, d in options["direction"].items() if k in present
+        }
+    if data.empty:
+        return None
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", QualitasWarning)
+        result = chart(data, chart=engine_chart(chart_type), **options)
+    if result.points.empty:
+        return None
+    if chart_type in RATIO_CHARTS:
+        result = _scaled(result, by, {k: m.multiplier for k, m in measures.items()})
+    return result
+
+
+def event_gaps(
+    rows: pd.DataFrame, *, by: str, distinct_days: bool = False
+) -> pd.DataFrame:
+    """Days between dated events, one row per event after each series' first: the
+    value is the number of days since the event before. A day's value is its number
+    of events (more than one gives gaps of 0), unless ``distinct_days``."""
+    rows = rows[rows["value"] > 0].sort_values([by, "period"], kind="stable")
+    if distinct_days:
+        rows = rows.assign(value=1.0)
+    counts = rows["value"].round().astype(np.int64).to_numpy()
+    events = rows.loc[rows.index.repeat(counts), [by, "period"]].reset_index(
+        drop=True
+    )
+    key = events[by].to_numpy()
+    day = events["period"].to_numpy(dtype="datetime64[D]")
+    first = np.r_[True, key[1:] != key[:-1]]
+    gap = np.r_[0, np.diff(day).astype(np.int64)].astype(float)
+    out = events.assign(value=gap)[~first].reset_index(drop=True)
+    # Same-day events share a period: the engine reads repeated periods as
+    # subgroups, so each event keeps its own period (a second later).
+    repeat = out.groupby([by, "period"]).cumcount().to_numpy()
+    out["period"] = out["period"] + pd.to_timedelta(repeat, unit="s")
+    return out
+
+
+def _scaled(
+    result: ChartResult, by: str, multiplier: Mapping[Hashable, float]
+) -> ChartResult:
+    points = result.points.copy()
+    factor = points[by].map(multiplier).to_numpy(dtype=float)
+    for c in ("value", "target", *LIMIT_COLUMNS):
+        if c in points:
+            points[c] = points[c].to_numpy(dtype=float) * factor
+    summary = result.summary.copy()
+    factor_s = summary[by].map(multiplier).to_numpy(dtype=float)
+    for c in LIMIT_COLUMNS:
+        if c in summary:
+            summary[c] = summary[c].to_numpy(dtype=float) * factor_s
+    icons = result.icons
+    if icons is not None:
+        icons = icons.copy()
+        factor_i = icons[by].map(multiplier).to_numpy(dtype=float)
+        for c in ("value", "target", *LIMIT_COLUMNS):
+            if c in icons:
+                icons[c] = icons[c].to_numpy(dtype=float) * factor_i
+    return ChartResult(result.chart, points, summary, icons, result.warnings)
+
+
+def _natural(
+    result: ChartResult, by: str, measures: Mapping[Hashable, Measure]
+) -> ChartResult:
+    """Limits clipped to what each measure can take, and assurance against a target
+    at that bound judged as described in the module's docstring."""
+    lo_of = {k: bounds(m)[0] for k, m in measures.items()}
+    hi_of = {k: bounds(m)[1] for k, m in measures.items()}
+
+    def clip(table: pd.DataFrame) -> pd.DataFrame:
+        table = table.copy()
+        lo = table[by].map(lo_of).to_numpy(dtype=float)
+        hi = table[by].map(hi_of).to_numpy(dtype=float)
+        for c in LIMIT_COLUMNS:
+            if c in table:
+                table[c] = np.clip(table[c].to_numpy(dtype=float), lo, hi)
+        return table
+
+    points, summary = clip(result.points), clip(result.summary)
+    icons = result.icons
+    if icons is not None:
+        icons = clip(icons)
+        lo = icons[by].map(lo_of).to_numpy(dtype=float)
+        hi = icons[by].map(hi_of).to_numpy(dtype=float)
+        t = icons["target"].to_numpy(dtype=float)
+        d = icons["direction"].astype(str).to_numpy()
+        with np.errstate(invalid="ignore"):
+            on_floor = (d == "decrease") & (t == lo) & (icons["ucl"] <= lo)
+            on_ceiling = (d == "increase") & (t == hi) & (icons["lcl"] >= hi)
+        met = (on_floor | on_ceiling).to_numpy()
+        if met.any():
+            assurance = icons["assurance"].astype(object).to_numpy()
+            assurance[met] = "pass"
+            icons["assurance"] = pd.Series(assurance, index=icons.index).where(
+                pd.notna(assurance), np.nan
+            )
+    return ChartResult(result.chart, points, summary, icons, result.warnings)
+
+
+def _uniform_points(result: ChartResult, by: str, chart_type: str) -> pd.DataFrame:
+    p = result.points
+    n = len(p)
+    out = pd.DataFrame({by: p[by].to_numpy()})
+    for c in POINT_COLUMNS:
+        if c in p:
+            out[c] = p[c].to_numpy()
+        elif c == "special_cause":
+            out[c] = "none"
+        elif c == "point_type":
+            # A run chart's points carry no Making Data Count colour.
+            out[c] = "common_cause"
+        elif c == "trial_limits":
+            out[c] = np.zeros(n, dtype=bool)
+        else:
+            out[c] = np.full(n, np.nan)
+    for c in ("special_cause", "point_type"):
+        out[c] = out[c].astype(str)
+    out["chart"] = chart_type
+    return out
+
+
+def _uniform_icons(result: ChartResult, by: str, chart_type: str) -> pd.DataFrame:
+    if result.icons is not None:
+        icons = result.icons
+        out = pd.DataFrame({by: icons[by].to_numpy()})
+        for c in ICON_COLUMNS:
+            out[c] = icons[c].to_numpy()
+        out["variation"] = out["variation"].astype(str)
+        out["signal"] = ""
+    else:
+        # A run chart: its latest point, and its runs analysis in words.
+        p = result.points
+        last = p.groupby(by, sort=True).tail(1)
+        out = pd.DataFrame({by: last[by].to_numpy()})
+        for c in ("period", "value", "cl", "lcl", "ucl", "target"):
+            out[c] = last[c].to_numpy()
+        out["direction"] = ""
+        out["variation"] = ""
+        out["assurance"] = np.nan
+        phases = result.summary.groupby(by, sort=True).tail(1).set_index(by)
+        out["signal"] = [
+            run_signal(phases.loc[k], p[p[by] == k]) for k in out[by].tolist()
+        ]
+    out["chart"] = chart_type
+    return out
+
+
+def run_signal(phase: pd.Series, points: pd.DataFrame) -> str:
+    """What the runs analysis of a run chart's latest phase says, in plain words.
+
+    >>> phase = pd.Series({"longest_run": 9, "longest_run_max": 8, "n_crossings": 5,
+    ...                    "n_crossings_min": 6, "n_useful": 20, "cl": 4.0})
+    >>> run_signal(phase, pd.DataFrame({"value": [5.0] * 9 + [3.0], "cl": 4.0}))
+    'A run of 9 points above the median: a signal of change. Too few crossings of the median (5; fewer than 6 happens by chance only rarely): a signal of change.'
+    """
+    if pd.isna(phase.get("longest_run")):
+        return "Too few points yet to look for a signal of change."
+    run, run_max = int(phase["longest_run"]), int(phase["longest_run_max"])
+    crossings, least = int(phase["n_crossings"]), int(phase["n_crossings_min"])
+    said = []
+    if run > run_max:
+        said.append(
+            f"A run of {run} points {_side_of_longest_run(points)} the median: a "
+            "signal of change."
+        )
+    if crossings < least:
+        said.append(
+            f"Too few crossings of the median ({crossings}; fewer than {least} "
+            "happens by chance only rarely): a signal of change."
+        )
+    if not said:
+        return (
+            "No signal of change: the points vary around the median as chance "
+            f"would have them (longest run {run}, {crossings} crossings)."
+        )
+    return " ".join(said)
+
+
+def _side_of_longest_run(points: pd.DataFrame) -> str:
+    """Whether the longest run of points off the median is above or below it."""
+    side = np.sign(
+        points["value"].to_numpy(dtype=float) - points["cl"].to_numpy(dtype=float)
+    )
+    side = side[side != 0]  # points on the median neither break nor extend a run
+    if not len(side):
+        return "on one side of"
+    starts = np.flatnonzero(np.r_[True, side[1:] != side[:-1]])
+    lengths = np.diff(np.r_[starts, len(side)])
+    return "above" if side[starts[np.argmax(lengths)]] > 0 else "below"
