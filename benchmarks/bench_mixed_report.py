@@ -67,7 +67,10 @@ def _world(rng: np.random.Generator):
     for m in measures:
         if m.chart_type in ("g", "t"):
             days = np.sort(rng.choice(700, size=N_POINTS, replace=False))
-            periods = [pd.Timestamp("2023-01-01").date() + pd.Timedelta(days=int(d)) for d in days]
+            periods = [
+                pd.Timestamp("2023-01-01").date() + pd.Timedelta(days=int(d))
+                for d in days
+            ]
             values = np.ones(N_POINTS)
             nums = dens = [None] * N_POINTS
         elif m.aggregation == "ratio":

@@ -114,8 +114,8 @@ def build(
     domain: str = "",
     until: dt.date | None = None,
 ) -> Report:
-    """The report for ``measures`` at ``organisation``; ``until`` leaves out periods
-    after that date (a meeting's data cut)."""
+    """The report for ``measures`` at ``organisation``; ``until`` (a month) leaves
+    out periods after that month (a meeting's data cut)."""
     committees = sorted({m.committee for m in measures if m.committee})
     chosen = [
         m
@@ -125,8 +125,10 @@ def build(
     ]
     by_id = {m.pk: m for m in chosen}
     data = series.organisation_series(chosen, organisation)
-    if until is not None and not data.empty:
-        data = data[data["period"] <= pd.Timestamp(until)]
+    # The data cut names a month: the whole of it is in (every day, week and event).
+    cut_end = None if until is None else pd.Timestamp(until) + pd.offsets.MonthBegin(1)
+    if cut_end is not None and not data.empty:
+        data = data[data["period"] < cut_end]
     with_data = set(data["measure_id"].unique().tolist()) if not data.empty else set()
     without = [m for m in chosen if m.pk not in with_data]
     if data.empty:
@@ -167,8 +169,13 @@ def build(
     )
 
     rows = []
-    # A meeting's report is judged at its data cut, the live one today.
-    today = until or timezone.localdate()
+    # A meeting's report is judged at the end of its data cut's month, the live one
+    # today.
+    today = (
+        timezone.localdate()
+        if cut_end is None
+        else (cut_end - pd.Timedelta(days=1)).date()
+    )
     ids = icons["measure_id"].to_numpy()
     changed = corrections.by_measure(ids.tolist(), organisation, until=until)
     for i, mid in enumerate(ids.tolist()):
