@@ -4,9 +4,11 @@ on the measure's chart, and find what was learnt in the search."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 
 import pytest
+from django.utils import timezone
 
 from qualitas.web.measures.models import Measure
 from qualitas.web.projects.models import PDSACycle, Project
@@ -55,16 +57,25 @@ def test_project_driver_diagram_pdsa_chart_and_search(page, demo):
     page.get_by_label("What will be tested").fill("Bedside check on the night shift")
     page.get_by_label("Question").fill("Will the night team do the check at 2am?")
     page.get_by_label("Prediction").fill("The check will be done for 8 of 10 patients.")
-    page.get_by_label("Planned start").fill("2025-03-03")
-    page.get_by_label("Planned end").fill("2025-03-17")
+    today = timezone.localdate()
+    page.get_by_label("Planned start").fill(today.isoformat())
+    page.get_by_label("Planned end").fill((today + dt.timedelta(days=14)).isoformat())
     page.get_by_role("button", name="Save the plan").click()
     page.get_by_text("Its prediction is recorded").wait_for()
-    page.get_by_label("The test started on").fill("2025-03-03")
+    # Planned today, so it cannot be entered as started 18 months ago.
+    backdated = today - dt.timedelta(days=548)
+    page.get_by_label("The test started on").fill(backdated.isoformat())
+    page.get_by_role("button", name="Start the test").click()
+    page.get_by_text(
+        f"The test cannot have started on {backdated:%-d %B %Y}"
+    ).first.wait_for()
+    page.get_by_label("The test started on").fill(today.isoformat())
     page.get_by_role("button", name="Start the test").click()
     page.get_by_text("Its prediction is now fixed").wait_for()
     assert page.get_by_text("It cannot be changed").is_visible()
+    assert page.get_by_text("on the day the test started").is_visible()
 
-    page.get_by_label("The test ended on", exact=True).fill("2025-03-17")
+    page.get_by_label("The test ended on", exact=True).fill(today.isoformat())
     page.get_by_label("What the data showed").fill(
         "Done for 6 of 10: the 2am round clashed with medicines."
     )

@@ -33,6 +33,15 @@ def pytest_configure(config):
     django.setup()
 
 
+@pytest.fixture(autouse=True)
+def _fresh_result_cache():
+    """Each test starts with nothing kept: a test's database is rolled back, so ids
+    (and so cache keys) repeat from one test to the next."""
+    from django.core.cache import caches
+
+    caches["results"].clear()
+
+
 @pytest.fixture
 def world(db):
     from tests.web import factories as f

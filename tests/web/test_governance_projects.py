@@ -34,7 +34,9 @@ def _finished_cycle(idea, learning: str, decided: dt.date):
     return CycleFactory(
         change_idea=idea,
         stage="done",
-        prediction_recorded_at=timezone.now(),
+        prediction_recorded_at=timezone.make_aware(
+            dt.datetime.combine(decided - dt.timedelta(days=21), dt.time(10))
+        ),
         started_on=decided - dt.timedelta(days=14),
         ended_on=decided - dt.timedelta(days=7),
         as_planned=True,

@@ -256,3 +256,57 @@ def test_a_system_with_members_and_no_data_says_so(world, client_for):
     assert (
         "No measure of this system has data you may see." in response.content.decode()
     )
+
+
+def _system_meeting(grid, data_cut):
+    from qualitas.web.meetings import services
+
+    icb = grid["icb_analyst"]
+    board = services.create_committee(
+        by=icb, organisation=grid["system"], name="ICB Board", kind="board"
+    )
+    meeting = services.schedule_meeting(
+        by=icb, committee=board, date=dt.date(2024, 2, 1), data_cut=data_cut
+    )
+    services.freeze_report(by=icb, meeting=meeting)
+    return meeting
+
+
+def test_a_system_meetings_pack_has_the_system_report_frozen_at_its_data_cut(grid):
+    from qualitas.web.meetings import pack as meeting_pack
+
+    # Data to November 2023: Trust B's December jump (30) is after the cut.
+    meeting = _system_meeting(grid, dt.date(2023, 11, 1))
+    # Figures arriving after the report was frozen do not change the pack.
+    late = _measure(grid, "f-late", domain="safe")
+    _values(late, grid["trust_a"], FLAT)
+    pack, _ = meeting_pack.build(meeting)
+    assert pack.system is not None
+    assert pack.system.organisations == ("Trust A", "Trust B")
+    names = [r.name for r in pack.system.rows]
+    assert "F Late" not in names
+    assert names.index("C Failing") < names.index("A Steady")
+    worse = next(r for r in pack.system.rows if r.name == "B Worse")
+    assert worse.group == "Other measures"  # the concern came after the data cut
+    trust_b = worse.cells[1]
+    assert trust_b.variation == "common_cause"
+    assert trust_b.value == f"{FLAT[22]:.1f}"  # November 2023's value, not 30
+    failing = next(r for r in pack.system.rows if r.name == "C Failing")
+    assert {c.assurance for c in failing.cells} == {"fail"}
+    assert failing.cells[0].target == "2.0"
+
+
+def test_a_trusts_meeting_pack_has_no_system_report(grid):
+    from qualitas.web.meetings import pack as meeting_pack
+    from qualitas.web.meetings import services
+
+    qi = grid["role_users"]["qi_lead"]
+    board = services.create_committee(
+        by=qi, organisation=grid["trust_a"], name="Trust Board", kind="board"
+    )
+    meeting = services.schedule_meeting(
+        by=qi, committee=board, date=dt.date(2024, 2, 1), data_cut=dt.date(2023, 12, 1)
+    )
+    services.freeze_report(by=qi, meeting=meeting)
+    pack, _ = meeting_pack.build(meeting)
+    assert pack.system is None

@@ -58,6 +58,7 @@ def opportunity(
     better: str,
     unit_cost: float | None = None,
     level: float = 0.95,
+    target: float | None = None,
 ) -> OpportunityResult:
     """Potential events (and money) for each unit of ``result`` to reach each benchmark.
 
@@ -74,6 +75,10 @@ def opportunity(
     ``potential_events_vs_B`` (the gap where positive, else 0) with
     ``potential_events_vs_B_lower`` and ``_upper`` (the interval at ``level``); with a
     ``unit_cost``, the same three as ``potential_cost_vs_B``; and ``label``.
+
+    ``target`` (on the funnel's scale, times its multiplier) replaces the funnel's own
+    target as the ``target`` benchmark, e.g. a national standard of 95% when the
+    funnel is centred on the peers' average.
     """
     if better not in ("lower", "higher"):
         raise QualitasError(f"better must be 'lower' or 'higher', not {better!r}")
@@ -81,6 +86,8 @@ def opportunity(
         raise QualitasError(
             f"level must be a fraction between 0 and 1, such as 0.95, not {level!r}"
         )
+    if target is not None and (not np.isfinite(target) or target < 0):
+        raise QualitasError(f"target must be a number, 0 or more, not {target!r}")
     if unit_cost is not None and (not np.isfinite(unit_cost) or unit_cost < 0):
         raise QualitasError(
             f"unit_cost must be a number of pounds, 0 or more, not {unit_cost!r}"
@@ -94,7 +101,7 @@ def opportunity(
     ratio = units["ratio"].to_numpy(dtype=np.float64) / m
     best_p = 0.25 if better == "lower" else 0.75
     rates = {
-        "target": result.summary.target / m,
+        "target": (result.summary.target if target is None else target) / m,
         "median": st.quantile7(ratio, 0.5),
         "best_quartile": st.quantile7(ratio, best_p),
     }
@@ -133,7 +140,7 @@ def opportunity(
             "benchmark": list(BENCHMARKS),
             "ratio": [rates[b] * m for b in BENCHMARKS],
             "description": [
-                "the funnel's target",
+                "the funnel's target" if target is None else "the target given",
                 "the median of the units' ratios",
                 f"the {'lowest' if better == 'lower' else 'highest'} quarter of units begins here "
                 f"({int(best_p * 100)}th percentile of the units' ratios)",

@@ -11,7 +11,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from qualitas.web.accounts.permissions import ROLES, Permission
-from qualitas.web.authorization import organisation_ids
+from qualitas.web.authorization import has_permission, organisation_ids
 from qualitas.web.measures import words
 from qualitas.web.organisations.models import Organisation
 
@@ -45,9 +45,54 @@ def home(request: HttpRequest) -> HttpResponse:
         (m.organisation, ROLES[m.role].name if m.role in ROLES else m.role)
         for m in request.user.memberships.select_related("organisation")
     ]
-    return render(
-        request, "home.html", {"organisations": orgs, "memberships": memberships}
+    administers = request.user.is_superuser or has_permission(
+        request.user, Permission.ADMINISTER
     )
+    return render(
+        request,
+        "home.html",
+        {
+            "organisations": orgs,
+            "memberships": memberships,
+            "administers": administers,
+            "getting_started": _getting_started(request.user) if administers else [],
+        },
+    )
+
+
+def _getting_started(user) -> list[dict]:
+    """An administrator's first steps, each marked done once it is: what the home
+    page shows until the organisation has people, measures and data."""
+    from qualitas.web.measures.models import Measure, Observation
+    from qualitas.web.organisations.models import Membership
+
+    ids = organisation_ids(user, Permission.ADMINISTER)
+    people = Membership.objects.filter(organisation__in=ids).exclude(user=user)
+    return [
+        {
+            "done": Measure.objects.filter(organisation__in=ids).exists(),
+            "text": "Define your measures",
+            "url": "measures:create",
+        },
+        {
+            "done": people.exists(),
+            "text": "Add people and give them roles",
+            "url": "admin:accounts_user_add",
+        },
+        {
+            "done": Observation.objects.filter(organisation__in=ids).exists(),
+            "text": "Upload your data (a CSV or Excel file)",
+            "url": "data:index",
+        },
+    ]
+
+
+@login_required
+def roles(request: HttpRequest) -> HttpResponse:
+    """What each role may do, drawn from the permission rules themselves."""
+    roles = list(ROLES.values())
+    rows = [(p.description, [p in r.permissions for r in roles]) for p in Permission]
+    return render(request, "roles.html", {"roles": roles, "rows": rows})
 
 
 @login_required

@@ -187,6 +187,23 @@ elif _DB["ENGINE"] == "django.db.backends.postgresql":
     _DB["CONN_MAX_AGE"] = 0  # the pool keeps connections; Django must not as well
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# Results computed from measures' data (the integrated report, charts) are kept in
+# each server process's memory under the data versions they were computed from
+# (measures/versions.py), so an entry is never served after its data change and no
+# process has to tell another; QUALITAS_RESULT_CACHE_ENTRIES bounds the memory (a
+# report of 200 measures is about 1 MB).
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "results": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "qualitas-results",
+        "TIMEOUT": 24 * 3600,
+        "OPTIONS": {
+            "MAX_ENTRIES": int(os.environ.get("QUALITAS_RESULT_CACHE_ENTRIES", "300"))
+        },
+    },
+}
+
 # Background jobs wait in the project's own database (django-tasks' database backend)
 # until `python -m qualitas.web worker` runs them: nothing else to run or back up.
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}

@@ -16,6 +16,7 @@ urlpatterns = [
         name="favicon",
     ),
     path("components/", home.components, name="components"),
+    path("roles/", home.roles, name="roles"),
     path("accounts/", include("qualitas.web.accounts.urls")),
     path("organisations/", include("qualitas.web.organisations.urls")),
     path("measures/", include("qualitas.web.measures.urls")),

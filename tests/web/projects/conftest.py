@@ -66,7 +66,8 @@ def pworld(world):
         change_idea=idea,
         number=2,
         stage=PDSACycle.Stage.DONE,
-        prediction_recorded_at=timezone.now(),
+        # Written the week before the test, as the Model for Improvement asks.
+        prediction_recorded_at=timezone.make_aware(dt.datetime(2024, 2, 23, 10, 0)),
         started_on=dt.date(2024, 3, 1),
         ended_on=dt.date(2024, 3, 15),
         result="9 of 10",

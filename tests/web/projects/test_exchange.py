@@ -138,6 +138,19 @@ def test_a_started_cycle_without_its_prediction_time_is_refused(pworld):
     assert Project.objects.count() == 1  # nothing half-imported
 
 
+def test_a_cycle_started_before_its_prediction_was_recorded_is_refused(pworld):
+    data = _export(pworld)
+    done = next(
+        c for c in data["project"]["change_ideas"][0]["cycles"] if c["stage"] == "done"
+    )
+    done["prediction_recorded_at"] = "2024-03-05T09:00:00+00:00"  # after 1 March
+    with pytest.raises(ValidationError, match="started on 1 March 2024, before its"):
+        exchange.import_project(
+            by=pworld["people"]["lead"], organisation=pworld["trust_a"], data=data
+        )
+    assert Project.objects.count() == 1
+
+
 def test_importing_needs_permission_to_start_projects_there(pworld):
     data = _export(pworld)
     with pytest.raises(PermissionDenied):

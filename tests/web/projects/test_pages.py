@@ -3,6 +3,7 @@ integrated quality report."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
 from html import unescape
@@ -57,9 +58,19 @@ def test_a_team_runs_a_pdsa_cycle_through_the_pages(pworld, client):
     assert response.status_code == 302
     assert response["Location"] == reverse("projects:cycle", args=[p.pk, cycle.pk])
     url = reverse("projects:cycle_start", args=[p.pk, cycle.pk])
+    # The prediction was recorded just now: a start in 2024 is refused, saying why.
+    refused = client.post(url, {"started_on": "2024-05-06"})
+    assert refused.status_code == 200
+    assert "The test cannot have started on 6 May 2024" in refused.content.decode()
+    assert PDSACycle.objects.get(pk=cycle.pk).stage == "plan"
+    # As if the plan had been written the week before the test.
+    PDSACycle.objects.filter(pk=cycle.pk).update(
+        prediction_recorded_at=dt.datetime(2024, 4, 29, 9, 0, tzinfo=dt.UTC)
+    )
     assert client.post(url, {"started_on": "2024-05-06"}).status_code == 302
     page = client.get(reverse("projects:cycle", args=[p.pk, cycle.pk])).content.decode()
     assert "It cannot be changed" in page
+    assert "before the test started on 6 May 2024" in page
     # The plan page now refuses, and says why.
     response = client.get(
         reverse("projects:cycle_plan", args=[p.pk, cycle.pk]), follow=True
@@ -87,6 +98,26 @@ def test_a_team_runs_a_pdsa_cycle_through_the_pages(pworld, client):
     assert len(mine) == 1
     assert mine[0]["start"].startswith("2024-05-06")
     assert mine[0]["prediction"] == "8 of 10 roundings at night."
+
+
+def test_a_cycle_entered_before_starts_were_checked_does_not_claim_its_order(
+    pworld, client
+):
+    from tests.web.projects.factories import CycleFactory
+
+    # Entered before qualitas refused it: started 1 March, prediction 5 March.
+    done = CycleFactory(
+        change_idea=pworld["idea"],
+        number=3,
+        stage=PDSACycle.Stage.DO,
+        prediction_recorded_at=dt.datetime(2024, 3, 5, 9, 0, tzinfo=dt.UTC),
+        started_on=dt.date(2024, 3, 1),
+    )
+    client.force_login(pworld["people"]["lead"])
+    url = reverse("projects:cycle", args=[pworld["project"].pk, done.pk])
+    page = client.get(url).content.decode()
+    assert "before the test started" not in page
+    assert "may have been written after the test began" in page
 
 
 def test_the_measure_page_shows_the_projects_cycles_by_itself(pworld, client):
@@ -268,3 +299,29 @@ def test_the_team_completes_a_project_from_its_edit_page(pworld, client):
     response = client.post(reverse("projects:edit", args=[p.pk]), data)
     assert response.status_code == 200
     assert "There is a problem" in response.content.decode()
+
+
+def test_a_cycle_under_way_after_the_latest_data_shows_and_says_so(pworld, client):
+    from django.utils import timezone
+
+    from qualitas.web.projects import services
+
+    lead = pworld["people"]["lead"]
+    p = pworld["project"]
+    services.start_cycle(by=lead, cycle=pworld["planned"])  # today
+    client.force_login(lead)
+    html = client.get(reverse("projects:measures", args=[p.pk])).content.decode()
+    rows = _cycle_rows(_spec(html, "measure-chart-0"))
+    today = timezone.localdate()
+    current = [r for r in rows if r["start"].startswith(today.isoformat())]
+    assert len(current) == 1
+    assert current[0]["waiting"]
+    assert not next(r for r in rows if r["start"].startswith("2024-03-01"))["waiting"]
+    label = current[0]["label"]
+    assert f"No data yet since cycle {label} started" in html
+    # The cycle's own page draws the latest data and runs on to the cycle.
+    url = reverse("projects:cycle", args=[p.pk, pworld["planned"].pk])
+    page = client.get(url).content.decode()
+    mine = [r for r in _cycle_rows(_spec(page, "cycle-chart-0")) if r["highlight"]]
+    assert mine
+    assert mine[0]["waiting"]

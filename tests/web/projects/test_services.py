@@ -76,7 +76,7 @@ def test_the_prediction_is_fixed_once_the_test_starts(pworld):
     assert cycle.prediction == "9 of 10 roundings done."
     assert cycle.prediction_recorded_at >= first_recorded
 
-    s.start_cycle(by=lead, cycle=cycle, started_on=D(2024, 4, 1))
+    s.start_cycle(by=lead, cycle=cycle, started_on=timezone.localdate())
     with pytest.raises(ValidationError, match="can no longer be changed"):
         s.update_plan(by=lead, cycle=cycle, prediction="All of them, obviously.")
     cycle.refresh_from_db()
@@ -90,11 +90,40 @@ def test_a_test_cannot_start_without_a_question_and_prediction(pworld):
     assert PDSACycle.objects.get(pk=cycle.pk).stage == "plan"
 
 
+def test_a_test_cannot_be_entered_as_started_before_its_prediction(pworld):
+    lead = pworld["people"]["lead"]
+    cycle = _plan(pworld)  # the prediction is recorded now
+    today = timezone.localdate()
+    backdated = today - dt.timedelta(days=548)  # about 18 months
+    with pytest.raises(ValidationError, match="before the test starts") as refused:
+        s.start_cycle(by=lead, cycle=cycle, started_on=backdated)
+    assert "started_on" in refused.value.message_dict
+    assert f"{today:%-d %B %Y} or later" in str(refused.value)
+    assert PDSACycle.objects.get(pk=cycle.pk).stage == "plan"
+    assert not AuditEvent.objects.filter(action="pdsa.started").exists()
+    # The day the prediction was recorded is allowed.
+    s.start_cycle(by=lead, cycle=cycle, started_on=today)
+    assert PDSACycle.objects.get(pk=cycle.pk).started_on == today
+
+
+def test_a_prediction_written_weeks_ahead_lets_the_test_start_on_its_day(pworld):
+    lead = pworld["people"]["lead"]
+    cycle = _plan(pworld)
+    written = timezone.now() - dt.timedelta(days=30)
+    PDSACycle.objects.filter(pk=cycle.pk).update(prediction_recorded_at=written)
+    cycle.refresh_from_db()
+    start = timezone.localdate(written) + dt.timedelta(days=3)
+    s.start_cycle(by=lead, cycle=cycle, started_on=start)
+    cycle.refresh_from_db()
+    assert cycle.started_on == start
+    assert cycle.prediction_order == "before"
+
+
 def test_a_whole_cycle_moves_the_idea_and_project_along(pworld):
     lead = pworld["people"]["lead"]
     Project.objects.filter(pk=pworld["project"].pk).update(status="planning")
     cycle = _plan(pworld)
-    s.start_cycle(by=lead, cycle=cycle, started_on=D(2024, 4, 1))
+    s.start_cycle(by=lead, cycle=cycle)
     assert ChangeIdea.objects.get(pk=pworld["idea"].pk).status == "testing"
     assert Project.objects.get(pk=pworld["project"].pk).status == "testing"
     s.record_do(by=lead, cycle=cycle, what_happened="Done", as_planned=True)
@@ -105,7 +134,7 @@ def test_a_whole_cycle_moves_the_idea_and_project_along(pworld):
         cycle=cycle,
         result="7 of 10",
         outcome="partly",
-        ended_on=D(2024, 4, 8),
+        ended_on=timezone.localdate() + dt.timedelta(days=7),
     )
     with pytest.raises(ValidationError, match="why"):
         s.record_act(by=lead, cycle=cycle, decision="abandon", decision_reason=" ")

@@ -16,8 +16,11 @@ from qualitas.reports.packs.model import (
     Pack,
     PackAction,
     PackDecision,
+    PackGridCell,
+    PackGridRow,
     PackMeasure,
     PackProject,
+    PackSystemGrid,
 )
 from qualitas.reports.packs.pdf import pack_pdf
 from qualitas.reports.packs.slides import pack_pptx
@@ -26,8 +29,11 @@ __all__ = [
     "Pack",
     "PackAction",
     "PackDecision",
+    "PackGridCell",
+    "PackGridRow",
     "PackMeasure",
     "PackProject",
+    "PackSystemGrid",
     "pack_pdf",
     "pack_pptx",
     "print_spec",

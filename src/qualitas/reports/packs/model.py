@@ -66,6 +66,38 @@ class PackDecision:
 
 
 @dataclass(frozen=True)
+class PackGridCell:
+    """One organisation's latest point on one measure in a system report.
+
+    ``variation`` is empty when the cell has no figures; ``note`` then says why
+    (e.g. "No data")."""
+
+    variation: str = ""
+    assurance: str | None = None
+    value: str = ""
+    target: str = ""
+    note: str = ""
+    variation_text: str = ""
+    assurance_text: str = ""
+
+
+@dataclass(frozen=True)
+class PackGridRow:
+    name: str
+    unit: str
+    group: str  # e.g. "Special cause concern"
+    cells: tuple[PackGridCell, ...]
+
+
+@dataclass(frozen=True)
+class PackSystemGrid:
+    """A system meeting's system report: every measure × every organisation."""
+
+    organisations: tuple[str, ...]
+    rows: tuple[PackGridRow, ...]
+
+
+@dataclass(frozen=True)
 class Pack:
     """A meeting's board pack.
 
@@ -84,6 +116,7 @@ class Pack:
     actions: tuple[PackAction, ...] = ()
     decisions: tuple[PackDecision, ...] = ()
     caveat: str = ""  # e.g. a demonstration warning printed on every page
+    system: PackSystemGrid | None = None  # a system meeting's system report
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property

@@ -1,7 +1,8 @@
 """A board pack as PDF: HTML and CSS laid out by WeasyPrint.
 
 Pages: a cover with the counts and the key to the icons, the icon summary table
-(concerns and failing targets first), a page per measure (chart, icons, key figures,
+(concerns and failing targets first), a system meeting's system report (every
+measure × every organisation of the system, as icons), a page per measure (chart, icons, key figures,
 narrative, linked projects) and the meeting's decisions and actions. Every piece of
 text is escaped; images are served to WeasyPrint from memory and nothing else can be
 fetched, so a pack never reaches the network.
@@ -16,7 +17,7 @@ from importlib import resources
 from typing import Any
 
 from qualitas.reports.packs.images import icon_png, render_charts
-from qualitas.reports.packs.model import Pack, PackMeasure, long_date
+from qualitas.reports.packs.model import Pack, PackGridCell, PackMeasure, long_date
 
 KEY = (
     "Variation icons say what the latest point shows: grey, common cause (no signal); "
@@ -125,6 +126,51 @@ def _summary(pack: Pack, images: dict[str, bytes]) -> str:
   <table class="report">
     <colgroup><col style="width: 30%"><col style="width: 8%"><col style="width: 8%"><col style="width: 7%"><col style="width: 17%"><col style="width: 15%"><col style="width: 6%"><col style="width: 9%"></colgroup>
     <thead><tr><th>Measure</th><th>Latest period</th><th class="num">Value</th><th class="num">Target</th><th>Variation</th><th>Assurance</th><th class="num">Mean</th><th class="num">Process limits</th></tr></thead>
+    <tbody>{body}</tbody>
+  </table>
+</section>"""
+
+
+def _grid_cell(cell: PackGridCell, images: dict[str, bytes]) -> str:
+    if not cell.variation:
+        return f'<td class="gridcell gridcell--none">{escape(cell.note)}</td>'
+    pictures = _icon("variation", cell.variation, images, False)
+    pictures += _icon("assurance", cell.assurance, images, False)
+    target = f" / {escape(cell.target)}" if cell.target else ""
+    return (
+        f'<td class="gridcell"><div class="gridicons">{pictures}</div>'
+        f'<span class="small">{escape(cell.value)}{target}</span></td>'
+    )
+
+
+def _system(pack: Pack, images: dict[str, bytes]) -> str:
+    """A system meeting's grid: every measure beside every organisation."""
+    grid = pack.system
+    if grid is None:
+        return ""
+    columns = len(grid.organisations) + 1
+    rows = []
+    group = None
+    for r in grid.rows:
+        if r.group and r.group != group:
+            group = r.group
+            rows.append(
+                f'<tr class="group"><th colspan="{columns}">{escape(group)}</th></tr>'
+            )
+        cells = "".join(_grid_cell(c, images) for c in r.cells)
+        rows.append(
+            f'<tr><td><strong>{escape(r.name)}</strong><br><span class="secondary small">{escape(r.unit)}</span></td>{cells}</tr>'
+        )
+    body = "\n".join(rows) or (
+        f'<tr><td colspan="{columns}">No measures with data.</td></tr>'
+    )
+    heads = "".join(f"<th>{escape(o)}</th>" for o in grid.organisations)
+    return f"""
+<section class="system">
+  <h2>System report: {len(grid.rows)} measures across {len(grid.organisations)} organisations</h2>
+  <p class="secondary">Each organisation's latest period of each measure, with its variation and assurance icons, latest value and target; measures of concern or failing their target at any organisation first.</p>
+  <table class="report grid">
+    <thead><tr><th class="grid__measure">Measure</th>{heads}</tr></thead>
     <tbody>{body}</tbody>
   </table>
 </section>"""
@@ -254,6 +300,7 @@ def pack_html(
         f'<!doctype html><html lang="en-GB"><head><meta charset="utf-8"><title>{escape(pack.title)}</title><style>{css}</style></head><body>',
         _cover(pack),
         _summary(pack, images),
+        _system(pack, images),
         *(_measure(m, i, charts[i], images) for i, m in enumerate(pack.measures)),
         _actions(pack),
         "</body></html>",

@@ -1,5 +1,5 @@
-"""A board pack as PowerPoint (python-pptx): a cover, the icon summary table, a slide
-per measure and the decisions and actions.
+"""A board pack as PowerPoint (python-pptx): a cover, the icon summary table, a system
+meeting's system report, a slide per measure and the decisions and actions.
 
 Slides are drawn on the blank layout with our own shapes, so they look the same in
 any template. Text that might not fit a box (long narratives) is shortened on the
@@ -303,6 +303,92 @@ def _summary(deck: _Deck, pack: Pack, footer: str) -> None:
         )
 
 
+GRID_ROWS, GRID_ORGS = 8, 8  # measures and organisations on one system report slide
+
+
+def _system(deck: _Deck, pack: Pack, footer: str) -> None:
+    """A system meeting's grid: measures down, organisations across, as many slides
+    as it takes (eight measures by eight organisations on each)."""
+    from pptx.util import Inches, Pt
+
+    grid = pack.system
+    if grid is None:
+        return
+    rows = list(grid.rows)
+    orgs = list(range(len(grid.organisations)))
+    row_pages = [
+        rows[i : i + GRID_ROWS] for i in range(0, max(len(rows), 1), GRID_ROWS)
+    ]
+    org_pages = [
+        orgs[i : i + GRID_ORGS] for i in range(0, max(len(orgs), 1), GRID_ORGS)
+    ]
+    total = len(row_pages) * len(org_pages)
+    head_h, row_h, name_w = 0.9, 0.68, 3.1
+    n = 0
+    for chunk in row_pages:
+        for columns in org_pages:
+            n += 1
+            s = deck.slide(footer)
+            title = "System report: every measure at every organisation"
+            if total > 1:
+                title += f" ({n} of {total})"
+            deck.text(s, title, 0.4, 0.25, 12.5, 0.6, size=22, bold=True, colour=BLUE)
+            if not chunk or not columns:
+                deck.text(s, "No measures with data.", 0.4, 1.2, 8, 0.5)
+                continue
+            width = min(1.2, (12.5 - name_w) / len(columns))
+            header = ["Measure", *(grid.organisations[j] for j in columns)]
+            body = [
+                [
+                    r.name,
+                    *(
+                        r.cells[j].note if not r.cells[j].variation else ""
+                        for j in columns
+                    ),
+                ]
+                for r in chunk
+            ]
+            table = deck.table(
+                s, header, body, 0.4, 1.0, [name_w] + [width] * len(columns), row_h
+            )
+            table.rows[0].height = Inches(head_h)
+            for j in range(len(header)):
+                for para in table.cell(0, j).text_frame.paragraphs:
+                    for run in para.runs:
+                        run.font.size = Pt(9)
+            for i, r in enumerate(chunk):
+                top = 1.0 + head_h + i * row_h
+                for k, j in enumerate(columns):
+                    cell = r.cells[j]
+                    if not cell.variation:
+                        continue
+                    left = 0.4 + name_w + k * width + 0.08
+                    var = icon_png("variation", cell.variation)
+                    if var:
+                        deck.picture(s, var, left, top + 0.04, height=0.34)
+                    ass = icon_png("assurance", cell.assurance)
+                    if ass:
+                        deck.picture(s, ass, left + 0.38, top + 0.04, height=0.34)
+                    figure = cell.value + (f" / {cell.target}" if cell.target else "")
+                    deck.text(
+                        s, figure, left - 0.05, top + 0.34, width - 0.06, 0.3, size=8
+                    )
+            deck.notes(
+                s,
+                "\n".join(
+                    f"{r.name} at {grid.organisations[j]}: "
+                    + (
+                        f"{r.cells[j].value}; {r.cells[j].variation_text}; "
+                        f"{r.cells[j].assurance_text}."
+                        if r.cells[j].variation
+                        else f"{r.cells[j].note}."
+                    )
+                    for r in chunk
+                    for j in columns
+                ),
+            )
+
+
 def _measure(deck: _Deck, m: PackMeasure, chart: bytes | None, footer: str) -> None:
     s = deck.slide(footer)
     deck.text(s, m.name, 0.4, 0.2, 9.0, 0.7, size=22, bold=True, colour=BLUE)
@@ -456,6 +542,7 @@ def pack_pptx(pack: Pack, charts: Sequence[bytes | None] | None = None) -> bytes
         footer += f" · {pack.caveat}"
     _cover(deck, pack)
     _summary(deck, pack, footer)
+    _system(deck, pack, footer)
     for m, chart in zip(pack.measures, charts, strict=True):
         _measure(deck, m, chart, footer)
     _actions(deck, pack, footer)

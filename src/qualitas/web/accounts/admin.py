@@ -1,5 +1,6 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
+from django.contrib.auth.models import Group
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 
@@ -12,6 +13,10 @@ from qualitas.web.accounts.admin_site import (
 from qualitas.web.accounts.models import ApiToken, SsoIdentity, User
 from qualitas.web.audit.services import organisations_of, record, snapshot
 from qualitas.web.organisations.models import Membership
+
+# Django's groups are not qualitas roles (those are memberships, /roles/), and a
+# group would grant nothing here; showing them beside "Memberships" only confused.
+admin.site.unregister(Group)
 
 
 class MembershipInline(ScopedInlineMixin, admin.TabularInline):

@@ -165,3 +165,32 @@ ROLES: dict[str, Role] = {
 }
 
 ROLE_CHOICES = [(r.key, r.name) for r in ROLES.values()]
+
+
+def roles_markdown() -> str:
+    """docs/roles.md, written from ``ROLES`` and ``DESCRIPTIONS`` so that it cannot
+    drift from the rules (a test compares the file with this)."""
+    lines = [
+        "# What each role may do",
+        "",
+        "<!-- Generated from qualitas.web.accounts.permissions by",
+        "     `python -m qualitas.web roles --markdown > docs/roles.md`; do not edit. -->",
+        "",
+        "A person holds roles in an organisation (a trust, an ICB or a practice). A role",
+        "held in an integrated care board applies in every organisation of that system.",
+        "The same table is on the site at `/roles/`. Members of an improvement project's",
+        "team, and its patient partners, also see and change that project as their",
+        "team role allows, whatever their organisation role.",
+        "",
+    ]
+    for role in ROLES.values():
+        lines += [f"## {role.name}", "", role.description, ""]
+        lines += [f"- {p.description}" for p in Permission if p in role.permissions]
+        lines.append("")
+    lines += ["## Who may do what", ""]
+    header = "| may | " + " | ".join(r.name for r in ROLES.values()) + " |"
+    lines += [header, "|---" * (len(ROLES) + 1) + "|"]
+    for p in Permission:
+        marks = ["yes" if p in r.permissions else "" for r in ROLES.values()]
+        lines.append(f"| {p.description} | " + " | ".join(marks) + " |")
+    return "\n".join(lines) + "\n"

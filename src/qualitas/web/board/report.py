@@ -92,18 +92,22 @@ class Report:
         return sum(1 for r in self.rows if r.assurance == "fail")
 
 
-def measures_for(organisation: Organisation, visible: Any) -> list[Measure]:
-    """Measures in the report: those the user may read (``visible`` queryset) that
-    belong to the organisation, a system above it, or one of its members."""
+def in_report(organisation: Organisation, visible: Any) -> Any:
+    """Measures in the report, as a queryset: those the user may read (``visible``
+    queryset) that belong to the organisation, a system above it, or one of its
+    members."""
     parents, children = hierarchy()
     owners = {
         organisation.pk,
         *ancestors(organisation.pk, parents),
         *descendants(organisation.pk, children),
     }
-    return list(
-        visible.filter(organisation_id__in=owners).select_related("organisation")
-    )
+    return visible.filter(organisation_id__in=owners)
+
+
+def measures_for(organisation: Organisation, visible: Any) -> list[Measure]:
+    """The measures :func:`in_report`, with their owning organisations."""
+    return list(in_report(organisation, visible).select_related("organisation"))
 
 
 def build(

@@ -16,13 +16,18 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
+from django.core.exceptions import EmptyResultSet
+from django.db import connection
+from django.db.models import CharField, Q
+from django.db.models.functions import Cast
 
 from qualitas.web.board.report import PRIORITY_LABELS
 from qualitas.web.measures import series, words
-from qualitas.web.measures.models import Domain, Measure, Observation
+from qualitas.web.measures.models import Domain, Measure, Observation, Rebase, Target
 from qualitas.web.organisations.models import Organisation
 
 # What a cell shows.
@@ -133,7 +138,7 @@ def build(
     shown_orgs = [o for o in orgs if o.pk in readable]
     by_id = {m.pk: m for m in measures}
     data = _observations(measures, shown_orgs, until)
-    icons = _icons(data, measures, shown_orgs)
+    icons = _icons(data, measures)
 
     found: dict[tuple[int, int], Cell] = {}
     if not icons.empty:
@@ -152,7 +157,9 @@ def build(
             concern & failing, 0, np.where(concern, 1, np.where(failing, 2, 3))
         )
         targets = icons["target"].to_numpy(dtype=float)
-        values = icons["value"].to_numpy(dtype=float)
+        values = icons["value"].to_numpy(dtype=float).tolist()
+        periods = list(pd.DatetimeIndex(icons["period"]))
+        labels: dict[tuple[pd.Timestamp, str], str] = {}
         for i, (mid, oid) in enumerate(
             zip(
                 icons["measure_id"].tolist(),
@@ -160,18 +167,20 @@ def build(
                 strict=True,
             )
         ):
+            frequency = measure_by_id[mid].frequency
+            key = (periods[i], frequency)
+            if key not in labels:
+                labels[key] = words.period(periods[i], frequency)
             found[(mid, oid)] = Cell(
                 organisation=org_by_id[oid],
                 state=SHOWN,
-                period=icons["period"].iat[i],
-                value=float(values[i]),
+                period=periods[i],
+                value=values[i],
                 target=None if np.isnan(targets[i]) else float(targets[i]),
                 variation=variation[i],
                 assurance=assurance[i],
                 priority=int(priority[i]),
-                period_label=words.period(
-                    icons["period"].iat[i], measure_by_id[mid].frequency
-                ),
+                period_label=labels[key],
             )
 
     rows, without = [], []
@@ -205,6 +214,20 @@ def build(
     )
 
 
+def _rows(qs: Any, columns: list[str]) -> pd.DataFrame:
+    """A values query as a frame, read with the database cursor: Django's per-row
+    conversion of tens of thousands of dates costs more than the whole engine run,
+    and pandas converts the column at once."""
+    try:
+        sql, params = qs.values_list(*columns).query.sql_with_params()
+    except EmptyResultSet:  # filtered on an empty list: nothing to ask for
+        return pd.DataFrame({c: pd.Series(dtype=object) for c in columns})
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    return pd.DataFrame.from_records(rows, columns=columns)
+
+
 def _observations(
     measures: list[Measure], orgs: list[Organisation], until: dt.date | None
 ) -> pd.DataFrame:
@@ -215,71 +238,106 @@ def _observations(
     )
     if until is not None:
         qs = qs.filter(period__lte=until)
-    frame = pd.DataFrame.from_records(
-        list(qs.values_list("measure_id", "organisation_id", "period", "value")),
-        columns=["measure_id", "organisation_id", "period", "value"],
-    )
-    frame["period"] = pd.to_datetime(frame["period"])
+    # The period as text: SQLite would otherwise parse each date in Python.
+    qs = qs.annotate(day=Cast("period", output_field=CharField()))
+    frame = _rows(qs, ["measure_id", "organisation_id", "day", "value"])
+    frame = frame.rename(columns={"day": "period"})
+    frame["measure_id"] = frame["measure_id"].astype(np.int64)
+    frame["organisation_id"] = frame["organisation_id"].astype(np.int64)
+    frame["period"] = pd.to_datetime(frame["period"], format="ISO8601")
     frame["value"] = pd.to_numeric(frame["value"]).astype(float)
     return frame
 
 
-def _icons(
-    data: pd.DataFrame, measures: list[Measure], orgs: list[Organisation]
-) -> pd.DataFrame:
+def _targets(cells: pd.DataFrame) -> dict[int, float]:
+    """The target in force at each cell's latest period, as
+    :func:`qualitas.web.measures.series.target_steps` and ``target_at`` decide it for
+    one organisation (an organisation's own steps replace the general ones), for
+    every organisation at once. ``cells``: cell, measure_id, organisation_id,
+    latest."""
+    steps = _rows(
+        Target.objects.filter(measure_id__in=cells["measure_id"].unique().tolist())
+        .filter(
+            Q(organisation__isnull=True)
+            | Q(organisation_id__in=cells["organisation_id"].unique().tolist())
+        )
+        .order_by(),
+        ["measure_id", "organisation_id", "starts", "value"],
+    )
+    if steps.empty:
+        return {}
+    steps["starts"] = pd.to_datetime(steps["starts"])
+    general = steps[steps["organisation_id"].isna()].drop(columns="organisation_id")
+    own = steps[steps["organisation_id"].notna()].astype({"organisation_id": np.int64})
+    own = cells.merge(own, on=["measure_id", "organisation_id"])
+    general = cells[~cells["cell"].isin(own["cell"])].merge(general, on="measure_id")
+    both = pd.concat([own, general], ignore_index=True)
+    both = both[both["starts"] <= both["latest"]].sort_values(["cell", "starts"])
+    last = both.groupby("cell").tail(1)
+    return dict(zip(last["cell"].astype(int), last["value"].astype(float), strict=True))
+
+
+def _rebases(cells: pd.DataFrame) -> dict[int, list[pd.Timestamp]]:
+    """Each cell's rebase periods (new baselines recorded for that organisation)."""
+    found = _rows(
+        Rebase.objects.filter(
+            measure_id__in=cells["measure_id"].unique().tolist(),
+            organisation_id__in=cells["organisation_id"].unique().tolist(),
+        ).order_by(),
+        ["measure_id", "organisation_id", "period"],
+    )
+    if found.empty:
+        return {}
+    found["period"] = pd.to_datetime(found["period"])
+    found = found.merge(cells, on=["measure_id", "organisation_id"])
+    out: dict[int, list[pd.Timestamp]] = {}
+    for cell, period in zip(found["cell"].tolist(), found["period"], strict=True):
+        out.setdefault(int(cell), []).append(pd.Timestamp(period))
+    return out
+
+
+def _icons(data: pd.DataFrame, measures: list[Measure]) -> pd.DataFrame:
     """The engine's icon table for every (measure, organisation) series at once,
     with each organisation's own targets and rebases."""
-    empty = pd.DataFrame(
-        columns=[
-            "measure_id",
-            "organisation_id",
-            "period",
-            "value",
-            "target",
-            "variation",
-            "assurance",
-        ]
-    )
+    columns = ["measure_id", "organisation_id", "period", "value", "target"]
+    empty = pd.DataFrame(columns=[*columns, "variation", "assurance"])
     if data.empty:
         return empty
-    # One integer key per series: the engine takes a single key column.
-    pairs = pd.MultiIndex.from_frame(data[["measure_id", "organisation_id"]])
-    codes, keys = pd.factorize(pairs)
+    # One integer key per series (the engine takes a single key column): the pair
+    # packed into one integer, numbered in order (a MultiIndex is far slower).
+    mid = data["measure_id"].to_numpy(dtype=np.int64)
+    oid = data["organisation_id"].to_numpy(dtype=np.int64)
+    packed = mid * (int(oid.max()) + 1) + oid
+    pairs, codes = np.unique(packed, return_inverse=True)
     data = data.assign(cell=codes.astype(np.int64))
-    key_of = {(int(m), int(o)): i for i, (m, o) in enumerate(keys)}
+    cells = pd.DataFrame(
+        {
+            "cell": np.arange(len(pairs), dtype=np.int64),
+            "measure_id": pairs // (int(oid.max()) + 1),
+            "organisation_id": pairs % (int(oid.max()) + 1),
+        }
+    )
+    cells["latest"] = data.groupby("cell")["period"].max().to_numpy()
     direction_of = {m.pk: m.direction for m in measures}
-    direction = {i: direction_of[m] for (m, _), i in key_of.items()}
-
-    # Keyed "measure_id" for series.target_at, whose series key that is.
-    latest = data.groupby("cell")["period"].max().rename_axis("measure_id")
-    target: dict[int, float] = {}
-    rebase: dict[int, list[pd.Timestamp]] = {}
-    present_orgs = set(data["organisation_id"].unique().tolist())
-    for org in orgs:
-        if org.pk not in present_orgs:
-            continue
-        here = {m: i for (m, o), i in key_of.items() if o == org.pk}
-        steps = series.target_steps(measures, org)
-        if not steps.empty:
-            steps = steps[steps["measure_id"].isin(list(here))]
-            steps = steps.assign(measure_id=steps["measure_id"].map(here))
-            target.update(series.target_at(steps, latest))
-        for mid, periods in series.rebase_periods(measures, org).items():
-            if mid in here:
-                rebase[here[mid]] = periods
+    direction = dict(
+        zip(
+            cells["cell"].tolist(),
+            [direction_of[m] for m in cells["measure_id"].tolist()],
+            strict=True,
+        )
+    )
     result = series.run_xmr(
         data[["cell", "period", "value"]],
         by="cell",
         direction=direction,
-        target=target,
-        rebase=rebase,
+        target=_targets(cells),
+        rebase=_rebases(cells),
     )
     if result is None:
         return empty
     icons = result.icons
-    cells = icons["cell"].to_numpy()
-    icons = icons.assign(
-        measure_id=[int(keys[c][0]) for c in cells],
-        organisation_id=[int(keys[c][1]) for c in cells],
+    at = icons["cell"].to_numpy()
+    return icons.assign(
+        measure_id=cells["measure_id"].to_numpy()[at],
+        organisation_id=cells["organisation_id"].to_numpy()[at],
     )
-    return icons

@@ -82,6 +82,14 @@ class Measure(models.Model):
         SUM = "sum", "Sum of values"
         MEAN = "mean", "Mean of values"
 
+    class Sharing(models.TextChoices):
+        OWN = "own", "Not shared: each organisation sees only its own figures"
+        SYSTEM = "system", "Shared within the system under its data-sharing agreement"
+        PUBLISHED = (
+            "published",
+            "Published statistics: every organisation's figures are public",
+        )
+
     class Burden(models.TextChoices):
         LOW = "low", "Low: extracted automatically"
         MEDIUM = "medium", "Medium: some manual steps"
@@ -163,6 +171,16 @@ class Measure(models.Model):
     is_synthetic = models.BooleanField(
         default=False, help_text="The data are generated for demonstration, not real."
     )
+    sharing = models.CharField(
+        "data sharing",
+        max_length=10,
+        choices=Sharing.choices,
+        default=Sharing.OWN,
+        help_text="Whose figures a comparison (funnel plot) may show to whom: "
+        "published statistics to anyone who can see the measure, shared data to "
+        "the organisations of the same system, otherwise only to those who may "
+        "see each organisation's own data.",
+    )
     collection_burden = models.CharField(
         max_length=10, choices=Burden.choices, default=Burden.LOW
     )
@@ -173,6 +191,10 @@ class Measure(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # Moved on by every write to the measure's figures, targets, baselines, notes or
+    # corrections (measures/versions.py), so results kept in the cache under it are
+    # never served after the data change.
+    data_version = models.PositiveBigIntegerField(default=0, editable=False)
 
     objects = MeasureQuerySet.as_manager()
 

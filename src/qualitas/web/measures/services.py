@@ -24,7 +24,7 @@ from qualitas.web.authorization import (
     organisation_ids,
     require,
 )
-from qualitas.web.measures import imports, words
+from qualitas.web.measures import imports, versions, words
 from qualitas.web.measures.models import (
     Annotation,
     Correction,
@@ -972,6 +972,8 @@ def _write(
             for i in range(0, n, CHUNK * 4):
                 cursor.executemany(sql, rows[i : i + CHUNK * 4])
     _record_replacements(replaced, batch)
+    # Bulk SQL sends no model signals: move the versions on here (measures/versions.py).
+    versions.bump(frame["measure_id"].unique().tolist())
     return n - len(replaced), len(replaced), before
 
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from qualitas.web.measures import views
+from qualitas.web.measures import compare_views, views
 
 app_name = "measures"
 urlpatterns = [
@@ -8,6 +8,12 @@ urlpatterns = [
     path("new/", views.create, name="create"),
     path("<slug:code>/", views.detail, name="detail"),
     path("<slug:code>/edit/", views.edit, name="edit"),
+    path("<slug:code>/compare/", compare_views.compare, name="compare"),
+    path(
+        "<slug:code>/compare/download.<str:fmt>",
+        compare_views.compare_download,
+        name="compare_download",
+    ),
     path("<slug:code>/targets/", views.add_target, name="add_target"),
     path(
         "<slug:code>/targets/<int:pk>/remove/",

@@ -39,6 +39,7 @@ from qualitas.web.measures import (
     freshness,
     series,
     services,
+    versions,
     words,
 )
 from qualitas.web.measures.forms import (
@@ -264,6 +265,31 @@ def remove_target(request: HttpRequest, code: str, pk: int) -> HttpResponse:
 def _chart_context(
     request: HttpRequest, measure: Measure, org: Organisation, unit: Unit | None
 ) -> dict[str, Any]:
+    """Everything the chart needs. The part that is the same for every reader is
+    kept in the cache under the measure's data version (read afresh: a write earlier
+    in this request moves it on); the projects drawn on it are this reader's own."""
+    key = versions.key(
+        "chart",
+        versions.stamps(Measure.objects.filter(pk=measure.pk)),
+        versions.organisation_part(org),
+        unit.pk if unit else None,
+        timezone.localdate(),  # whether the data are late depends on the day
+    )
+    context = versions.cached(key, lambda: _series_context(measure, org, unit))
+    context.update(measure=measure, organisation=org, unit=unit)
+    if context["has_data"]:
+        # Every PDSA cycle of the projects following this chart, drawn by itself.
+        context["spec"], context["project_links"], context["project_cycles"] = (
+            annotate_measure_chart(context["spec"], request.user, measure, org, unit)
+        )
+    return context
+
+
+def _series_context(
+    measure: Measure, org: Organisation, unit: Unit | None
+) -> dict[str, Any]:
+    """The chart of one series as every reader sees it: figures, limits, icons,
+    notes, corrections and the chart's spec (without any projects)."""
     frame = series.organisation_series(
         [measure], org, unit_id=unit.pk if unit else None
     )
@@ -315,10 +341,6 @@ def _chart_context(
         steps=steps[steps["measure_id"] == measure.pk] if not steps.empty else None,
         notes=[(pd.Timestamp(n.period), n.text) for n in notes]
         + corrections.chart_notes(changed, measure.decimals),
-    )
-    # Every PDSA cycle of the projects following this chart, drawn by itself.
-    spec, context["project_links"], context["project_cycles"] = annotate_measure_chart(
-        spec, request.user, measure, org, unit
     )
     assurance = None if pd.isna(icons["assurance"]) else str(icons["assurance"])
     variation = str(icons["variation"])

@@ -161,7 +161,8 @@ class ReportSnapshot(models.Model):
 
     ``rows`` holds the summary table (one dict per measure); ``points`` and ``icons``
     the engine's tables as columns of values, enough to draw every chart again;
-    ``notes`` the chart annotations at the time (measure id -> [[period, text]]).
+    ``notes`` the chart annotations at the time (measure id -> [[period, text]]);
+    ``system_grid`` a system meeting's system report (see meetings.snapshot).
     """
 
     meeting = models.OneToOneField(
@@ -177,6 +178,9 @@ class ReportSnapshot(models.Model):
     icons = models.JSONField(default=dict)
     notes = models.JSONField(default=dict)
     without_data = models.JSONField(default=list)
+    # A system's meeting: its system report (every measure × every organisation of
+    # the system) at the same data cut; empty for other meetings.
+    system_grid = models.JSONField(default=dict, blank=True)
 
     def __str__(self) -> str:
         return f"Report for {self.meeting} (data to {self.data_cut:%B %Y})"

@@ -5,12 +5,15 @@ are drawn from. Charts are drawn once per frozen report and kept (ChartImage).""
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from django.conf import settings
 from django.utils import timezone
 
 from qualitas.reports import packs
 from qualitas.reports.packs.images import PARALLEL_FROM
+from qualitas.web.board import report, system
+from qualitas.web.measures import words
 from qualitas.web.measures.models import Measure
 from qualitas.web.meetings import project_links, services
 from qualitas.web.meetings.models import Action, ChartImage, Meeting
@@ -136,9 +139,50 @@ def build(
             for a in actions
         ),
         caveat=CAVEAT_DEMO if settings.DEMO_MODE else "",
+        system=system_grid(meeting.snapshot.system_grid),
     )
     charts = [kept.get(r.measure_id) for r in frozen.rows]
     return pack, charts
+
+
+def system_grid(frozen: dict[str, Any]) -> packs.PackSystemGrid | None:
+    """A system meeting's frozen system report for the pack (None for others)."""
+    if not frozen:
+        return None
+    rows = []
+    for r in frozen["rows"]:
+        decimals = int(r["decimals"])
+        cells = []
+        for c in r["cells"]:
+            if c["state"] != system.SHOWN:
+                cells.append(packs.PackGridCell(note=system.CELL_WORDS[c["state"]]))
+                continue
+            cells.append(
+                packs.PackGridCell(
+                    variation=c["variation"],
+                    assurance=c["assurance"],
+                    value=words.number(c["value"], decimals),
+                    target=""
+                    if c["target"] is None
+                    else words.number(c["target"], decimals),
+                    variation_text=words.VARIATION.get(c["variation"], ""),
+                    assurance_text=words.ASSURANCE.get(
+                        c["assurance"] or "", words.NO_ASSURANCE
+                    ),
+                )
+            )
+        rows.append(
+            packs.PackGridRow(
+                name=r["name"],
+                unit=r["unit"],
+                group=report.PRIORITY_LABELS[r["priority"]],
+                cells=tuple(cells),
+            )
+        )
+    return packs.PackSystemGrid(
+        organisations=tuple(o["name"] for o in frozen["organisations"]),
+        rows=tuple(rows),
+    )
 
 
 def filename(meeting: Meeting, extension: str) -> str:

@@ -3,9 +3,11 @@
 The report is built exactly as the live integrated quality report is
 (:func:`qualitas.web.board.report.build`), with periods after the meeting's data cut
 left out, and stored as plain JSON: the summary rows (with each measure's name, unit
-and decimals as they were), the engine's point and icon tables as columns, and the
-chart notes. From that the meeting page, the narrative pages and the board packs all
-draw the same table and the same charts, whatever happens to the data afterwards.
+and decimals as they were), the engine's point and icon tables as columns, the chart
+notes and, for a system's meeting, its system report (every measure × every
+organisation of the system, :mod:`qualitas.web.board.system`). From that the meeting
+page, the narrative pages and the board packs all draw the same table and the same
+charts, whatever happens to the data afterwards.
 """
 
 from __future__ import annotations
@@ -20,7 +22,8 @@ import pandas as pd
 from django.utils import timezone
 
 from qualitas.spc import XmrResult
-from qualitas.web.board import report
+from qualitas.web.authorization.systems import system_members
+from qualitas.web.board import report, system
 from qualitas.web.measures import chart as measure_chart
 from qualitas.web.measures import corrections, words
 from qualitas.web.measures.models import Annotation, Measure
@@ -168,6 +171,11 @@ def take(meeting: Meeting, *, by: Any) -> ReportSnapshot:
                         corrections.describe(c, decimals[measure_id]),
                     ]
                 )
+    grid = (
+        _system_grid(meeting, [r.measure for r in rep.rows] + rep.measures_without_data)
+        if org.is_system
+        else {}
+    )
     snapshot, _ = ReportSnapshot.objects.update_or_create(
         meeting=meeting,
         defaults={
@@ -179,10 +187,51 @@ def take(meeting: Meeting, *, by: Any) -> ReportSnapshot:
             "icons": icons,
             "notes": notes,
             "without_data": [m.name for m in rep.measures_without_data],
+            "system_grid": grid,
         },
     )
     meeting.snapshot = snapshot  # so the caller's meeting reads the new report
     return snapshot
+
+
+def _system_grid(meeting: Meeting, measures: list[Measure]) -> dict[str, Any]:
+    """A system meeting's system report at the data cut, as JSON: the measures of
+    the meeting's report across every organisation of the system. The meeting is
+    the system's own, whose members' roles reach every organisation in it, so every
+    cell is drawn whoever freezes it."""
+    org = meeting.committee.organisation
+    grid = system.build(
+        org,
+        measures,
+        readable=set(system_members(org)),
+        until=meeting.data_cut,
+    )
+    return {
+        "organisations": [
+            {"name": o.name, "ods_code": o.ods_code} for o in grid.organisations
+        ],
+        "rows": [
+            {
+                "measure_id": r.measure.pk,
+                "name": r.measure.name,
+                "unit": r.measure.unit,
+                "decimals": r.measure.decimals,
+                "priority": r.priority,
+                "cells": [
+                    {
+                        "state": c.state,
+                        "period": c.period_label,
+                        "value": _number(c.value),
+                        "target": _number(c.target),
+                        "variation": c.variation,
+                        "assurance": c.assurance,
+                    }
+                    for c in r.cells
+                ],
+            }
+            for r in grid.rows
+        ],
+    }
 
 
 @dataclass

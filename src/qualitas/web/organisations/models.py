@@ -107,3 +107,30 @@ class Membership(models.Model):
     def role_name(self) -> str:
         role = ROLES.get(self.role)
         return role.name if role else self.role
+
+
+class PeerGroup(models.Model):
+    """A set of organisations a person chooses to compare their own with (trusts of
+    a similar size and case mix, say). It names organisations only; what is drawn of
+    them is still decided by each measure's sharing."""
+
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="peer_groups"
+    )
+    name = models.CharField(max_length=100)
+    members = models.ManyToManyField(Organisation, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["owner", "name"], name="peer_group_name_unique_for_owner"
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(name=""), name="peer_group_has_name"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name

@@ -15,6 +15,7 @@ from typing import Any
 
 import pandas as pd
 from django.db.models import Q
+from django.utils import timezone
 
 from qualitas.web.accounts.permissions import Permission
 from qualitas.web.authorization import has_permission
@@ -24,6 +25,7 @@ from qualitas.web.measures.models import Annotation, Rebase
 from qualitas.web.projects.models import PDSACycle, ProjectMeasure
 
 CYCLE_COLOUR = "#007f73"  # NHS aqua green, darkened for text contrast
+NO_DATA_YET = "No data yet since this cycle started"
 DECISION_WORDS = {"adopt": "Adopted", "adapt": "Adapted", "abandon": "Abandoned"}
 
 
@@ -73,6 +75,23 @@ def _data_span(chart: dict[str, Any]) -> tuple[dt.date, dt.date] | None:
     return dt.date.fromisoformat(min(periods)), dt.date.fromisoformat(max(periods))
 
 
+def _data_end(chart: dict[str, Any]) -> dt.date:
+    """The day after the latest period ends: the latest period plus the gap before
+    it (a week for weekly data, a month for monthly), so a cycle that started within
+    the latest period has data."""
+    days = sorted(
+        {
+            dt.date.fromisoformat(str(v["period"])[:10])
+            for v in chart.get("data", {}).get("values", [])
+            if v.get("period")
+        }
+    )
+    if not days:
+        return dt.date.min
+    step = days[-1] - days[-2] if len(days) > 1 else dt.timedelta(days=1)
+    return days[-1] + step
+
+
 def _stagger(rows: list[dict[str, Any]], chart: dict[str, Any], width: float) -> None:
     """Give each cycle's label a row, so labels of cycles close in time do not overlap."""
     days = [dt.date.fromisoformat(r["start"][:10]) for r in rows]
@@ -102,17 +121,24 @@ def add_cycles(
     x = {**base_x, "field": "start"}
     rows = cycle_rows(cycles, highlight)
     span = _data_span(chart)
+    waiting: list[str] = []
     if span is not None:
-        # Only cycles within the chart's dates, cut to them: a test still running
-        # must not stretch the axis past the latest data.
-        lo, hi = span[0], span[1] + dt.timedelta(days=31)
+        # Cycles within the chart's dates, cut to them; the chart runs on to today so
+        # that a test under way shows even before any data have come in for it.
+        today = timezone.localdate()
+        data_end = _data_end(chart)
+        lo, hi = span[0], max(span[1] + dt.timedelta(days=31), today)
         kept = []
         for row in rows:
             start, end = (dt.date.fromisoformat(row[k]) for k in ("start", "end"))
             if end < lo or start > hi:
                 continue
             row["start"] = max(start, lo).isoformat()
-            row["end"] = min(end, hi).isoformat()
+            row["end"] = min(end, hi + dt.timedelta(days=1)).isoformat()
+            row["waiting"] = start >= data_end
+            if row["waiting"]:
+                row["result"] = NO_DATA_YET
+                waiting.append(row["label"])
             kept.append(row)
         rows = kept
         if not rows:
@@ -182,12 +208,42 @@ def add_cycles(
     }
     for row in rows:
         row["label_y"] = height - 3 - 13 * row.pop("label_row")
-    chart["layer"] = [bands, *chart["layer"], labels]
+    extra = []
+    if waiting:
+        extra.append(
+            {
+                "data": data,
+                "transform": [{"filter": "datum.waiting"}],
+                "mark": {
+                    "type": "text",
+                    "align": "left",
+                    "baseline": "top",
+                    "dx": 3,
+                    "dy": 4,
+                    "fontSize": 11,
+                    "color": CYCLE_COLOUR,
+                },
+                "encoding": {
+                    "x": x,
+                    "y": {"value": 16},
+                    "text": {"value": NO_DATA_YET},
+                    "tooltip": tooltip,
+                },
+            }
+        )
+    chart["layer"] = [bands, *chart["layer"], labels, *extra]
     n = len(rows)
     spec["description"] = (
         spec.get("description", "")
         + f" {n} PDSA cycle{'s are' if n != 1 else ' is'} marked as shaded bands."
     )
+    if waiting:
+        spec["description"] += (
+            f" {NO_DATA_YET} (cycle{'s' if len(waiting) > 1 else ''} "
+            f"{', '.join(waiting)})."
+        )
+    # For the page to say it in words beside the chart.
+    spec.setdefault("usermeta", {})["waiting_cycles"] = waiting
     return spec
 
 
@@ -264,6 +320,11 @@ def measure_chart(
     if window is not None:
         lo, hi = (pd.Timestamp(d) for d in window)
         keep = (result.points["period"] >= lo) & (result.points["period"] <= hi)
+        if not keep.any():
+            # A cycle under way long after the latest data: show the latest points,
+            # and the chart runs on to the cycle (add_cycles) with no data in it.
+            lo = min(lo, result.points["period"].nlargest(12).min())
+            keep = (result.points["period"] >= lo) & (result.points["period"] <= hi)
         if not keep.any():
             return None
         result = dataclasses.replace(

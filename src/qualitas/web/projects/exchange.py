@@ -536,6 +536,13 @@ def _import_cycles(
             raise ValidationError(
                 f"Cycle {c['number']} of '{idea.title}' has started but has no time its prediction was recorded."
             )
+        if cycle.started_on is not None and cycle.started_on < cycle.earliest_start():
+            raise ValidationError(
+                f"Cycle {c['number']} of '{idea.title}' is recorded as started on "
+                f"{cycle.started_on:%-d %B %Y}, before its prediction was recorded "
+                f"({cycle.earliest_start():%-d %B %Y}): a test cannot start before "
+                "its prediction is written."
+            )
         # Inserting with the final stage is allowed: the lock is on changing a
         # started cycle, and the check constraints still apply to what is inserted.
         cycle.save()

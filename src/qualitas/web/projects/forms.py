@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django import forms
+from django.core.exceptions import ValidationError
 from django.db.models import F
 from django.db.models.functions import Coalesce
 
@@ -22,6 +23,7 @@ from qualitas.web.projects.models import (
     Spread,
     TeamMember,
 )
+from qualitas.web.projects.services import check_start
 
 
 class DateInput(forms.DateInput):
@@ -280,6 +282,25 @@ class StartForm(forms.Form):
     started_on = forms.DateField(
         label="The test started on", widget=DateInput(), initial=dt.date.today
     )
+
+    def __init__(self, *args, cycle: PDSACycle | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.cycle = cycle
+        if cycle is not None:
+            earliest = cycle.earliest_start()
+            self.fields["started_on"].help_text = (
+                f"{earliest:%-d %B %Y} or later: the prediction was recorded then, "
+                "and it must come before the test."
+            )
+
+    def clean_started_on(self):
+        day = self.cleaned_data["started_on"]
+        if self.cycle is not None:
+            try:
+                check_start(self.cycle, day)
+            except ValidationError as e:
+                raise ValidationError(e.message_dict["started_on"]) from None
+        return day
 
 
 class DoForm(forms.Form):

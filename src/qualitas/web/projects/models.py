@@ -687,6 +687,26 @@ class PDSACycle(models.Model):
     def prediction_locked(self) -> bool:
         return self.stage != self.Stage.PLAN
 
+    def earliest_start(self) -> dt.date:
+        """The first day the test may be recorded as started: the day its prediction
+        was recorded (today, if it has not been written yet). A test entered as
+        started before then would claim a prediction made before it that was not."""
+        if self.prediction_recorded_at is None:
+            return timezone.localdate()
+        return timezone.localdate(self.prediction_recorded_at)
+
+    @property
+    def prediction_order(self) -> str:
+        """How the recorded prediction stands to the start of the test: "before",
+        "same_day", "after" (cycles entered before starts were checked), or ""
+        while either is unknown. The cycle page words its claim from this."""
+        if self.started_on is None or self.prediction_recorded_at is None:
+            return ""
+        recorded = timezone.localdate(self.prediction_recorded_at)
+        if recorded < self.started_on:
+            return "before"
+        return "same_day" if recorded == self.started_on else "after"
+
     def dates(self) -> tuple[dt.date, dt.date]:
         """When the test ran (or is planned to run)."""
         start = self.started_on or self.planned_start

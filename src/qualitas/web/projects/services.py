@@ -739,6 +739,23 @@ def update_plan(
     return cycle
 
 
+def check_start(cycle: PDSACycle, started_on: dt.date) -> None:
+    """Refuse a start before the prediction was recorded: the Model for Improvement
+    writes the prediction first, and the cycle page says it was (issue 13)."""
+    earliest = cycle.earliest_start()
+    if started_on < earliest:
+        raise ValidationError(
+            {
+                "started_on": (
+                    f"The test cannot have started on {started_on:%-d %B %Y}: its "
+                    f"prediction was recorded on {earliest:%-d %B %Y}, and a "
+                    "prediction is written before the test starts. Give the day the "
+                    f"test started, {earliest:%-d %B %Y} or later."
+                )
+            }
+        )
+
+
 def _locked(cycle: PDSACycle, stage: str) -> PDSACycle:
     fresh = PDSACycle.objects.select_for_update().get(pk=cycle.pk)
     if fresh.stage != stage:
@@ -769,10 +786,12 @@ def start_cycle(
         raise ValidationError(
             f"Write {' and '.join(missing)} before the test starts: a prediction written afterwards cannot be tested."
         )
-    cycle.stage = PDSACycle.Stage.DO
-    cycle.started_on = started_on or dt.date.today()
     if cycle.prediction_recorded_at is None:
         cycle.prediction_recorded_at = timezone.now()
+    started_on = started_on or timezone.localdate()
+    check_start(cycle, started_on)
+    cycle.stage = PDSACycle.Stage.DO
+    cycle.started_on = started_on
     cycle.full_clean()
     cycle.save()
     idea = cycle.change_idea

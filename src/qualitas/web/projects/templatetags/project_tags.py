@@ -23,16 +23,22 @@ def _links(user: Any, **filters: Any) -> list[ProjectMeasure]:
     )
 
 
+def links_by_measure(user: Any, organisation: Any) -> dict[int, list[ProjectMeasure]]:
+    """The projects at ``organisation`` that ``user`` may see, by the measure they
+    work on: one query for a whole report."""
+    by_measure: dict[int, list[ProjectMeasure]] = defaultdict(list)
+    for link in _links(user, organisation=organisation):
+        by_measure[link.measure_id].append(link)
+    return by_measure
+
+
 @register.inclusion_tag("projects/_report_projects.html", takes_context=True)
 def projects_on(context, measure, organisation) -> dict:
     """The projects at ``organisation`` working on ``measure``, for a report row. One
     query for the whole report: the first row fetches every row's projects."""
     cache = context.render_context.setdefault("projects_on", {})
     if organisation.pk not in cache:
-        by_measure = defaultdict(list)
-        for link in _links(context["request"].user, organisation=organisation):
-            by_measure[link.measure_id].append(link)
-        cache[organisation.pk] = by_measure
+        cache[organisation.pk] = links_by_measure(context["request"].user, organisation)
     return {"links": cache[organisation.pk].get(measure.pk, [])}
 
 

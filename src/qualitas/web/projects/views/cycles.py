@@ -154,7 +154,7 @@ def _cycle_context(
         "chain": _chain_of(cycle),
         "charts": chart_list,
         "links": links,
-        "start_form": forms_.get("start_form") or forms.StartForm(),
+        "start_form": forms_.get("start_form") or forms.StartForm(cycle=cycle),
         "do_form": forms_.get("do_form")
         or forms.DoForm(
             initial={
@@ -253,7 +253,9 @@ def cycle_plan(request: HttpRequest, pk: int, cycle: int) -> HttpResponse:
 def _stage_post(request, pk, cycle, form_class, key, action):
     project = get_project_for_user(request.user, pk, P.EDIT_PROJECTS)
     item = _cycle(project, cycle)
-    form = form_class(request.POST)
+    # The start form checks the day against the cycle's recorded prediction.
+    extra = {"cycle": item} if form_class is forms.StartForm else {}
+    form = form_class(request.POST, **extra)
     if form.is_valid():
         try:
             message = action(project, item, form.cleaned_data)
