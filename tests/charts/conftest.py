@@ -22,4 +22,4 @@ def mixed_result():
     )  # above the upper limit, then a shift below the mean
     second = [40.0, 41.0] * 8
     data = monthly(np.r_[first, second])
-    return xmr(data, value="value", period="month", target=45, rebase=["2023-10-01"])
+    return xmr(data, value="value", period="month", target=45, part=["2023-10-01"])

@@ -35,7 +35,7 @@ def batch(*args: str) -> tuple[int, str]:
 
 def read(folder: Path, name: str) -> pd.DataFrame:
     frame = pd.read_parquet(folder / f"{name}.parquet")
-    order = ["org_code", "type", "period" if "period" in frame else "segment"]
+    order = ["org_code", "type", "period" if "period" in frame else "phase"]
     return frame.sort_values(order, ignore_index=True)
 
 
@@ -53,6 +53,9 @@ def assert_files_hold(folder: Path, expected: dict[str, pd.DataFrame]) -> None:
         assert got.columns.tolist() == want.columns.tolist()
         assert len(got) == len(want), name
         for column in got.columns:
+            if str(want[column].dtype) == "Int64":
+                # Parquet readers give whole numbers with gaps as floats.
+                got[column] = got[column].astype("Int64")
             if pd.api.types.is_float_dtype(want[column]):
                 assert got[column].to_numpy() == pytest.approx(
                     want[column].to_numpy(), rel=1e-12, nan_ok=True
@@ -75,7 +78,7 @@ def test_batch_on_the_ae_csv(tmp_path, expected):
     )
     assert code == 0, output
     assert re.search(
-        r"428 series, 12,765 points, \d+ segments written to .* in [\d.]+ s", output
+        r"428 series, 12,765 points, \d+ phases written to .* in [\d.]+ s", output
     )
     assert "Warning: " in output
     assert "fewer than 13 points" in output
@@ -113,10 +116,6 @@ def test_batch_on_a_glob_of_parquet_files(tmp_path, expected):
         (
             ["--input", str(AE), "--chart", "pie"],
             "unknown chart 'pie'; choose one of xmr, c, g",
-        ),
-        (
-            ["--input", str(AE), "--denominator", "attendances"],
-            "an XmR chart has no denominator",
         ),
         (
             ["--input", str(AE), "--chart", "p", "--value", "breaches"],

@@ -78,7 +78,7 @@ def test_spc_infinite_missing_leaves_the_point_out(run, with_inf, tmp_path):
     assert "treated as missing" in result.output
     points = pd.read_csv(out)
     assert pd.isna(points.loc[3, "value"])
-    assert points["upl"].notna().all()
+    assert points["ucl"].notna().all()
 
 
 def test_an_unknown_infinite_setting_is_refused(run, with_inf, tmp_path):
@@ -141,7 +141,7 @@ def test_batch_stops_on_an_infinite_value_and_can_leave_it_out(run, with_inf, tm
     assert result.exit_code == 0, result.output
     assert "treated as missing" in result.output
     points = pd.read_parquet(out / "points.parquet")
-    assert points["upl"].notna().all()
+    assert points["ucl"].notna().all()
 
 
 def test_batch_infinite_is_not_a_funnel_option(run, with_inf, tmp_path):

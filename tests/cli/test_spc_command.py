@@ -11,14 +11,25 @@ POINT_COLUMNS = [
     "ward",
     "period",
     "value",
-    "segment",
-    "mean",
-    "lpl",
-    "upl",
+    "phase",
+    "cl",
+    "lcl",
+    "ucl",
+    "lcl_95",
+    "ucl_95",
+    "target",
+    "trial_limits",
+    "baseline",
+    "include",
+    "sigma_signal",
+    "runs_signal",
+    "observations",
+    "total",
+    "subgroup_mean",
+    "subgroup_sd",
+    "denominator",
     "special_cause",
     "point_type",
-    "short_segment",
-    "target",
 ]
 
 
@@ -49,11 +60,11 @@ def test_writes_points_summary_and_icons(run, wards_csv, tmp_path):
     summary = pd.read_csv(tmp_path / "summary.csv", encoding="utf-8-sig")
     assert {
         "ward",
-        "segment",
-        "mean",
-        "lpl",
-        "upl",
-        "n",
+        "phase",
+        "cl",
+        "lcl",
+        "ucl",
+        "n_obs",
         "variation",
         "assurance",
     } <= set(summary.columns)
@@ -87,7 +98,7 @@ def test_rebase_fix_after_and_rules_reach_the_engine(run, wards_csv, tmp_path):
     )
     assert result.exit_code == 0, result.output
     points = pd.read_csv(tmp_path / "p.csv")
-    assert points.groupby("ward")["segment"].max().tolist() == [1, 1]
+    assert points.groupby("ward")["phase"].max().tolist() == [2, 2]
     b = points[points["ward"] == "B"]
     assert (b["point_type"].tail(6) == "improvement").all()  # lower is better now
 
@@ -280,7 +291,7 @@ def test_static_chart_of_many_series_asks_which(run, wards_csv, tmp_path):
                 "--rebase",
                 "not a date",
             ],
-            "rebase period 'not a date' is not a date",
+            "part period 'not a date' is not a date",
         ),
         (
             ["--value", "falls", "--period", "month", "--fix-after", "1"],
@@ -397,7 +408,7 @@ def test_warnings_are_shown_in_plain_words(run, tmp_path, wards):
         tmp_path / "p.csv",
     )
     assert result.exit_code == 0
-    assert "Warning: 2 segments have fewer than 13 points" in result.output
+    assert "Warning: 2 phases have fewer than 13 points" in result.output
 
 
 def test_large_inputs_run_with_a_progress_bar(run, wards_csv, tmp_path, monkeypatch):

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from qualitas.spc import Rules, XmrRequest
+from qualitas.spc import ChartRequest
 from tests.parity.oracle import assert_close, oracle_dir
 
 FOLDER = oracle_dir() / "mdc"
@@ -50,18 +50,28 @@ ASSURANCE = {"pass": "pass", "fail": "fail", "inconsistent": "hit_and_miss"}
 def run_case(case: dict, engine):
     s = case["settings"]
     data = pd.read_csv(FOLDER / case["files"]["input"])
-    request = XmrRequest(
+    request = ChartRequest.build(
+        chart="xmr",
         value=s["value_field"],
         period=s["date_field"],
         by=(s["facet_field"],) if s["facet_field"] else (),
         direction=s["improvement_direction"],
         target=s["target"],
-        rebase=s["rebase"],
+        part=s["rebase"],
         fix_after=s["fix_after_n_points"],
         screen_outliers=bool(s["screen_outliers"]),
-        rules=Rules(),
     )
     return engine.compute(data, request)
+
+
+def phases_of(table: pd.DataFrame, facet: str | None) -> list[int]:
+    """The package's rebase groups as phase numbers from 1 within each series."""
+    group = table["rebase_group"].astype(int)
+    if not facet:
+        return (group - group.iloc[0] + 1).tolist()
+    series = table["f"] if "f" in table else table[facet]
+    first = group.groupby(series.astype(str).to_numpy()).transform("first")
+    return (group - first + 1).tolist()
 
 
 def without_target(case: dict, facet: str) -> bool:
@@ -93,9 +103,11 @@ def test_case_matches_nhsrplotthedots(case, engine):
         == expected["x"].tolist()
     )
     assert_close(points["value"], expected["y"], what="value")
-    assert points["segment"].tolist() == expected["rebase_group"].astype(int).tolist()
-    assert points["short_segment"].tolist() == expected["short_group_warning"].tolist()
-    for ours, theirs in [("mean", "mean_col"), ("lpl", "lpl"), ("upl", "upl")]:
+    # Phases are numbered from 1 in every series; the package counts rebases from 0
+    # (or 1 when the first point is itself a rebase date): the phases are the same.
+    assert points["phase"].tolist() == phases_of(expected, facet)
+    assert points["trial_limits"].tolist() == expected["short_group_warning"].tolist()
+    for ours, theirs in [("cl", "mean_col"), ("lcl", "lpl"), ("ucl", "upl")]:
         assert_close(points[ours], expected[theirs], what=ours)
     assert (
         points["special_cause"].astype(str).tolist()
@@ -112,11 +124,11 @@ def test_case_matches_nhsrplotthedots(case, engine):
     )
     ours = result.summary
     assert len(ours) == len(summary)
-    assert ours["segment"].tolist() == summary["rebase_group"].astype(int).tolist()
-    for col, theirs in [("mean", "mean_col"), ("lpl", "lpl"), ("upl", "upl")]:
+    assert ours["phase"].tolist() == phases_of(summary, facet)
+    for col, theirs in [("cl", "mean_col"), ("lcl", "lpl"), ("ucl", "upl")]:
         assert_close(ours[col], summary[theirs], what=f"summary {col}")
     for col, theirs in [
-        ("n", "n"),
+        ("n_obs", "n"),
         ("common_cause", "common_cause"),
         ("improvement", "special_cause_improvement"),
         ("concern", "special_cause_concern"),

@@ -13,8 +13,8 @@ import pytest
 
 from qualitas.engines.local import LocalEngine
 from qualitas.errors import QualitasError
-from qualitas.spc import Rules, XmrRequest
-from qualitas.spc.chart import CHART_TYPES, ChartRequest
+from qualitas.spc import ChartRequest, Rules
+from qualitas.spc.chart import CHART_TYPES
 
 pytestmark = pytest.mark.spark
 
@@ -64,12 +64,13 @@ def assert_same(ours, theirs):
 def test_spark_equals_local_exactly(spark_engine, settings):
     data = many_series(seed=7)
     orgs = sorted(data["org"].unique())
-    request = XmrRequest(
+    request = ChartRequest.build(
+        chart="xmr",
         value="value",
         period="month",
         by=("org",),
         target=dict.fromkeys(orgs[::3], 500.0),
-        rebase={org: ["2022-01-01"] for org in orgs[::4]},
+        part={org: ["2022-01-01"] for org in orgs[::4]},
         **settings,
     )
     assert_same(
@@ -81,7 +82,9 @@ def test_results_do_not_depend_on_the_number_of_partitions(spark_session):
     from qualitas.engines.spark import SparkEngine
 
     data = many_series(seed=11, n_series=40)
-    request = XmrRequest(value="value", period="month", by=("org",))
+    request = ChartRequest.build(
+        chart="xmr", value="value", period="month", by=("org",)
+    )
     one = SparkEngine(spark_session, partitions=1).compute(data, request)
     many = SparkEngine(spark_session, partitions=16).compute(data, request)
     assert_same(one, many)
@@ -92,8 +95,12 @@ def test_run_returns_spark_tables_that_collect_to_the_same_result(
 ):
     data = many_series(seed=3, n_series=30)
     spark_session.createDataFrame(data).createOrReplaceTempView("measures")
-    request = XmrRequest(
-        value="value", period="month", by=("org",), direction={"R001": "neutral"}
+    request = ChartRequest.build(
+        chart="xmr",
+        value="value",
+        period="month",
+        by=("org",),
+        direction={"R001": "neutral"},
     )
     tables = spark_engine.run("measures", request)
     try:
@@ -113,7 +120,9 @@ def test_dates_and_time_zones_come_back_as_they_went_in(spark_engine, spark_sess
     try:
         frame = spark_session.createDataFrame(data)  # timestamps, read in London time
         dated = frame.withColumn("month", frame["month"].cast("date"))
-        request = XmrRequest(value="value", period="month", by=("org",))
+        request = ChartRequest.build(
+            chart="xmr", value="value", period="month", by=("org",)
+        )
         expected = LocalEngine().compute(data, request)
         for source in (frame, dated):
             tables = spark_engine.run(source, request)
@@ -122,7 +131,7 @@ def test_dates_and_time_zones_come_back_as_they_went_in(spark_engine, spark_sess
             finally:
                 tables.release()
             assert points["period"].tolist() == expected.points["period"].tolist()
-            assert points["mean"].tolist() == expected.points["mean"].tolist()
+            assert points["cl"].tolist() == expected.points["cl"].tolist()
         assert dict(spark_engine.run(dated, request).points.dtypes)["period"] == "date"
     finally:
         spark_session.conf.set("spark.sql.session.timeZone", "UTC")
@@ -132,8 +141,12 @@ def test_series_keys_of_several_types(spark_engine):
     data = many_series(seed=9, n_series=20)
     data["trust"] = data["org"].str[1:].astype(int) % 4
     data["site"] = data["org"]
-    request = XmrRequest(
-        value="value", period="month", by=("trust", "site"), target={(1, "R001"): 1.0}
+    request = ChartRequest.build(
+        chart="xmr",
+        value="value",
+        period="month",
+        by=("trust", "site"),
+        target={(1, "R001"): 1.0},
     )
     assert_same(
         spark_engine.compute(data, request), LocalEngine().compute(data, request)
@@ -143,7 +156,9 @@ def test_series_keys_of_several_types(spark_engine):
 def test_an_error_in_a_worker_names_the_problem_and_the_partition(spark_engine):
     data = many_series(seed=1, n_series=20)
     data = pd.concat([data, data.iloc[[0]]], ignore_index=True)
-    request = XmrRequest(value="value", period="month", by=("org",))
+    request = ChartRequest.build(
+        chart="xmr", value="value", period="month", by=("org",)
+    )
     with pytest.raises(
         QualitasError,
         match=r"appears more than once within a series .*in the Spark partition whose first series is org=R\d+",
@@ -155,7 +170,8 @@ def test_warnings_come_back_from_the_workers(spark_engine):
     data = many_series(seed=2, n_series=30)
     data = data[data["month"] != pd.Timestamp("2021-03-01")]  # a missing month
     result = spark_engine.compute(
-        data, XmrRequest(value="value", period="month", by=("org",))
+        data,
+        ChartRequest.build(chart="xmr", value="value", period="month", by=("org",)),
     )
     assert any("at least one month is missing" in w for w in result.warnings)
     assert any("trial limits" in w for w in result.warnings)
@@ -168,7 +184,9 @@ def test_write_gives_the_same_files_as_the_local_engine(
     from qualitas.engines.spark import SparkEngine
 
     data = many_series(seed=4, n_series=25)
-    request = XmrRequest(value="value", period="month", by=("org",))
+    request = ChartRequest.build(
+        chart="xmr", value="value", period="month", by=("org",)
+    )
     done = {}
     spark_engine = SparkEngine(spark_session, partitions=5, writer=writer)
     for engine in (LocalEngine(block_rows=100), spark_engine):
@@ -191,7 +209,7 @@ def test_write_gives_the_same_files_as_the_local_engine(
         # Spark's timestamps are instants (here in UTC), the input's were naive.
         for column in spark.select_dtypes("datetimetz"):
             spark[column] = spark[column].dt.tz_convert(None).astype("datetime64[ns]")
-        order = ["org", "period"] if "period" in local else ["org", "segment"]
+        order = ["org", "period"] if "period" in local else ["org", "phase"]
         local = local.sort_values(order, ignore_index=True)
         spark = spark.sort_values(order, ignore_index=True)
         pd.testing.assert_frame_equal(spark, local, check_exact=True)
@@ -202,7 +220,9 @@ def test_a_failed_write_leaves_the_folder_as_it_was(spark_session, tmp_path, wri
     from qualitas.engines.spark import SparkEngine
 
     spark_engine = SparkEngine(spark_session, partitions=3, writer=writer)
-    request = XmrRequest(value="value", period="month", by=("org",))
+    request = ChartRequest.build(
+        chart="xmr", value="value", period="month", by=("org",)
+    )
     good = many_series(seed=5, n_series=10)
     first = spark_engine.write(good, request, str(tmp_path))
     before = sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*"))
@@ -224,7 +244,9 @@ def test_a_run_stopped_between_tables_leaves_the_old_results(
     from qualitas.engines.spark import SparkEngine
 
     spark_engine = SparkEngine(spark_session, partitions=3, writer=writer)
-    request = XmrRequest(value="value", period="month", by=("org",))
+    request = ChartRequest.build(
+        chart="xmr", value="value", period="month", by=("org",)
+    )
     first = spark_engine.write(many_series(seed=5, n_series=10), request, str(tmp_path))
     before = {
         name: pd.read_parquet(tmp_path / f"{name}.parquet")
@@ -252,7 +274,9 @@ def test_writing_again_replaces_the_results(spark_session, tmp_path, writer):
     from qualitas.engines.spark import SparkEngine
 
     spark_engine = SparkEngine(spark_session, partitions=3, writer=writer)
-    request = XmrRequest(value="value", period="month", by=("org",))
+    request = ChartRequest.build(
+        chart="xmr", value="value", period="month", by=("org",)
+    )
     spark_engine.write(many_series(seed=7, n_series=30), request, str(tmp_path))
     small = many_series(seed=8, n_series=3)
     written = spark_engine.write(small, request, str(tmp_path))
@@ -265,14 +289,16 @@ def test_a_table_with_no_rows_is_written_with_its_columns(spark_session, tmp_pat
     from qualitas.engines.spark import SparkEngine
 
     data = pa.Table.from_pandas(many_series(seed=9, n_series=4).iloc[:0])
-    request = XmrRequest(value="value", period="month", by=("org",))
+    request = ChartRequest.build(
+        chart="xmr", value="value", period="month", by=("org",)
+    )
     written = SparkEngine(spark_session, partitions=2).write(
         data, request, str(tmp_path)
     )
     assert (written.series, written.points) == (0, 0)
     points = pd.read_parquet(tmp_path / "points.parquet")
     assert points.empty
-    assert {"org", "period", "mean", "upl", "point_type"} <= set(points.columns)
+    assert {"org", "period", "cl", "ucl", "point_type"} <= set(points.columns)
 
 
 def test_the_writer_is_chosen_by_where_the_results_go(spark_session):
@@ -290,7 +316,9 @@ def test_without_caching_the_results_are_the_same(spark_session):
     from qualitas.engines.spark import SparkEngine
 
     data = many_series(seed=6, n_series=15)
-    request = XmrRequest(value="value", period="month", by=("org",))
+    request = ChartRequest.build(
+        chart="xmr", value="value", period="month", by=("org",)
+    )
     tables = SparkEngine(spark_session, partitions=3, cache=False).run(data, request)
     assert tables.cached is None
     assert_same(

@@ -164,7 +164,7 @@ def test_xbar_charts_need_several_observations_per_period():
 def test_unknown_chart_types_are_named():
     with pytest.raises(
         QualitasError,
-        match="chart must be one of run, i, mr, xbar, s, p, pp, u, up, c, g, t, not 'np'",
+        match="chart must be one of run, i, mr, xbar, s, p, pp, u, up, c, g, t, xmr, not 'np'",
     ):
         chart(rates([1.0], [2.0]), chart="np", value="events", period="month")
 

@@ -13,8 +13,8 @@ import pandas as pd
 import pytest
 
 from qualitas.errors import QualitasError, QualitasWarning
-from qualitas.spc import XmrRequest, chart, funnel, xmr
-from qualitas.spc.chart import CHART_TYPES, ChartRequest
+from qualitas.spc import ChartRequest, chart, funnel, xmr
+from qualitas.spc.chart import CHART_TYPES
 
 STEADY = [5.0, 6.0, 5.0, 7.0, 6.0, 5.0, 6.0, 7.0, 6.0, 5.0, 6.0, 5.0, 6.0, 7.0]
 
@@ -39,7 +39,9 @@ def with_infinity(at=(3,), sign=1.0) -> pd.DataFrame:
 
 
 def test_an_infinite_value_stops_xmr_naming_column_and_rows(engine):
-    request = XmrRequest(value="falls", period="week", by=("ward",))
+    request = ChartRequest.build(
+        chart="xmr", value="falls", period="week", by=("ward",)
+    )
     with pytest.raises(QualitasError, match=r"column 'falls' has infinite values"):
         engine.compute(with_infinity(at=(3, 9), sign=-1.0), request)
 
@@ -81,14 +83,16 @@ def test_an_infinite_denominator_stops_the_chart(chart_type):
 
 
 def test_infinite_values_as_missing_give_the_limits_of_the_rest(engine):
-    request = XmrRequest(value="falls", period="week", by=("ward",), infinite="missing")
+    request = ChartRequest.build(
+        chart="xmr", value="falls", period="week", by=("ward",), infinite="missing"
+    )
     got = engine.compute(with_infinity(at=(3,)), request)
     values = list(STEADY)
     values[3] = np.nan
     expected = LocalXmr.compute(wards(values), request)
     a = got.points[got.points["ward"] == "A"]
     assert np.isnan(a["value"].iloc[3])
-    assert np.isfinite(a["upl"]).all()
+    assert np.isfinite(a["ucl"]).all()
     pd.testing.assert_frame_equal(got.points, expected.points)
     assert any(
         "infinite values in row 5: treated as missing" in w for w in got.warnings
@@ -151,12 +155,12 @@ def test_a_ratio_that_overflows_is_refused():
 def test_large_but_sensible_values_are_charted():
     data = wards([v * 1e12 for v in STEADY])  # pounds spent by a whole system
     result = xmr(data, value="falls", period="week", by="ward")
-    assert np.isfinite(result.points["upl"]).all()
+    assert np.isfinite(result.points["ucl"]).all()
 
 
 def test_an_unknown_infinite_setting_is_an_error():
     with pytest.raises(QualitasError, match=r"infinite must be 'error' or 'missing'"):
-        XmrRequest(value="falls", period="week", infinite="drop")
+        ChartRequest.build(chart="xmr", value="falls", period="week", infinite="drop")
     with pytest.raises(QualitasError, match=r"infinite must be 'error' or 'missing'"):
         ChartRequest(chart="i", value="falls", period="week", infinite=None)
 

@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 from qualitas.errors import QualitasError
-from qualitas.spc import XmrRequest
+from qualitas.spc import ChartRequest
 from tests.spec.tables import column, table
 
 # Ward A alternates 1, 3: mean 2, every moving range 2, limits 2 -/+ 2.66 x 2.
@@ -49,7 +49,8 @@ WARDS = table(
 
 
 def test_each_series_gets_its_own_limits_and_labels(engine):
-    request = XmrRequest(
+    request = ChartRequest.build(
+        chart="xmr",
         value="falls",
         period="week",
         by=("ward",),
@@ -59,9 +60,9 @@ def test_each_series_gets_its_own_limits_and_labels(engine):
     result = engine.compute(WARDS, request)
 
     assert column(result.summary, "ward") == ["A", "B"]
-    assert column(result.summary, "mean") == pytest.approx([2.0, 31 / 12])
-    assert column(result.summary, "lpl") == pytest.approx([2 - 2.66 * 2, 31 / 12])
-    assert column(result.summary, "upl") == pytest.approx([2 + 2.66 * 2, 31 / 12])
+    assert column(result.summary, "cl") == pytest.approx([2.0, 31 / 12])
+    assert column(result.summary, "lcl") == pytest.approx([2 - 2.66 * 2, 31 / 12])
+    assert column(result.summary, "ucl") == pytest.approx([2 + 2.66 * 2, 31 / 12])
     assert column(result.summary, "improvement") == [0, 11]
     assert column(result.summary, "concern") == [0, 1]
     assert column(result.points, "period") == list(range(1, 13)) * 2
@@ -82,14 +83,18 @@ def test_series_named_by_several_columns_and_settings_keyed_by_tuples(engine):
             WARDS.assign(site="South", falls=WARDS["falls"] * 2),
         ]
     )
-    request = XmrRequest(
-        value="falls", period="week", by=("site", "ward"), target={("South", "A"): -7.0}
+    request = ChartRequest.build(
+        chart="xmr",
+        value="falls",
+        period="week",
+        by=("site", "ward"),
+        target={("South", "A"): -7.0},
     )
     result = engine.compute(data, request)
 
     assert column(result.icons, "site") == ["North", "North", "South", "South"]
     assert column(result.icons, "ward") == ["A", "B", "A", "B"]
-    assert column(result.icons, "mean") == pytest.approx([2.0, 31 / 12, 4.0, 31 / 6])
+    assert column(result.icons, "cl") == pytest.approx([2.0, 31 / 12, 4.0, 31 / 6])
     # South A: -7 is below its lower limit (4 - 2.66 x 4 = -6.64), so with increase
     # better the target is always met.
     assert column(result.icons, "assurance") == [None, None, "pass", None]
@@ -114,21 +119,25 @@ def test_rebase_dates_per_series_start_new_segments(engine):
         Y    | 2024-06-01 | 20
         """
     )
-    request = XmrRequest(
-        value="rate", period="month", by=("unit",), rebase={"X": ["2024-04-01"]}
+    request = ChartRequest.build(
+        chart="xmr",
+        value="rate",
+        period="month",
+        by=("unit",),
+        part={"X": ["2024-04-01"]},
     )
     result = engine.compute(data, request)
 
     assert column(result.summary, "unit") == ["X", "X", "Y"]
-    assert column(result.summary, "segment") == [0, 1, 0]
-    assert column(result.summary, "mean") == pytest.approx([16 / 3, 61 / 3, 77 / 6])
-    assert column(result.summary, "n") == [3, 3, 6]
+    assert column(result.summary, "phase") == [1, 2, 1]
+    assert column(result.summary, "cl") == pytest.approx([16 / 3, 61 / 3, 77 / 6])
+    assert column(result.summary, "n_obs") == [3, 3, 6]
     assert [d.strftime("%Y-%m") for d in result.summary["start"]] == [
         "2024-01",
         "2024-04",
         "2024-01",
     ]
-    assert column(result.points, "segment")[:6] == [0, 0, 0, 1, 1, 1]
+    assert column(result.points, "phase")[:6] == [1, 1, 1, 2, 2, 2]
 
 
 def test_missing_values_are_shown_but_not_used(engine):
@@ -142,21 +151,25 @@ def test_missing_values_are_shown_but_not_used(engine):
         5    | 6
         """
     )
-    result = engine.compute(data, XmrRequest(value="count", period="week"))
+    result = engine.compute(
+        data, ChartRequest.build(chart="xmr", value="count", period="week")
+    )
 
     assert column(result.points, "value") == [4.0, None, 6.0, 4.0, 6.0]
     # Moving ranges need both neighbours: 2 and 2 remain; the mean skips the gap.
-    assert column(result.summary, "mean") == [5.0]
-    assert column(result.summary, "upl") == pytest.approx([5 + 2.66 * 2])
+    assert column(result.summary, "cl") == [5.0]
+    assert column(result.summary, "ucl") == pytest.approx([5 + 2.66 * 2])
     assert column(result.points, "special_cause") == ["none"] * 5
 
 
 @pytest.mark.parametrize(
     ("setting", "value"),
-    [("target", {"Z": 3.0}), ("direction", {"Z": "decrease"}), ("rebase", {"Z": [3]})],
+    [("target", {"Z": 3.0}), ("direction", {"Z": "decrease"}), ("part", {"Z": [3]})],
 )
 def test_a_setting_for_a_series_not_in_the_data_is_an_error(engine, setting, value):
-    request = XmrRequest(value="falls", period="week", by=("ward",), **{setting: value})
+    request = ChartRequest.build(
+        chart="xmr", value="falls", period="week", by=("ward",), **{setting: value}
+    )
     with pytest.raises(
         QualitasError, match=rf"{setting} names 1 series not in the data: 'Z'"
     ):
@@ -168,12 +181,18 @@ def test_a_period_twice_in_a_series_is_an_error(engine):
     with pytest.raises(
         QualitasError, match="period '6' appears more than once within a series"
     ):
-        engine.compute(data, XmrRequest(value="falls", period="week", by=("ward",)))
+        engine.compute(
+            data,
+            ChartRequest.build(chart="xmr", value="falls", period="week", by=("ward",)),
+        )
 
 
 def test_a_missing_column_is_named(engine):
     with pytest.raises(QualitasError, match="column 'beds' not found"):
-        engine.compute(WARDS, XmrRequest(value="beds", period="week", by=("ward",)))
+        engine.compute(
+            WARDS,
+            ChartRequest.build(chart="xmr", value="beds", period="week", by=("ward",)),
+        )
 
 
 @pytest.mark.needs("row_numbers_in_errors")
@@ -184,25 +203,30 @@ def test_errors_name_the_rows_of_the_input(engine):
         QualitasError,
         match=r"column 'falls' must hold numbers, but row 16 holds text such as 'n/a'",
     ):
-        engine.compute(data, XmrRequest(value="falls", period="week", by=("ward",)))
+        engine.compute(
+            data,
+            ChartRequest.build(chart="xmr", value="falls", period="week", by=("ward",)),
+        )
 
 
 @pytest.mark.needs("whole_table_warnings")
 def test_one_warning_for_all_short_segments(engine):
     result = engine.compute(
-        WARDS, XmrRequest(value="falls", period="week", by=("ward",))
+        WARDS,
+        ChartRequest.build(chart="xmr", value="falls", period="week", by=("ward",)),
     )
     assert result.warnings == (
-        "2 segments have fewer than 13 points: their limits are trial limits, "
+        "2 phases have fewer than 13 points: their limits are trial limits, "
         "to be revised as more data arrive.",
     )
 
 
 def test_short_segments_are_flagged_on_every_engine(engine):
     result = engine.compute(
-        WARDS, XmrRequest(value="falls", period="week", by=("ward",))
+        WARDS,
+        ChartRequest.build(chart="xmr", value="falls", period="week", by=("ward",)),
     )
-    assert column(result.summary, "short_segment") == [True, True]
+    assert column(result.summary, "trial_limits") == [True, True]
     assert any("fewer than 13 points" in w for w in result.warnings)
 
 
@@ -210,6 +234,7 @@ def test_short_segments_are_flagged_on_every_engine(engine):
 def test_categorical_series_keep_their_level_order(engine):
     data = WARDS.assign(ward=pd.Categorical(WARDS["ward"], categories=["B", "A"]))
     result = engine.compute(
-        data, XmrRequest(value="falls", period="week", by=("ward",))
+        data,
+        ChartRequest.build(chart="xmr", value="falls", period="week", by=("ward",)),
     )
     assert column(result.icons, "ward") == ["B", "A"]

@@ -89,8 +89,8 @@ def test_target_for_an_unknown_series_is_an_error():
 
 def test_rebase_for_an_unknown_series_is_an_error():
     data = monthly(STEADY)
-    with pytest.raises(QualitasError, match="rebase names 1 series not in the data"):
-        xmr(data, value="y", period="month", by="unit", rebase={"Z": ["2023-06-01"]})
+    with pytest.raises(QualitasError, match="part names 1 series not in the data"):
+        xmr(data, value="y", period="month", by="unit", part={"Z": ["2023-06-01"]})
 
 
 def test_per_series_setting_needs_by_columns():
@@ -128,9 +128,9 @@ def test_empty_data_is_an_error():
 
 
 def test_short_segment_warns_and_is_flagged():
-    with pytest.warns(QualitasWarning, match="1 segment has fewer than 13 points"):
+    with pytest.warns(QualitasWarning, match="1 phase has fewer than 13 points"):
         result = xmr(monthly([5, 6, 7, 5, 6]), value="y", period="month")
-    assert result.points["short_segment"].all()
+    assert result.points["trial_limits"].all()
     assert any("trial limits" in w for w in result.warnings)
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from qualitas.spc import Rules, XmrRequest, xmr
+from qualitas.spc import ChartRequest, Rules, xmr
 
 _ = "none"
 SH, SL = "shift_high", "shift_low"
@@ -158,7 +158,8 @@ def table_labels(engine) -> dict[str, list[str]]:
             )
             for name in names
         )
-        request = XmrRequest(
+        request = ChartRequest.build(
+            chart="xmr",
             value="y",
             period="t",
             by=("case",),
@@ -196,18 +197,18 @@ def test_rebasing_restarts_every_rule():
     data = pd.DataFrame({"t": range(len(values)), "y": values})
     before = xmr(data, value="y", period="t").points
     assert (before["special_cause"].iloc[14:] != "none").all()
-    after = xmr(data, value="y", period="t", rebase=[14]).points
-    assert after["segment"].tolist() == [0] * 14 + [1] * 14
+    after = xmr(data, value="y", period="t", part=[14]).points
+    assert after["phase"].tolist() == [1] * 14 + [2] * 14
     assert (after["special_cause"] == "none").all()
-    assert after["mean"].iloc[20] == pytest.approx(14.5)
+    assert after["cl"].iloc[20] == pytest.approx(14.5)
 
 
 def test_fixed_baseline_uses_only_the_first_points():
     values = [10, 11, 10, 11, 10, 11, 10, 11, 10, 11, 10, 11, 20, 20]
     data = pd.DataFrame({"t": range(len(values)), "y": values})
     points = xmr(data, value="y", period="t", fix_after=12).points
-    assert points["mean"].iloc[0] == pytest.approx(10.5)
-    assert points["upl"].iloc[-1] == pytest.approx(10.5 + 2.66)
+    assert points["cl"].iloc[0] == pytest.approx(10.5)
+    assert points["ucl"].iloc[-1] == pytest.approx(10.5 + 2.66)
     assert points["special_cause"].iloc[-2:].tolist() == [AU, AU]
 
 

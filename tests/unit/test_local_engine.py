@@ -13,11 +13,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from qualitas.engines import arrow, capabilities, get_engine
-from qualitas.engines.kernels import CHART, FUNNEL, TEXT, XMR
+from qualitas.engines.kernels import CHART, FUNNEL, TEXT
 from qualitas.engines.local import LocalEngine, blocks, renumber
 from qualitas.errors import QualitasError
-from qualitas.spc import Rules, XmrRequest
-from qualitas.spc.chart import CHART_TYPES, ChartRequest
+from qualitas.spc import ChartRequest, Rules
+from qualitas.spc.chart import CHART_TYPES
 from qualitas.spc.funnel import funnel_request
 from tests.parity.oracle import oracle_dir
 
@@ -86,13 +86,14 @@ def plain(column: pd.Series) -> list:
 @pytest.mark.parametrize("shuffle", [False, True], ids=["sorted", "shuffled"])
 def test_writing_in_blocks_gives_the_in_memory_result(tmp_path, shuffle):
     data = monthly(150, seed=2, shuffle=shuffle)
-    request = XmrRequest(
+    request = ChartRequest.build(
+        chart="xmr",
         value="beds",
         period="month",
         by=("trust", "ward"),
         target={("T1", "W001"): 45.0, ("T3", "W010"): 60.0},
         direction={("T2", "W002"): "decrease"},
-        rebase={("T1", "W008"): ["2023-01-01"]},
+        part={("T1", "W008"): ["2023-01-01"]},
     )
     expected = LocalEngine().run(data, request)
     for threads in (1, 2):
@@ -106,17 +107,21 @@ def test_writing_in_blocks_gives_the_in_memory_result(tmp_path, shuffle):
         )
         for name in ("points", "summary", "icons"):
             got = pd.read_parquet(written.paths[name])
-            order = ["trust", "ward", "period" if "period" in got else "segment"]
+            order = ["trust", "ward", "period" if "period" in got else "phase"]
             got = got.sort_values(order, ignore_index=True)
             want = getattr(expected, name)
             assert got.columns.tolist() == want.columns.tolist()
             for column in got.columns:
-                assert plain(got[column]) == plain(want[column]), column
+                # Parquet readers give whole numbers with gaps (runs analysis of a
+                # phase with no useful points) as floats; the values are the same.
+                same_type = got[column].astype(want[column].dtype)
+                assert plain(same_type) == plain(want[column]), column
 
 
 def test_a_setting_for_a_missing_series_fails_and_leaves_no_files(tmp_path):
     data = monthly(20, seed=3)
-    request = XmrRequest(
+    request = ChartRequest.build(
+        chart="xmr",
         value="beds",
         period="month",
         by=("trust", "ward"),
@@ -135,7 +140,9 @@ def test_errors_from_a_block_name_rows_of_the_whole_input(tmp_path, shuffle):
     data = monthly(60, seed=4, shuffle=shuffle).astype({"beds": object})
     bad = [len(data) - 3, len(data) - 1]
     data.loc[bad, "beds"] = "closed"
-    request = XmrRequest(value="beds", period="month", by=("trust", "ward"))
+    request = ChartRequest.build(
+        chart="xmr", value="beds", period="month", by=("trust", "ward")
+    )
     with pytest.raises(
         QualitasError, match=r"column 'beds' must hold numbers"
     ) as caught:
@@ -181,8 +188,10 @@ def test_the_declared_xmr_columns_are_what_the_kernel_returns():
         s = case["settings"]
         data = pd.read_csv(folder / case["files"]["input"])
         by = (s["facet_field"],) if s["facet_field"] else ()
-        request = XmrRequest(value=s["value_field"], period=s["date_field"], by=by)
-        assert_declared(LocalEngine().run(data, request), request, XMR)
+        request = ChartRequest.build(
+            chart="xmr", value=s["value_field"], period=s["date_field"], by=by
+        )
+        assert_declared(LocalEngine().run(data, request), request, CHART)
 
 
 @pytest.mark.parametrize("chart", sorted(CHART_TYPES))
@@ -200,6 +209,8 @@ def test_the_declared_chart_columns_are_what_the_kernel_returns(chart, rules):
             "stage": np.tile(np.repeat(["before", "after"], 30), 2),
         }
     )
+    if chart == "xmr":  # individual values: one row per period
+        data = data.drop_duplicates(["unit", "month"], ignore_index=True)
     needs_denominator = chart in ("p", "pp", "u", "up")
     request = ChartRequest(
         chart=chart,
@@ -233,7 +244,11 @@ def test_changing_a_result_never_changes_the_callers_data():
     # The points table is built without copying its columns; the ones that could
     # share memory with the input (sorted input needs no reordering) are copied.
     data = pd.DataFrame({"week": range(20), "count": np.arange(20.0)})
-    points = LocalEngine().run(data, XmrRequest(value="count", period="week")).points
+    points = (
+        LocalEngine()
+        .run(data, ChartRequest.build(chart="xmr", value="count", period="week"))
+        .points
+    )
     points["value"] *= 2
     points.loc[0, "period"] = 99
     assert data["count"].tolist() == list(np.arange(20.0))

@@ -74,7 +74,7 @@ def test_vectorised_kernel_equals_the_per_series_reference(w):
         period="month",
         by="unit",
         direction=w["direction"],
-        rebase=rebase,
+        part=rebase,
         fix_after=w["fix_after"],
         screen_outliers=w["screen"],
         rules=w["rules"],
@@ -83,7 +83,7 @@ def test_vectorised_kernel_equals_the_per_series_reference(w):
     expected_labels, expected_types, means, lpls, upls, numbers = [], [], [], [], [], []
     for vals, rebases in w["series"]:
         cuts = sorted({0, *rebases, len(vals)})
-        number = 1 if 0 in rebases else 0
+        number = 1  # phases are numbered from 1 in every series
         for a, b in itertools.pairwise(cuts):
             m, lo, hi, labels = ref.segment(
                 vals[a:b],
@@ -104,8 +104,8 @@ def test_vectorised_kernel_equals_the_per_series_reference(w):
     points = result.points
     assert points["special_cause"].astype(str).tolist() == expected_labels
     assert points["point_type"].astype(str).tolist() == expected_types
-    assert points["segment"].tolist() == numbers
-    for col, exp in [("mean", means), ("lpl", lpls), ("upl", upls)]:
+    assert points["phase"].tolist() == numbers
+    for col, exp in [("cl", means), ("lcl", lpls), ("ucl", upls)]:
         got = points[col].to_numpy()
         exp = np.asarray(exp)
         assert np.allclose(got, exp, rtol=1e-12, atol=1e-12, equal_nan=True), col
@@ -119,9 +119,9 @@ def test_vectorised_kernel_equals_the_per_series_reference(w):
 def test_limits_are_symmetric_and_every_row_of_a_segment_shares_them(vals, target):
     data = pd.DataFrame({"t": range(len(vals)), "y": vals})
     points = xmr(data, value="y", period="t", target=target).points
-    assert points["mean"].nunique(dropna=False) == 1
-    width_up = points["upl"] - points["mean"]
-    width_down = points["mean"] - points["lpl"]
+    assert points["cl"].nunique(dropna=False) == 1
+    width_up = points["ucl"] - points["cl"]
+    width_down = points["cl"] - points["lcl"]
     assert np.allclose(width_up, width_down, equal_nan=True)
     assert (width_up.dropna() >= 0).all()
 
@@ -147,37 +147,3 @@ def test_improvement_for_increase_is_concern_for_decrease(vals):
     }
     assert down.tolist() == [swap[v] for v in up]
     assert not any(math.isnan(v) for v in vals)
-
-
-@settings(max_examples=50, deadline=None)
-@given(workloads())
-def test_parallel_blocks_give_the_same_result_as_one_block(w):
-    import sys
-
-    module = sys.modules["qualitas.spc.xmr"]
-    months = pd.date_range("2020-01-01", periods=40, freq="MS")
-    rows = [
-        {"unit": f"u{s}", "month": months[k], "y": np.nan if v is None else v}
-        for s, (vals, _) in enumerate(w["series"])
-        for k, v in enumerate(vals)
-    ]
-    rebase = {f"u{s}": [months[k] for k in r] for s, (_, r) in enumerate(w["series"])}
-    data = pd.DataFrame(rows)
-    kwargs = {
-        "value": "y",
-        "period": "month",
-        "by": "unit",
-        "rebase": rebase,
-        "rules": w["rules"],
-    }
-    saved = module.PARALLEL_ROWS, module.THREADS
-    try:
-        module.PARALLEL_ROWS, module.THREADS = 10**9, 1
-        one = xmr(data, **kwargs)
-        module.PARALLEL_ROWS, module.THREADS = 1, 3
-        blocks = xmr(data, **kwargs)
-    finally:
-        module.PARALLEL_ROWS, module.THREADS = saved
-    pd.testing.assert_frame_equal(one.points, blocks.points)
-    pd.testing.assert_frame_equal(one.summary, blocks.summary)
-    pd.testing.assert_frame_equal(one.icons, blocks.icons)

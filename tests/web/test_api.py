@@ -99,7 +99,7 @@ def test_spc_endpoint_matches_the_engine(api, world):
     assert [p["special_cause"] for p in body["points"]] == expected.points[
         "special_cause"
     ].astype(str).tolist()
-    assert body["points"][0]["upl"] == pytest.approx(expected.points["upl"].iloc[0])
+    assert body["points"][0]["upl"] == pytest.approx(expected.points["ucl"].iloc[0])
 
 
 def test_loading_rows_applies_them_all(api, world):

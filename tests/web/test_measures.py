@@ -280,8 +280,8 @@ def test_rebasing_starts_new_limits_from_that_period(world, client_for):
     assert client.post(url, {"period": "2024-01", "reason": reason}).status_code == 302
     spec = _spec(_chart(client))
     segments = {r["period"][:7]: r["segment"] for r in _points(spec)}
-    assert segments["2023-12"] == 0
-    assert segments["2024-01"] == 1
+    assert segments["2023-12"] == 1
+    assert segments["2024-01"] == 2
     html = _chart(client).content.decode()
     assert reason in html
     event = AuditEvent.objects.get(action="chart.rebased")

@@ -53,12 +53,29 @@ def test_a_frozen_chart_is_the_chart_the_engine_drew_at_the_data_cut(gov):
         by="measure_id",
         direction={m.pk: m.direction},
         target={m.pk: 4.0},
-        rebase={},
+        part={},
     )
     assert result is not None
     live_spec = measure_chart.measure_chart(result, m.pk, m, notes=[])
     frozen_spec = FrozenReport(gov["first"].snapshot).chart(m)
     assert frozen_spec == live_spec
+
+
+def test_a_report_frozen_with_the_old_xmr_column_names_still_draws(gov):
+    """Snapshots taken before the one chart model hold segment, mean, lpl, upl and
+    short_segment; they are read under the new names and draw the same chart."""
+    m = gov["measure"]
+    snapshot = gov["first"].snapshot
+    new_spec = FrozenReport(snapshot).chart(m)
+    old = {"segment": "phase", "mean": "cl", "lpl": "lcl", "upl": "ucl"}
+    old["short_segment"] = "trial_limits"
+    renamed = {v: k for k, v in old.items()}
+    snapshot.points = {renamed.get(k, k): v for k, v in snapshot.points.items()}
+    snapshot.icons = {renamed.get(k, k): v for k, v in snapshot.icons.items()}
+    snapshot.save()
+    stored = Meeting.objects.get(pk=gov["first"].pk).snapshot
+    assert "mean" in stored.points and "cl" not in stored.points
+    assert FrozenReport(stored).chart(m) == new_spec
 
 
 def test_only_the_committees_measures_are_in_its_report(gov, world):

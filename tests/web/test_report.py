@@ -135,8 +135,8 @@ def test_each_row_has_the_engines_icons_and_limits(board):
         assert row.assurance == (
             None if pd.isna(alone["assurance"]) else alone["assurance"]
         )
-        assert row.mean == pytest.approx(alone["mean"])
-        assert row.upl == pytest.approx(alone["upl"])
+        assert row.mean == pytest.approx(alone["cl"])
+        assert row.upl == pytest.approx(alone["ucl"])
         assert row.value == pytest.approx(alone["value"])
 
 

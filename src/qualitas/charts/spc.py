@@ -64,6 +64,7 @@ CHART_NAMES = {
     "c": "C chart (counts)",
     "g": "G chart (cases between rare events)",
     "t": "T chart (time between rare events)",
+    "xmr": "XmR chart (Making Data Count)",
 }
 SIGNAL = "Special cause"  # qicharts2 rules: a signal with no better direction
 SIGNAL_TEXT = "Special cause variation: a point beyond the control limits"

@@ -45,11 +45,11 @@ from qualitas.charts.common import (
     value_axis,
 )
 from qualitas.errors import QualitasError
-from qualitas.spc import Rules, XmrResult
+from qualitas.spc import ChartResult, Rules
 
 
 def xmr_chart(
-    result: XmrResult,
+    result: ChartResult,
     series: Hashable | None = None,
     *,
     title: str | None = None,
@@ -90,7 +90,7 @@ def xmr_chart(
 
 
 def xmr_charts(
-    result: XmrResult,
+    result: ChartResult,
     series: Sequence[Hashable] | None = None,
     *,
     titles: Mapping[Hashable, str] | None = None,
@@ -123,7 +123,7 @@ def xmr_charts(
         points = result.points.iloc[starts[i] : starts[i + 1]]
         out[key] = _chart(
             points,
-            result.icons.iloc[i],
+            result.icon_table.iloc[i],
             by,
             title=(titles or {}).get(key),
             annotations=(annotations or {}).get(key),
@@ -132,9 +132,9 @@ def xmr_charts(
     return out
 
 
-def series_starts(result: XmrResult) -> np.ndarray:
+def series_starts(result: ChartResult) -> np.ndarray:
     """Where each series' block of points starts, plus the end: the points of series
-    ``i`` (in the order of ``result.icons``) are rows ``starts[i]:starts[i + 1]``."""
+    ``i`` (in the order of ``result.icon_table``) are rows ``starts[i]:starts[i + 1]``."""
     by = _by_columns(result)
     n = len(result.points)
     if not by:
@@ -146,7 +146,7 @@ def series_starts(result: XmrResult) -> np.ndarray:
         codes = pd.factorize(result.points[column], use_na_sentinel=False)[0]
         change[1:] |= codes[1:] != codes[:-1]
     starts: np.ndarray = np.r_[np.flatnonzero(change), n]
-    if len(starts) - 1 != len(result.icons):
+    if len(starts) - 1 != len(result.icon_table):
         raise QualitasError(
             "the result's points and icons do not describe the same series"
         )
@@ -168,7 +168,7 @@ def _chart(
     show_icons: bool = True,
 ) -> dict[str, Any]:
     if value_format is None:
-        value_format = default_format(points["value"], points["mean"])
+        value_format = default_format(points["value"], points["cl"])
     else:
         check_format(value_format)
     temporal = pd.api.types.is_datetime64_any_dtype(points["period"].dtype)
@@ -224,30 +224,30 @@ def _chart(
     return spec
 
 
-def series_keys(result: XmrResult) -> list[Hashable]:
+def series_keys(result: ChartResult) -> list[Hashable]:
     """The key of every series in ``result``, in its order (values, or tuples when
     there are several ``by`` columns; ``[None]`` when there are none)."""
     by = _by_columns(result)
     if not by:
         return [None]
     if len(by) == 1:
-        return list(result.icons[by[0]].tolist())
-    return list(result.icons[by].itertuples(index=False, name=None))
+        return list(result.icon_table[by[0]].tolist())
+    return list(result.icon_table[by].itertuples(index=False, name=None))
 
 
 # ---------------------------------------------------------------------------------
 # Selecting the series
 
 
-def _by_columns(result: XmrResult) -> list[str]:
-    columns = list(result.icons.columns)
+def _by_columns(result: ChartResult) -> list[str]:
+    columns = list(result.icon_table.columns)
     return columns[: columns.index("period")]
 
 
 def _one_series(
-    result: XmrResult, by: list[str], series: Hashable | None
+    result: ChartResult, by: list[str], series: Hashable | None
 ) -> tuple[pd.DataFrame, pd.Series]:
-    icons_table = result.icons
+    icons_table = result.icon_table
     if not by:
         return result.points, icons_table.iloc[0]
     keys = series_keys(result)
@@ -310,11 +310,17 @@ def _rows(
         labels = [str(int(p)) for p in periods]
     causes = points["special_cause"].astype(str).tolist()
     types = points["point_type"].astype(str).tolist()
-    short = points["short_segment"].to_numpy(dtype=bool).tolist()
-    segments = points["segment"].to_numpy(dtype=np.int64).tolist()
+    short = points["trial_limits"].to_numpy(dtype=bool).tolist()
+    segments = points["phase"].to_numpy(dtype=np.int64).tolist()
+    # Result columns -> the spec's field names (the chart's layers read these).
     numbers = {
-        c: [to_number(v) for v in points[c].to_numpy(dtype=np.float64)]
-        for c in ("value", "mean", "lpl", "upl")
+        field: [to_number(v) for v in points[c].to_numpy(dtype=np.float64)]
+        for field, c in (
+            ("value", "value"),
+            ("mean", "cl"),
+            ("lpl", "lcl"),
+            ("upl", "ucl"),
+        )
     }
     rows = []
     for i, (cause, kind) in enumerate(zip(causes, types, strict=True)):
@@ -464,7 +470,7 @@ def _rebase_layers(
     points: pd.DataFrame, rows: list[dict[str, Any]], x: dict
 ) -> list[dict[str, Any]]:
     """A faint vertical rule where each new segment (rebase) starts."""
-    segment = points["segment"].to_numpy()
+    segment = points["phase"].to_numpy()
     starts = np.flatnonzero(np.r_[False, segment[1:] != segment[:-1]])
     if not len(starts):
         return []

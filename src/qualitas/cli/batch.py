@@ -33,13 +33,13 @@ from qualitas.engines.base import Written
 from qualitas.engines.kernels import kernel_for
 from qualitas.errors import QualitasError
 from qualitas.io.sources import parse_source, read_arrow
-from qualitas.spc import Rules, XmrRequest
+from qualitas.spc import Rules
 from qualitas.spc.chart import CHART_TYPES, ChartRequest
 from qualitas.spc.funnel import FunnelRequest, funnel_request
 from qualitas.spc.rules import DIRECTIONS
 
 # --chart: Making Data Count's XmR, a qicharts2 chart type, or funnel plots.
-CHARTS = ("xmr", *sorted(CHART_TYPES), "funnel")
+CHARTS = ("xmr", *sorted(set(CHART_TYPES) - {"xmr"}), "funnel")
 # Options that apply only to funnel plots, or only to charts of series over time.
 FUNNEL_ONLY = ("group", *opt.FUNNEL_DEFAULTS)
 CHART_ONLY = ("period", "direction", "rules", "skip_short", "infinite")
@@ -249,7 +249,7 @@ def batch(
         return
     typer.echo(
         f"{written.series:,} series, {written.points:,} points, {written.summary:,} "
-        f"{'segments' if chart == 'xmr' else 'phases'} written to {output} in "
+        f"phases written to {output} in "
         f"{seconds:.1f} s ({per_point:.2f} µs per point, {engine} engine)"
     )
 
@@ -291,31 +291,16 @@ def _request(
         )
     if rules not in ("anhoej", "mdc"):
         raise QualitasError(f"rules must be anhoej or mdc, not {rules!r}")
-    if chart == "xmr":
-        if denominator is not None:
-            raise QualitasError(
-                "an XmR chart has no denominator; for rates use --chart p or u"
-            )
-        if skip_short:
-            raise QualitasError(
-                "--skip-short is for charts other than XmR: XmR charts of short "
-                "series are computed, with a warning"
-            )
-        return XmrRequest(
-            value=value,
-            period=period,
-            by=keys,
-            direction=direction,
-            target=target,
-            infinite=infinite,
-        )
-    return ChartRequest(
+    chosen: dict[str, Any] = {}
+    if chart != "xmr" or "rules" in given:
+        chosen["rules"] = Rules() if rules == "mdc" else None
+    return ChartRequest.build(
         chart=chart,
         value=value,
         period=period,
         denominator=denominator,
         by=keys,
-        rules=Rules() if rules == "mdc" else None,
+        **chosen,
         direction=direction,
         target=target,
         skip_short=skip_short,
@@ -358,7 +343,7 @@ TITLES = {"xmr": "XmR", "run": "run", "xbar": "X-bar", "pp": "P′", "up": "U′
 def _title(request: Any) -> str:
     if isinstance(request, FunnelRequest):
         return "funnel"
-    name = "xmr" if isinstance(request, XmrRequest) else request.chart
+    name = str(request.chart)
     return TITLES.get(name, name.upper())
 
 

@@ -104,7 +104,7 @@ def dashboard(
             files.path(path).write_text(html, encoding="utf-8")
         progress.done()
     show_warnings(result.warnings)
-    out.print(f"Dashboard of {len(result.icons):,} series written to {path}")
+    out.print(f"Dashboard of {len(result.icon_table):,} series written to {path}")
 
 
 def _names(frame: pd.DataFrame, by: list[str], column: str | None) -> dict | None:

@@ -32,7 +32,7 @@ def demo(
     started = time.perf_counter()
     path, result = write_ae_dashboard(out_dir, data_dir)
     show_warnings(result.warnings)
-    icons = result.icons
+    icons = result.icon_table
     concern = int(icons["variation"].astype(str).str.startswith("concern").sum())
     failing = int((icons["assurance"].astype(object) == "fail").sum())
     out.print(

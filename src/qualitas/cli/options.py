@@ -15,7 +15,7 @@ import typer
 
 from qualitas.errors import QualitasError, describe_rows
 from qualitas.io import read_table
-from qualitas.spc import Rules, XmrResult, xmr
+from qualitas.spc import ChartResult, Rules, xmr
 from qualitas.spc.funnel import FunnelRequest
 
 Input = Annotated[
@@ -239,7 +239,7 @@ def compute(
     shift: int,
     trend: int,
     infinite: str = "error",
-) -> tuple[XmrResult, Rules]:
+) -> tuple[ChartResult, Rules]:
     if target is not None and target_column is not None:
         raise QualitasError("give either --target or --target-column, not both")
     rules = Rules(shift=shift, trend=trend)
@@ -253,7 +253,7 @@ def compute(
         by=by or None,
         direction=direction,
         target=targets,
-        rebase=_rebase_periods(rebase, frame, period),
+        part=_rebase_periods(rebase, frame, period),
         fix_after=fix_after,
         screen_outliers=screen_outliers,
         rules=rules,

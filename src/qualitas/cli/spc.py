@@ -22,11 +22,11 @@ from qualitas.cli.outputs import all_or_nothing
 from qualitas.errors import QualitasError
 from qualitas.io import write_csv
 from qualitas.reports import dashboard_html
-from qualitas.spc import Rules, XmrResult, chart
+from qualitas.spc import Rules, chart
 from qualitas.spc.chart import CHART_TYPES, ChartResult
 
 TABLE_SUFFIXES = (".csv", ".parquet")
-TYPES = ("xmr", *CHART_TYPES)
+TYPES = ("xmr", *(t for t in CHART_TYPES if t != "xmr"))
 # Beyond this many series an HTML page of every chart gets too big to open.
 MAX_PAGE_CHARTS = 500
 
@@ -203,7 +203,6 @@ def spc(
         frame = opt.read_input(input, sheet)
         progress.done()
         progress.start(f"Calculating {len(frame):,} rows")
-        result: XmrResult | ChartResult
         if chart_type == "xmr":
             result, mdc_rules = opt.compute(
                 frame,
@@ -253,7 +252,7 @@ def spc(
                 "value_format": value_format,
                 "y_title": y_title,
             }
-            if isinstance(result, XmrResult):
+            if result.chart == "xmr":
                 drawing = _draw_xmr(
                     result, chart_file, series=series, rules=mdc_rules, **options
                 )
@@ -366,7 +365,7 @@ def _format_of(path: Path) -> str:
 
 
 def _draw_xmr(
-    result: XmrResult,
+    result: ChartResult,
     path: Path,
     *,
     series: list[str] | None,

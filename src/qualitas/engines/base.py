@@ -48,7 +48,7 @@ class Written:
 
 
 class Engine(ABC):
-    """Runs requests from :mod:`qualitas.spc` (``XmrRequest`` ...) on tables."""
+    """Runs requests from :mod:`qualitas.spc` (``ChartRequest``, ``FunnelRequest``) on tables."""
 
     name: ClassVar[str]
 

@@ -27,8 +27,6 @@ from qualitas.spc.funnel import (
     FunnelRequest,
 )
 from qualitas.spc.funnel import run as run_funnels
-from qualitas.spc.xmr import XmrRequest
-from qualitas.spc.xmr import run as run_xmr
 
 # Marker for a column that holds periods: it takes the type of the input's period.
 PERIOD = "period"
@@ -75,65 +73,17 @@ class Kernel:
         )
 
 
-XMR_OUTPUTS: dict[str, Columns] = {
-    "points": {
-        "period": PERIOD,
-        "value": FLOAT,
-        "segment": INT,
-        "mean": FLOAT,
-        "lpl": FLOAT,
-        "upl": FLOAT,
-        "special_cause": rules.SPECIAL_CAUSE_DTYPE,
-        "point_type": rules.POINT_TYPE_DTYPE,
-        "short_segment": BOOL,
-        "target": FLOAT,
-    },
-    "summary": {
-        "segment": INT,
-        "start": PERIOD,
-        "end": PERIOD,
-        "mean": FLOAT,
-        "lpl": FLOAT,
-        "upl": FLOAT,
-        "n": INT,
-        "common_cause": INT,
-        "improvement": INT,
-        "concern": INT,
-        "variation": rules.VARIATION_DTYPE,
-        "assurance": rules.ASSURANCE_DTYPE,
-        "short_segment": BOOL,
-    },
-    "icons": {
-        "period": PERIOD,
-        "value": FLOAT,
-        "mean": FLOAT,
-        "lpl": FLOAT,
-        "upl": FLOAT,
-        "target": FLOAT,
-        "direction": pd.CategoricalDtype(list(rules.DIRECTIONS)),
-        "variation": rules.VARIATION_DTYPE,
-        "assurance": rules.ASSURANCE_DTYPE,
-    },
-}
-
-XMR = Kernel(
-    name="xmr",
-    run=run_xmr,
-    inputs=lambda request: (request.value,),
-    outputs=lambda request: XMR_OUTPUTS,
-    order={"points": ("period",), "summary": ("segment",), "icons": ()},
-)
-
-
 def chart_outputs(request: ChartRequest) -> dict[str, Columns]:
-    """qicharts2 chart tables; Making Data Count rules add labels and icons."""
+    """The chart tables of every chart type; Making Data Count rules add labels,
+    counts and icons."""
     lines = dict.fromkeys(("cl", "lcl", "ucl", "lcl_95", "ucl_95"), FLOAT)
     points: Columns = {
         "period": PERIOD,
         "value": FLOAT,
+        "phase": INT,
         **lines,
         "target": FLOAT,
-        "phase": INT,
+        "trial_limits": BOOL,
         "baseline": BOOL,
         "include": BOOL,
         "sigma_signal": BOOL,
@@ -155,6 +105,7 @@ def chart_outputs(request: ChartRequest) -> dict[str, Columns]:
         "runs_signal": BOOL,
         **lines,
         "sigma_signals": INT,
+        "trial_limits": BOOL,
     }
     if request.rules is None:
         return {"points": points, "summary": summary}
@@ -162,7 +113,13 @@ def chart_outputs(request: ChartRequest) -> dict[str, Columns]:
         "special_cause": rules.SPECIAL_CAUSE_DTYPE,
         "point_type": rules.POINT_TYPE_DTYPE,
     }
-    summary |= {"improvement": INT, "concern": INT}
+    summary |= {
+        "common_cause": INT,
+        "improvement": INT,
+        "concern": INT,
+        "variation": rules.VARIATION_DTYPE,
+        "assurance": rules.ASSURANCE_DTYPE,
+    }
     icons: Columns = {
         "period": PERIOD,
         "value": FLOAT,
@@ -230,7 +187,6 @@ FUNNEL = Kernel(
 )
 
 KERNELS: dict[type, Kernel] = {
-    XmrRequest: XMR,
     ChartRequest: CHART,
     FunnelRequest: FUNNEL,
 }

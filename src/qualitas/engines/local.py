@@ -6,10 +6,11 @@ two threads) and streams the results to Parquet, so memory stays bounded by the 
 in Arrow form plus a few blocks, whatever the number of series.
 
 >>> import pandas as pd
->>> from qualitas.spc import XmrRequest
+>>> from qualitas.spc import ChartRequest
 >>> data = pd.DataFrame({"ward": ["A"] * 6 + ["B"] * 6, "week": list(range(6)) * 2,
 ...                      "falls": [3, 4, 2, 5, 3, 4, 1, 0, 2, 1, 1, 0]})
->>> tables = LocalEngine().run(data, XmrRequest(value="falls", period="week", by=("ward",)))
+>>> tables = LocalEngine().run(data, ChartRequest.build(
+...     chart="xmr", value="falls", period="week", by=("ward",)))
 >>> tables.icons["ward"].tolist()
 ['A', 'B']
 """

@@ -28,7 +28,7 @@ This is the only module of qualitas that imports pyspark (``pip install
 
 >>> from pyspark.sql import SparkSession  # doctest: +SKIP
 >>> engine = SparkEngine(SparkSession.builder.getOrCreate())  # doctest: +SKIP
->>> tables = engine.run("nhs.ae_attendances", XmrRequest(  # doctest: +SKIP
+>>> tables = engine.run("nhs.ae_attendances", ChartRequest.build(chart="xmr",  # doctest: +SKIP
 ...     value="attendances", period="period", by=("org_code", "type")))
 >>> tables.icons.where("variation = 'concern_high'").show()  # doctest: +SKIP
 """

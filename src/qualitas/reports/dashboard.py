@@ -32,7 +32,7 @@ from qualitas.charts import words
 from qualitas.charts.common import default_format, series_label
 from qualitas.charts.render import EMBED_SCRIPT, javascript_bundle, json_for_script
 from qualitas.charts.xmr import series_keys, series_starts, xmr_charts
-from qualitas.spc import XmrResult
+from qualitas.spc import ChartResult
 
 # Board order: what needs attention first. A series showing special cause concern that
 # will also consistently miss its target comes first, then other concerns, then series
@@ -92,7 +92,7 @@ def board_order(icons: pd.DataFrame) -> pd.DataFrame:
 
 
 def dashboard_html(
-    result: XmrResult,
+    result: ChartResult,
     *,
     title: str,
     names: Mapping[Hashable, str] | None = None,
@@ -112,7 +112,7 @@ def dashboard_html(
     """
     names = dict(names or {})
     keys = series_keys(result)
-    ordered = board_order(result.icons.reset_index(drop=True))
+    ordered = board_order(result.icon_table.reset_index(drop=True))
     positions = ordered.index.to_numpy()
     limit = len(positions) if max_charts is None else min(max_charts, len(positions))
     charted = [keys[i] for i in positions[:limit]]
@@ -165,7 +165,7 @@ def dashboard_html(
 
 
 def write_dashboard(
-    result: XmrResult, out_dir: str | Path, *, title: str, **options: Any
+    result: ChartResult, out_dir: str | Path, *, title: str, **options: Any
 ) -> Path:
     """Write the dashboard to ``out_dir/index.html`` (creating the folder) and return
     the file's path. Options are those of :func:`dashboard_html`."""
@@ -184,10 +184,10 @@ def _name(key: Hashable, names: Mapping[Hashable, str]) -> str:
 
 
 def _formats(
-    result: XmrResult, starts: np.ndarray, value_format: str | None
+    result: ChartResult, starts: np.ndarray, value_format: str | None
 ) -> list[str]:
     if value_format:
-        return [value_format] * len(result.icons)
+        return [value_format] * len(result.icon_table)
     values = result.points["value"].to_numpy(dtype=np.float64)
     out = []
     for i in range(len(starts) - 1):
@@ -232,9 +232,9 @@ def _row(
         f"<td>{escape(_period_text(row['period']))}</td>",
         f'<td class="num">{fmt(row["value"])}</td>',
         f'<td class="num">{fmt(row["target"])}</td>',
-        f'<td class="num">{fmt(row["mean"])}</td>',
-        f'<td class="num">{fmt(row["lpl"])}</td>',
-        f'<td class="num">{fmt(row["upl"])}</td>',
+        f'<td class="num">{fmt(row["cl"])}</td>',
+        f'<td class="num">{fmt(row["lcl"])}</td>',
+        f'<td class="num">{fmt(row["ucl"])}</td>',
         f'<td class="icon">{variation_cell}</td>',
         f'<td class="icon">{assurance_cell}</td>',
     ]

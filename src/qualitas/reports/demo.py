@@ -16,7 +16,7 @@ import pandas as pd
 import qualitas
 from qualitas.errors import QualitasError
 from qualitas.reports.dashboard import write_dashboard
-from qualitas.spc import XmrResult, xmr
+from qualitas.spc import ChartResult, xmr
 
 DATA_DIR = qualitas.DATA_DIR
 STANDARD = 0.95
@@ -53,7 +53,7 @@ def ae_performance(data_dir: Path = DATA_DIR) -> pd.DataFrame:
     ].reset_index(drop=True)
 
 
-def ae_result(data: pd.DataFrame) -> XmrResult:
+def ae_result(data: pd.DataFrame) -> ChartResult:
     """XmR charts of four-hour performance for every trust, against the 95% standard."""
     return xmr(
         data,
@@ -67,7 +67,7 @@ def ae_result(data: pd.DataFrame) -> XmrResult:
 
 def write_ae_dashboard(
     out_dir: Path, data_dir: Path = DATA_DIR
-) -> tuple[Path, XmrResult]:
+) -> tuple[Path, ChartResult]:
     """Compute every trust's chart and write the dashboard to ``out_dir/index.html``."""
     data = ae_performance(data_dir)
     result = ae_result(data)

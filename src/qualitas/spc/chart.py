@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import dataclasses
 import warnings
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -39,13 +39,32 @@ from qualitas.errors import QualitasError, QualitasWarning
 from qualitas.spc import anhoej, checks, phases, segments
 from qualitas.spc import rules as mdc
 from qualitas.spc.attribute import c_chart, p_chart, pp_chart, u_chart, up_chart
-from qualitas.spc.individuals import i_chart, mr_chart, run_chart
+from qualitas.spc.individuals import (
+    SHORT_SEGMENT,
+    i_chart,
+    mr_chart,
+    run_chart,
+    xmr_chart,
+)
 from qualitas.spc.lines import KernelInput, Lines
+from qualitas.spc.options import (
+    COLUMNS,
+    FLAG,
+    NUMBER,
+    PERIOD,
+    PERIODS,
+    RULES,
+    WHOLE,
+    WORDS,
+    check_names,
+    declared,
+    option,
+)
 from qualitas.spc.rare_events import g_chart, t_chart
 from qualitas.spc.reductions import segment_mean
 from qualitas.spc.rules import Rules
 from qualitas.spc.subgroup_charts import s_chart, xbar_chart
-from qualitas.spc.subgroups import Subgroups, aggregate
+from qualitas.spc.subgroups import AGGREGATES, Subgroups, aggregate
 from qualitas.spc.table import (
     LARGEST,
     SeriesTable,
@@ -70,35 +89,136 @@ KERNELS: dict[str, Callable[[KernelInput], Lines]] = {
     "c": c_chart,
     "g": g_chart,
     "t": t_chart,
+    "xmr": xmr_chart,
 }
 CHART_TYPES = checks.CHART_TYPES
 
 
+DIRECTION_HELP = (
+    "which way is better: increase, decrease or neutral (per series: a mapping "
+    "from series key to direction)"
+)
+
+
 @dataclass(frozen=True)
 class ChartRequest:
-    """Everything that defines a chart calculation, apart from the data."""
+    """Everything that defines a chart calculation, apart from the data.
 
-    chart: str
-    value: str
-    period: str
-    denominator: str | None = None
-    by: tuple[str, ...] = ()
-    part: Any = None
-    freeze: Any = None
-    exclude: Any = None
-    multiply: float = 1.0
-    cl: float | Mapping[Any, float] | None = None
-    target: float | Mapping[Any, float] | None = None
-    rules: Rules | None = None  # None: qicharts2's sigma and Anhøj signals only
-    direction: str | Mapping[Any, str] = "increase"
-    screen_outliers: bool = True
-    aggregate: str = "mean"
-    skip_short: bool = False  # leave out series too short for limits, with a warning
-    infinite: str = "error"  # or "missing": infinite values count as missing
+    Each field is an option, declared once with its help text (:func:`option`); the
+    Python functions, command line, batch command and web read this declaration.
+    ``ChartRequest(...)`` takes every field as given; :meth:`build` (what
+    :func:`chart` and :func:`~qualitas.spc.xmr.xmr` call) also applies the chart
+    type's preset, such as XmR's Making Data Count rules and trial limits.
+    """
+
+    chart: str = option(
+        "the chart type: " + ", ".join(checks.CHART_TYPES) + " (xmr: Making Data "
+        "Count's XmR chart, as NHSRplotthedots draws it)",
+        choices=checks.CHART_TYPES,
+    )
+    value: str = option("column of values (the numerator when there is a denominator)")
+    period: str = option("column of periods: dates, or whole numbers such as weeks")
+    denominator: str | None = option(
+        "column of denominators (p, p′, u and u′ charts need one; run, i, mr and xmr "
+        "then chart the ratio)",
+        default=None,
+    )
+    by: tuple[str, ...] = option(
+        "columns that name a series (none: the whole table is one series)",
+        default=(),
+        kind=COLUMNS,
+    )
+    part: Any = option(
+        "periods at which new phases start (each with its own centre line, limits "
+        "and runs analysis), or the name of a column of phase labels",
+        default=None,
+        kind=PERIODS,
+        per_series=True,
+    )
+    freeze: Any = option(
+        "the last period of the baseline: later points are judged against limits "
+        "from the points up to it",
+        default=None,
+        kind=PERIOD,
+        per_series=True,
+    )
+    fix_after: int | None = option(
+        "the limits of each phase come from its first N points only (at least 2)",
+        default=None,
+        kind=WHOLE,
+    )
+    exclude: Any = option(
+        "periods left out of the calculations (still shown and judged)",
+        default=None,
+        kind=PERIODS,
+        per_series=True,
+    )
+    multiply: float = option(
+        "multiply what is displayed by this (100 for percentages)",
+        default=1.0,
+        kind=NUMBER,
+    )
+    cl: float | Mapping[Any, float] | None = option(
+        "a fixed centre line, on the scale of the data",
+        default=None,
+        kind=NUMBER,
+        per_series=True,
+    )
+    target: float | Mapping[Any, float] | None = option(
+        "a target, drawn and used for the assurance icon (on the displayed scale)",
+        default=None,
+        kind=NUMBER,
+        per_series=True,
+    )
+    rules: Rules | None = option(
+        "anhoej: qicharts2's sigma signals and Anhøj runs analysis; mdc: Making Data "
+        "Count rules and icons as well (or a JSON object of rule lengths)",
+        default=None,
+        kind=RULES,
+    )
+    direction: str | Mapping[Any, str] = option(
+        DIRECTION_HELP,
+        default="increase",
+        kind=WORDS,
+        choices=mdc.DIRECTIONS,
+        per_series=True,
+    )
+    screen_outliers: bool = option(
+        "leave large moving ranges out of the limits of I, XmR, T, P′ and U′ charts",
+        default=True,
+        kind=FLAG,
+    )
+    aggregate: str = option(
+        "how several rows of one period are combined when there is no denominator",
+        default="mean",
+        choices=AGGREGATES,
+    )
+    trial_below: int = option(
+        "phases with fewer points than this have trial limits, to be revised as "
+        "data arrive (XmR: 13; 0: never)",
+        default=0,
+        kind=WHOLE,
+    )
+    skip_short: bool = option(
+        "leave out series with a phase too short for limits, with a warning, rather "
+        "than stop",
+        default=False,
+        kind=FLAG,
+    )
+    infinite: str = option(
+        "error: an infinite value stops the calculation; missing: it counts as "
+        "missing, with a warning",
+        default="error",
+        choices=("error", "missing"),
+    )
 
     def __post_init__(self) -> None:
         checks.check_chart(self.chart, self.denominator)
         check_infinite(self.infinite)
+        if isinstance(self.by, str) or not isinstance(self.by, tuple):
+            object.__setattr__(self, "by", tuple(normalise_by(self.by)))
+        if not (self.rules is None or isinstance(self.rules, Rules)):
+            object.__setattr__(self, "rules", _coerce_rules(self.rules))
         if self.part is not None and self.freeze is not None:
             # qicharts2 silently ignores freeze when there are parts (its issue
             # #20); saying so is kinder than drawing limits the user did not ask for.
@@ -115,11 +235,52 @@ class ChartRequest:
                 f"multiply must be a number greater than zero (at most 1e100), not "
                 f"{self.multiply!r}"
             )
+        if self.fix_after is not None and (
+            isinstance(self.fix_after, bool)
+            or not isinstance(self.fix_after, int | np.integer)
+            or self.fix_after < 2
+        ):
+            raise QualitasError(
+                f"fix_after must be a whole number of at least 2 (limits need two "
+                f"points), not {self.fix_after!r}"
+            )
+        if (
+            isinstance(self.trial_below, bool)
+            or not isinstance(self.trial_below, int | np.integer)
+            or self.trial_below < 0
+        ):
+            raise QualitasError(
+                f"trial_below must be a whole number of points (0: never), not "
+                f"{self.trial_below!r}"
+            )
         if isinstance(self.direction, Mapping):
-            for d in self.direction.values():
+            for d in set(self.direction.values()):
                 mdc.check_direction(d)
         else:
             mdc.check_direction(self.direction)
+
+    @classmethod
+    def build(cls, *, caller: str = "chart", **options: Any) -> ChartRequest:
+        """A request from keyword options, with the chart type's preset filling the
+        options not given (``xmr``: Making Data Count rules, trial limits below 13
+        points). Unknown or missing options are a TypeError naming them."""
+        check_names(cls, options, caller=caller)
+        given = dict(options)
+        for name, setting in PRESETS.get(given.get("chart", ""), {}).items():
+            given.setdefault(name, setting)
+        if given.get("rules") == "anhoej":
+            given["rules"] = None
+        for name in ("screen_outliers", "skip_short"):
+            if name in given:
+                given[name] = bool(given[name])
+        return cls(**given)
+
+
+# What a chart type sets unless told otherwise: XmR is the I chart with Making Data
+# Count's rules and conventions (docs/methods/xmr.md).
+PRESETS: dict[str, dict[str, Any]] = {
+    "xmr": {"rules": Rules(), "trial_below": SHORT_SEGMENT},
+}
 
 
 @dataclass(frozen=True)
@@ -135,49 +296,46 @@ class ChartResult:
     icons: pd.DataFrame | None
     warnings: tuple[str, ...] = ()
 
+    @property
+    def icon_table(self) -> pd.DataFrame:
+        """The icons, for code that draws them (they need Making Data Count rules)."""
+        if self.icons is None:
+            raise QualitasError(
+                "variation and assurance icons need Making Data Count rules "
+                "(rules='mdc')"
+            )
+        return self.icons
 
-def chart(
-    data: Any,
-    *,
-    chart: str,
-    value: str,
-    period: str,
-    denominator: str | None = None,
-    by: str | Sequence[str] | None = None,
-    part: Any = None,
-    freeze: Any = None,
-    exclude: Any = None,
-    multiply: float = 1,
-    cl: float | Mapping[Any, float] | None = None,
-    target: float | Mapping[Any, float] | None = None,
-    rules: str | Rules | dict[str, Any] | None = "anhoej",
-    direction: str | Mapping[Any, str] = "increase",
-    screen_outliers: bool = True,
-    aggregate: str = "mean",
-    skip_short: bool = False,
-    infinite: str = "error",
-) -> ChartResult:
+
+@declared(ChartRequest)
+def chart(data: Any, **options: Any) -> ChartResult:
     """SPC charts of type ``chart`` for every series in ``data``.
+
+    The options are the fields of :class:`ChartRequest` (each with its help text):
+    ``chart``, ``value`` and ``period`` are required.
 
     ``data`` is long: one row per series and period, or several rows per period
     (subgroups: their values are summed, or averaged for charts without a
-    denominator; ``aggregate`` may choose median, sum or sd instead). ``value`` is
-    the measure, or the numerator when ``denominator`` is given (required for p,
-    pp, u and up; optional for run, i and mr, which then chart the ratio). ``by``
-    names the columns that identify a series.
+    denominator; ``aggregate`` may choose median, sum or sd instead; XmR takes one
+    row per period). ``value`` is the measure, or the numerator when
+    ``denominator`` is given (required for p, pp, u and up; optional for run, i, mr
+    and xmr, which then chart the ratio). ``by`` names the columns that identify a
+    series.
 
     ``part`` starts new phases: a list of periods, or the name of a column of phase
-    labels. ``freeze`` is the last period of the baseline; ``exclude`` lists periods
-    left out of the calculations. Each may be given per series as a mapping from
-    series key to setting, as may ``cl`` (a fixed centre line, on the scale of the
-    data), ``target`` (drawn only; on the displayed scale) and ``direction``.
-    ``multiply`` scales what is displayed (100 for percentages).
+    labels. ``freeze`` is the last period of the baseline; ``fix_after`` limits
+    each phase's baseline to its first N points; ``exclude`` lists periods left out
+    of the calculations. Each may be given per series as a mapping from series key
+    to setting, as may ``cl`` (a fixed centre line, on the scale of the data),
+    ``target`` (drawn only; on the displayed scale) and ``direction``. ``multiply``
+    scales what is displayed (100 for percentages).
 
     ``rules``: ``"anhoej"`` (qicharts2's sigma signals and Anhøj runs analysis) or
     ``"mdc"`` for Making Data Count rules and icons as well (a :class:`Rules` or a
-    dict of its settings chooses their lengths). ``screen_outliers`` drops large
-    moving ranges before the I, T, P′ and U′ limits are estimated (qicharts2's
-    default).
+    dict of its settings chooses their lengths); the XmR chart has Making Data Count
+    rules unless told otherwise. ``screen_outliers`` drops large moving ranges
+    before the I, XmR, T, P′ and U′ limits are estimated (the references' default).
+    ``trial_below`` marks phases with fewer points as trial limits (XmR: 13).
 
     A series with a phase too short to estimate limits (say, a P′ chart's phase with
     a single month) stops the calculation with an error naming it. On national data,
@@ -188,29 +346,10 @@ def chart(
     the column and rows; ``infinite="missing"`` treats such values as missing, with a
     warning.
     """
-    request = ChartRequest(
-        chart=chart,
-        value=value,
-        period=period,
-        denominator=denominator,
-        by=tuple(normalise_by(by)),
-        part=part,
-        freeze=freeze,
-        exclude=exclude,
-        multiply=multiply,
-        cl=cl,
-        target=target,
-        rules=_coerce_rules(rules),
-        direction=direction,
-        screen_outliers=bool(screen_outliers),
-        aggregate=aggregate,
-        skip_short=bool(skip_short),
-        infinite=infinite,
-    )
-    return run(as_pandas(data), request)
+    return run(as_pandas(data), ChartRequest.build(**options))
 
 
-def _coerce_rules(rules: str | Rules | dict[str, Any] | None) -> Rules | None:
+def _coerce_rules(rules: Any) -> Rules | None:
     if rules is None or (isinstance(rules, str) and rules == "anhoej"):
         return None
     if isinstance(rules, str):
@@ -261,7 +400,8 @@ def _prepare(frame: pd.DataFrame, request: ChartRequest) -> SeriesTable:
         period=request.period,
         values=columns,
         by=list(request.by),
-        repeats=True,
+        # XmR charts individual values: one row per period, as NHSRplotthedots.
+        repeats=request.chart != "xmr",
         infinite=request.infinite,
     )
 
@@ -318,12 +458,18 @@ def compute(
 ) -> dict[str, Any]:
     """The whole calculation on subgroups: phases, limits, signals."""
     rows = sub.table
-    seg = segments.build(
-        rows.series_start, phases.phase_starts(request.part, rows, labels)
-    )
+    if request.chart == "xmr" and labels is None:
+        # NHSRplotthedots starts a phase only at a period that is in the data.
+        starts = phases.named_rows(request.part, rows, "part")
+    else:
+        starts = phases.phase_starts(request.part, rows, labels)
+    seg = segments.build(rows.series_start, starts)
     first_segment = seg.id[rows.series_start[:-1]]
     phase = seg.id - first_segment[rows.series_code] + 1
     baseline = phases.baseline(request.freeze, rows)
+    if request.fix_after is not None:
+        # Missing values count among the first N points, as in NHSRplotthedots.
+        baseline &= seg.pos < request.fix_after
     include = phases.included(request.exclude, rows)
     base = baseline & include
     checks.check_enough(request.chart, sub, seg, base, phase)
@@ -352,8 +498,18 @@ def compute(
     with np.errstate(invalid="ignore"):
         sigma_signal = (y > out["ucl"]) | (y < out["lcl"])
 
+    trial = seg.length < request.trial_below
+    if trial.any():
+        warnings.warn(
+            f"{int(trial.sum())} phase{'s have' if trial.sum() > 1 else ' has'} fewer "
+            f"than {request.trial_below} points: their limits are trial limits, to be "
+            "revised as more data arrive.",
+            QualitasWarning,
+            stacklevel=2,
+        )
     arrays: dict[str, Any] = {
         "seg": seg,
+        "trial": trial,
         "phase": phase,
         "baseline": baseline,
         "include": include,
@@ -442,13 +598,14 @@ def _assemble(
         **keys,
         "period": periods,
         "value": arrays["value"],
+        "phase": arrays["phase"],
         "cl": arrays["cl"],
         "lcl": arrays["lcl"],
         "ucl": arrays["ucl"],
         "lcl_95": arrays["lcl_95"],
         "ucl_95": arrays["ucl_95"],
         "target": target[rows.series_code],
-        "phase": arrays["phase"],
+        "trial_limits": arrays["trial"][sid],
         "baseline": arrays["baseline"],
         "include": arrays["include"],
         "sigma_signal": arrays["sigma_signal"],
@@ -492,17 +649,26 @@ def _assemble(
         "sigma_signals": np.bincount(
             sid, weights=arrays["sigma_signal"], minlength=count
         ).astype(np.int64),
+        "trial_limits": arrays["trial"],
     }
     icons = None
     if mdc_rules:
         ptype = arrays["point_type"]
-        summary["improvement"] = np.bincount(
-            sid, weights=ptype == 1, minlength=count
-        ).astype(np.int64)
-        summary["concern"] = np.bincount(
-            sid, weights=ptype == 2, minlength=count
-        ).astype(np.int64)
-        icons = _icons(rows, arrays, target, keys)
+        direction = arrays["direction"]
+        # Points with no special cause (a missing value counts, as in NHSRplotthedots).
+        summary["common_cause"] = seg.count_true(arrays["special_cause"] == 0)
+        summary["improvement"] = seg.count_true(ptype == 1)
+        summary["concern"] = seg.count_true(ptype == 2)
+        # Each phase's variation icon reads its last point; assurance belongs to a
+        # series' latest phase only (the limits it judges the target against).
+        summary["variation"] = mdc.categorical(
+            mdc.variation_icons(ptype[last], direction[rows.series_code[last]]),
+            mdc.VARIATION_DTYPE,
+        )
+        icons, assurance = _icons(rows, arrays, target, keys)
+        phase_assurance = np.full(count, -1, dtype=np.int8)
+        phase_assurance[sid[rows.series_start[1:] - 1]] = assurance
+        summary["assurance"] = mdc.categorical(phase_assurance, mdc.ASSURANCE_DTYPE)
     return ChartResult(
         chart=request.chart,
         # copy=False: the arrays are ours, and copying them into one 2-D block
@@ -516,7 +682,7 @@ def _assemble(
 
 def _icons(
     rows: SeriesTable, arrays: dict[str, Any], target: np.ndarray, keys: dict[str, Any]
-) -> pd.DataFrame:
+) -> tuple[pd.DataFrame, np.ndarray]:
     """Variation and assurance icons from each series' latest point.
 
     Assurance compares the target with the latest point's limits (which vary with
@@ -528,7 +694,7 @@ def _icons(
     assurance = mdc.assurance_icons(
         target, arrays["lcl"][latest], arrays["ucl"][latest], direction
     )
-    return pd.DataFrame(
+    icons = pd.DataFrame(
         {
             **{k: _take(v, rows.series_start[:-1]) for k, v in keys.items()},
             "period": rows.period.to_numpy()[latest],
@@ -545,6 +711,7 @@ def _icons(
         },
         copy=False,
     )
+    return icons, assurance
 
 
 def _phase_mean(values: np.ndarray, seg: segments.Segments) -> np.ndarray:

@@ -27,14 +27,17 @@ NAMES = {
     "c": "a C chart",
     "g": "a G chart",
     "t": "a T chart",
+    "xmr": "a Making Data Count XmR chart",
 }
 CHART_TYPES = tuple(NAMES)
 NEEDS_DENOMINATOR = frozenset({"p", "pp", "u", "up"})
-TAKES_DENOMINATOR = NEEDS_DENOMINATOR | {"run", "i", "mr"}
+TAKES_DENOMINATOR = NEEDS_DENOMINATOR | {"run", "i", "mr", "xmr"}
 COUNTS = frozenset({"p", "pp", "u", "up", "c", "g"})
 SUBGROUP_CHARTS = frozenset({"xbar", "s"})
 # Baseline subgroups with a value each phase needs: one moving range needs two.
-MIN_SUBGROUPS = {"i": 2, "mr": 2, "t": 2, "pp": 2, "up": 2}
+# XmR follows NHSRplotthedots: a phase of any length is drawn (one point gives a
+# centre line and no limits), and short phases are marked as trial limits instead.
+MIN_SUBGROUPS = {"i": 2, "mr": 2, "t": 2, "pp": 2, "up": 2, "xmr": 0}
 
 
 def check_chart(chart: str, denominator: str | None) -> None:

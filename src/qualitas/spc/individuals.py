@@ -1,4 +1,5 @@
-"""Run charts and charts of individual values: run, I and MR (qicharts2 0.8.1).
+"""Run charts and charts of individual values: run, I and MR (qicharts2 0.8.1), and
+the I chart of Making Data Count, XmR (NHSRplotthedots 0.2.2).
 
 Formulas in docs/methods/qicharts.md. All three work on every series and phase at
 once; per-segment results are broadcast back to rows with ``seg.id``.
@@ -18,6 +19,46 @@ from qualitas.spc.reductions import (
 )
 
 MR_UPPER = SCREEN_FACTOR  # D4 for moving ranges of two, as qicharts2 rounds it
+
+# Making Data Count XmR (NHSRplotthedots 0.2.2), docs/methods/xmr.md.
+LIMIT_FACTOR = 2.66  # 3 / d2 rounded as in the Making Data Count tools
+NEAR_FACTOR = 2 * (LIMIT_FACTOR / 3)  # two-sigma lines, computed as the package does
+SHORT_SEGMENT = 13  # phases with fewer points than this get trial limits
+
+
+def xmr_chart(inp: KernelInput) -> Lines:
+    """Mean and moving-range limits of each phase's baseline, as NHSRplotthedots.
+
+    Rows outside the baseline (after ``fix_after`` points, after ``freeze``, or
+    excluded) count as missing: their moving ranges drop out, as a missing value's
+    do in the package.
+    """
+    y = inp.value
+    seg = inp.seg
+    baseline = y if inp.base.all() else np.where(inp.base, y, np.nan)
+    has = ~np.isnan(baseline)
+    mean = seg.mean(baseline, has)
+
+    # Moving ranges within phases; a missing neighbour gives no moving range.
+    mr = np.full(len(y), np.nan)
+    mr[1:] = np.abs(baseline[1:] - baseline[:-1])
+    mr[seg.pos == 0] = np.nan
+    has_mr = ~np.isnan(mr)
+    amr = seg.mean(mr, has_mr)
+    if inp.screen:
+        # One pass: keep moving ranges strictly below 3.267 x their mean.
+        with np.errstate(invalid="ignore"):
+            keep = has_mr & (mr < seg.spread(SCREEN_FACTOR * amr))
+        amr = seg.mean(mr, keep)
+    cl = inp.centre(mean)
+    return Lines(
+        value=y,
+        cl=seg.spread(cl),
+        lcl=seg.spread(cl - LIMIT_FACTOR * amr),
+        ucl=seg.spread(cl + LIMIT_FACTOR * amr),
+        lcl_95=seg.spread(cl - NEAR_FACTOR * amr),
+        ucl_95=seg.spread(cl + NEAR_FACTOR * amr),
+    )
 
 
 def run_chart(inp: KernelInput) -> Lines:

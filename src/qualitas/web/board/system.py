@@ -331,7 +331,7 @@ def _icons(data: pd.DataFrame, measures: list[Measure]) -> pd.DataFrame:
         by="cell",
         direction=direction,
         target=_targets(cells),
-        rebase=_rebases(cells),
+        part=_rebases(cells),
     )
     if result is None:
         return empty

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from qualitas.charts import spc_chart, style, xmr_chart, xmr_charts
-from qualitas.spc import XmrResult
+from qualitas.spc import ChartResult
 from qualitas.web.measures import words
 from qualitas.web.measures.models import Measure
 
@@ -25,7 +25,7 @@ def value_format(measure: Measure) -> str:
 
 
 def measure_chart(
-    result: XmrResult,
+    result: ChartResult,
     series: Hashable,
     measure: Measure,
     *,
@@ -55,7 +55,7 @@ def measure_chart(
 
 
 def group_charts(
-    result: XmrResult, measure: Measure, *, width: int = 360, height: int = 180
+    result: ChartResult, measure: Measure, *, width: int = 360, height: int = 180
 ) -> dict[Hashable, dict[str, Any]]:
     """Small charts, one per group of a breakdown (the equity view)."""
     if getattr(result, "chart", "xmr") != "xmr":
@@ -105,7 +105,7 @@ def target_series(periods: pd.Series, steps: pd.DataFrame) -> np.ndarray:
     return np.where(idx >= 0, values[np.clip(idx, 0, None)], np.nan)
 
 
-def _rows_of(result: XmrResult, series: Hashable) -> np.ndarray:
+def _rows_of(result: ChartResult, series: Hashable) -> np.ndarray:
     column = result.icons.columns[0]
     return (result.points[column] == series).to_numpy()
 

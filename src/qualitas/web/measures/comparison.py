@@ -104,7 +104,7 @@ class Comparison:
     benchmark_rate: float  # in the measure's units
     target_rate: float | None  # the measure's target, if it has one
     across: FunnelResult | None  # one funnel per period
-    positions: Any = None  # XmrResult of each organisation's z over time
+    positions: Any = None  # ChartResult (XmR) of each organisation's z over time
     hidden: int = 0  # organisations with data that the reader may not compare with
     labels: dict[int, str] = field(default_factory=dict)
 

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from qualitas.errors import QualitasWarning
-from qualitas.spc import XmrResult, xmr
+from qualitas.spc import ChartResult, xmr
 from qualitas.web.authorization import descendants, hierarchy
 from qualitas.web.measures.advice import Advice, advise
 from qualitas.web.measures.models import Measure, Observation, Rebase, Target
@@ -193,24 +193,24 @@ def rebase_periods(
 
 @dataclass
 class Spc:
-    result: XmrResult | None
+    result: ChartResult | None
     steps: pd.DataFrame
     targets: dict[Any, float]
 
 
 def run_xmr(
-    frame: pd.DataFrame, *, by: str, direction: Any, target: Any, rebase: Any
-) -> XmrResult | None:
+    frame: pd.DataFrame, *, by: str, direction: Any, target: Any, part: Any
+) -> ChartResult | None:
     """The engine on a long frame, quietly: short baselines are shown on each row
-    (``short_segment``) rather than as warnings."""
+    (``trial_limits``) rather than as warnings."""
     frame = frame.dropna(subset=["value"])
     if frame.empty:
         return None
     # The engine refuses settings for series it was not given; keep only those present.
     present = set(frame[by].unique().tolist())
-    direction, target, rebase = (
+    direction, target, part = (
         {k: v for k, v in x.items() if k in present} if isinstance(x, dict) else x
-        for x in (direction, target, rebase)
+        for x in (direction, target, part)
     )
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", QualitasWarning)
@@ -221,7 +221,7 @@ def run_xmr(
             by=by,
             direction=direction,
             target=target or None,
-            rebase=rebase or None,
+            part=part or None,
             # A stored infinity (from an old numerator/denominator overflow) is
             # left off the chart rather than stopping the page with an error.
             infinite="missing",

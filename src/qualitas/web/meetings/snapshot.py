@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 from django.utils import timezone
 
-from qualitas.spc import XmrResult
+from qualitas.spc import ChartResult
 from qualitas.web.authorization.systems import system_members
 from qualitas.web.board import report, system
 from qualitas.web.measures import chart as measure_chart
@@ -33,28 +33,37 @@ POINT_COLUMNS = [
     "measure_id",
     "period",
     "value",
-    "segment",
-    "mean",
-    "lpl",
-    "upl",
+    "phase",
+    "cl",
+    "lcl",
+    "ucl",
     "special_cause",
     "point_type",
-    "short_segment",
+    "trial_limits",
     "target",
 ]
 ICON_COLUMNS = [
     "measure_id",
     "period",
     "value",
-    "mean",
-    "lpl",
-    "upl",
+    "cl",
+    "lcl",
+    "ucl",
     "target",
     "direction",
     "variation",
     "assurance",
 ]
-FLOATS = {"value", "mean", "lpl", "upl", "target"}
+FLOATS = {"value", "cl", "lcl", "ucl", "target"}
+# Snapshots frozen before the one chart model stored the XmR engine's old column
+# names (docs/methods/migration.md); they are read under the new names.
+OLD_NAMES = {
+    "segment": "phase",
+    "mean": "cl",
+    "lpl": "lcl",
+    "upl": "ucl",
+    "short_segment": "trial_limits",
+}
 
 
 def _columns(frame: pd.DataFrame, columns: list[str]) -> dict[str, list[Any]]:
@@ -68,9 +77,9 @@ def _columns(frame: pd.DataFrame, columns: list[str]) -> dict[str, list[Any]]:
             v = s.to_numpy(dtype=float)
             out[c] = np.where(np.isfinite(v), v, np.nan).tolist()
             out[c] = [None if x != x else x for x in out[c]]
-        elif c in ("measure_id", "segment"):
+        elif c in ("measure_id", "phase"):
             out[c] = s.to_numpy(dtype=np.int64).tolist()
-        elif c == "short_segment":
+        elif c == "trial_limits":
             out[c] = s.to_numpy(dtype=bool).tolist()
         else:
             out[c] = [None if pd.isna(x) else str(x) for x in s.astype(object)]
@@ -80,6 +89,7 @@ def _columns(frame: pd.DataFrame, columns: list[str]) -> dict[str, list[Any]]:
 def _frame(columns: dict[str, list[Any]], order: list[str]) -> pd.DataFrame:
     """The table back from its columns, in ``order``: PostgreSQL's JSON keeps keys
     in its own order, and the chart code finds the series key by column position."""
+    columns = {OLD_NAMES.get(c, c): v for c, v in columns.items()}
     frame = pd.DataFrame({c: columns[c] for c in order if c in columns})
     if frame.empty:
         return frame
@@ -315,7 +325,7 @@ class FrozenReport:
         self.rows = [FrozenRow.from_json(r) for r in snapshot.rows]
         self.by_measure = {r.measure_id: r for r in self.rows}
         self.without_data: list[str] = list(snapshot.without_data)
-        self._result: XmrResult | None = None
+        self._result: ChartResult | None = None
         self._mark_corrected_since()
 
     def _mark_corrected_since(self) -> None:
@@ -348,11 +358,13 @@ class FrozenReport:
         return sum(1 for r in self.rows if r.assurance == "fail")
 
     @property
-    def result(self) -> XmrResult | None:
+    def result(self) -> ChartResult | None:
         if self._result is None and self.snapshot.points:
             points = _frame(self.snapshot.points, POINT_COLUMNS)
             icons = _frame(self.snapshot.icons, ICON_COLUMNS)
-            self._result = XmrResult(points=points, summary=pd.DataFrame(), icons=icons)
+            self._result = ChartResult(
+                chart="xmr", points=points, summary=pd.DataFrame(), icons=icons
+            )
         return self._result
 
     def notes(self, measure_id: int) -> list[tuple[pd.Timestamp, str]]:
@@ -389,10 +401,11 @@ class FrozenReport:
         }
 
 
-def _only(result: XmrResult, ids: list[int]) -> XmrResult:
+def _only(result: ChartResult, ids: list[int]) -> ChartResult:
     keep_points = result.points["measure_id"].isin(ids).to_numpy()
     keep_icons = result.icons["measure_id"].isin(ids).to_numpy()
-    return XmrResult(
+    return ChartResult(
+        chart=result.chart,
         points=result.points[keep_points].reset_index(drop=True),
         summary=result.summary,
         icons=result.icons[keep_icons].reset_index(drop=True),

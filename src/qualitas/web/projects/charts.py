@@ -313,7 +313,7 @@ def measure_chart(
         by="measure_id",
         direction={measure.pk: measure.direction},
         target=series.target_at(steps, latest),
-        rebase=rebase,
+        part=rebase,
     )
     if result is None:
         return None

@@ -110,12 +110,12 @@ def measure_states(links: Iterable[ProjectMeasure]) -> dict[int, MeasureState]:
             by="measure_id",
             direction={m.pk: m.direction for m in measures},
             target=None,
-            rebase=None,
+            part=None,
         )
         if result is None:
             continue
         pts = result.points[
-            ["measure_id", "period", "value", "mean", "point_type", "special_cause"]
+            ["measure_id", "period", "value", "cl", "point_type", "special_cause"]
         ].copy()
         pts["org_id"], pts["unit_id"] = org_id, -1 if unit_id is None else unit_id
         frames.append(pts)
