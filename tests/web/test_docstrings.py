@@ -14,6 +14,7 @@ import pytest
         "qualitas.web.measures.words",
         "qualitas.web.measures.advice",
         "qualitas.web.measures.freshness",
+        "qualitas.web.measures.engine",
         "qualitas.web.board.csv_safety",
     ],
 )

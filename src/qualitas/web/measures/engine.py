@@ -49,7 +49,23 @@ POINT_COLUMNS = [
     "special_cause",
     "point_type",
     "trial_limits",
+    # What the run, attribute and rare-event charts draw besides (qualitas.charts.spc)
+    "sigma_signal",
+    "include",
+    "runs_signal",
+    "denominator",
+    "total",
 ]
+# Defaults for a column a chart type's result does not have.
+POINT_DEFAULTS: dict[str, Any] = {
+    "special_cause": "none",
+    # A run chart's points carry no Making Data Count colour.
+    "point_type": "common_cause",
+    "trial_limits": False,
+    "sigma_signal": False,
+    "include": True,
+    "runs_signal": False,
+}
 ICON_COLUMNS = [
     "period",
     "value",
@@ -234,9 +250,7 @@ def event_gaps(
     if distinct_days:
         rows = rows.assign(value=1.0)
     counts = rows["value"].round().astype(np.int64).to_numpy()
-    events = rows.loc[rows.index.repeat(counts), [by, "period"]].reset_index(
-        drop=True
-    )
+    events = rows.loc[rows.index.repeat(counts), [by, "period"]].reset_index(drop=True)
     key = events[by].to_numpy()
     day = events["period"].to_numpy(dtype="datetime64[D]")
     first = np.r_[True, key[1:] != key[:-1]]
@@ -317,13 +331,10 @@ def _uniform_points(result: ChartResult, by: str, chart_type: str) -> pd.DataFra
     for c in POINT_COLUMNS:
         if c in p:
             out[c] = p[c].to_numpy()
-        elif c == "special_cause":
-            out[c] = "none"
-        elif c == "point_type":
-            # A run chart's points carry no Making Data Count colour.
-            out[c] = "common_cause"
-        elif c == "trial_limits":
-            out[c] = np.zeros(n, dtype=bool)
+        elif c == "total":
+            out[c] = p["value"].to_numpy()
+        elif c in POINT_DEFAULTS:
+            out[c] = np.full(n, POINT_DEFAULTS[c])
         else:
             out[c] = np.full(n, np.nan)
     for c in ("special_cause", "point_type"):
