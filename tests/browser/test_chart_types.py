@@ -249,6 +249,7 @@ def test_a_new_user_charts_a_measure_of_each_kind_everywhere(
     assert [r["code"] for r in meeting.snapshot.rows] == [code]
 
     # The PDF and PowerPoint packs show it.
+    page.goto(f"/meetings/{meeting.pk}/")
     pdf_download = _prepare_and_download(page, "Prepare the board pack (PDF)")
     pdf = tmp_path / "pack.pdf"
     pdf_download.save_as(pdf)
