@@ -85,32 +85,39 @@ OPPOSITE = {"increase": "decrease", "decrease": "increase", "neutral": "neutral"
 class Charts:
     """Every series' chart. ``points``: one row per series and period; ``icons``:
     one row per series (the latest point), with ``chart`` (the measure's chart type)
-    and ``signal`` (a run chart's signal in words, else ""). ``results`` keeps each
-    chart type's engine result (scaled and clipped as the tables are) for drawing."""
+    and ``signal`` (a run chart's signal in words, else ""). Both are on each
+    measure's displayed scale and within its bounds. :meth:`result_for` gives one
+    series' engine result the same way, for drawing."""
 
     by: str
     points: pd.DataFrame
     icons: pd.DataFrame
+    # Each chart type's engine result as the engine gave it (ratio charts on the
+    # data's scale, limits unclipped): scaled and clipped one series at a time.
     results: dict[str, ChartResult] = field(default_factory=dict)
     chart_of: dict[Hashable, str] = field(default_factory=dict)
+    measures: Mapping[Hashable, Measure] = field(default_factory=dict)
 
     def result_for(self, key: Hashable) -> ChartResult:
         """The engine result holding one series, with that series alone."""
         result = self.results[self.chart_of[key]]
-        pick = (result.points[self.by] == key).to_numpy()
+        by = self.by
+        pick = (result.points[by] == key).to_numpy()
         icons = result.icons
         summary = result.summary
-        return ChartResult(
+        one = ChartResult(
             chart=result.chart,
             points=result.points[pick].reset_index(drop=True),
-            summary=summary[(summary[self.by] == key).to_numpy()].reset_index(
-                drop=True
-            ),
+            summary=summary[(summary[by] == key).to_numpy()].reset_index(drop=True),
             icons=None
             if icons is None
-            else icons[(icons[self.by] == key).to_numpy()].reset_index(drop=True),
+            else icons[(icons[by] == key).to_numpy()].reset_index(drop=True),
             warnings=result.warnings,
         )
+        measure = self.measures[key]
+        if result.chart in RATIO_CHARTS:
+            one = _scaled(one, by, {key: measure.multiplier})
+        return _natural(one, by, {key: measure})
 
 
 def engine_chart(chart_type: str) -> str:
@@ -165,19 +172,24 @@ def run_charts(
         )
         if result is None:
             continue
-        result = _natural(result, by, measures)
         results[chart_type] = result
-        point_tables.append(_uniform_points(result, by, chart_type))
-        icon_tables.append(_uniform_icons(result, by, chart_type))
+        point_tables.append(_uniform_points(result, by, chart_type, measures))
+        icon_tables.append(_uniform_icons(result, by, chart_type, measures))
     if not point_tables:
         return None
-    points = pd.concat(point_tables, ignore_index=True).sort_values(
-        [by, "period"], kind="stable", ignore_index=True
+    points = pd.concat(point_tables, ignore_index=True)
+    icons = pd.concat(icon_tables, ignore_index=True)
+    if len(point_tables) > 1:
+        points = points.sort_values([by, "period"], kind="stable", ignore_index=True)
+        icons = icons.sort_values(by, kind="stable", ignore_index=True)
+    return Charts(
+        by=by,
+        points=points,
+        icons=icons,
+        results=results,
+        chart_of=chart_of,
+        measures=measures,
     )
-    icons = pd.concat(icon_tables, ignore_index=True).sort_values(
-        by, kind="stable", ignore_index=True
-    )
-    return Charts(by=by, points=points, icons=icons, results=results, chart_of=chart_of)
 
 
 def _one_call(
@@ -235,8 +247,6 @@ def _one_call(
         result = chart(data, chart=engine_chart(chart_type), **options)
     if result.points.empty:
         return None
-    if chart_type in RATIO_CHARTS:
-        result = _scaled(result, by, {k: m.multiplier for k, m in measures.items()})
     return result
 
 
@@ -324,10 +334,38 @@ def _natural(
     return ChartResult(result.chart, points, summary, icons, result.warnings)
 
 
-def _uniform_points(result: ChartResult, by: str, chart_type: str) -> pd.DataFrame:
+def _per_row(keys: np.ndarray, of: Mapping[Hashable, float]) -> np.ndarray:
+    """``of[key]`` for each row's key, without a Python call per row."""
+    unique, where = np.unique(keys, return_inverse=True)
+    return np.array([of[k] for k in unique.tolist()], dtype=float)[where]
+
+
+def _scale_and_bounds(
+    keys: np.ndarray, chart_type: str, measures: Mapping[Hashable, Measure]
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Each row's display multiplier (ratio charts) and the measure's bounds."""
+    ratio = chart_type in RATIO_CHARTS
+    present = {k: measures[k] for k in np.unique(keys).tolist()}
+    scale = _per_row(
+        keys, {k: m.multiplier if ratio else 1.0 for k, m in present.items()}
+    )
+    lo = _per_row(keys, {k: bounds(m)[0] for k, m in present.items()})
+    hi = _per_row(keys, {k: bounds(m)[1] for k, m in present.items()})
+    return scale, lo, hi
+
+
+def _uniform_points(
+    result: ChartResult,
+    by: str,
+    chart_type: str,
+    measures: Mapping[Hashable, Measure],
+) -> pd.DataFrame:
+    """The points of every chart type in one set of columns, scaled and clipped."""
     p = result.points
     n = len(p)
-    out = pd.DataFrame({by: p[by].to_numpy()})
+    keys = p[by].to_numpy()
+    scale, lo, hi = _scale_and_bounds(keys, chart_type, measures)
+    out: dict[str, Any] = {by: keys}
     for c in POINT_COLUMNS:
         if c in p:
             out[c] = p[c].to_numpy()
@@ -337,44 +375,87 @@ def _uniform_points(result: ChartResult, by: str, chart_type: str) -> pd.DataFra
             out[c] = np.full(n, POINT_DEFAULTS[c])
         else:
             out[c] = np.full(n, np.nan)
+    for c in ("value", "target", "cl", "lcl", "ucl"):
+        out[c] = out[c].astype(float) * scale
+    for c in ("lcl", "ucl"):
+        out[c] = np.clip(out[c], lo, hi)
     for c in ("special_cause", "point_type"):
         out[c] = out[c].astype(str)
-    out["chart"] = chart_type
-    return out
+    out["chart"] = np.full(n, chart_type)
+    return pd.DataFrame(out)
 
 
-def _uniform_icons(result: ChartResult, by: str, chart_type: str) -> pd.DataFrame:
+def _uniform_icons(
+    result: ChartResult,
+    by: str,
+    chart_type: str,
+    measures: Mapping[Hashable, Measure],
+) -> pd.DataFrame:
+    """One row per series: its latest point, icons (or a run chart's signal in
+    words), on the displayed scale with limits clipped and assurance at a bound
+    judged as the module's docstring says."""
     if result.icons is not None:
         icons = result.icons
-        out = pd.DataFrame({by: icons[by].to_numpy()})
+        out: dict[str, Any] = {by: icons[by].to_numpy()}
         for c in ICON_COLUMNS:
             out[c] = icons[c].to_numpy()
         out["variation"] = out["variation"].astype(str)
-        out["signal"] = ""
+        out["signal"] = np.full(len(icons), "")
     else:
         # A run chart: its latest point, and its runs analysis in words.
         p = result.points
-        last = p.groupby(by, sort=True).tail(1)
-        out = pd.DataFrame({by: last[by].to_numpy()})
+        keys = p[by].to_numpy()
+        last = np.r_[keys[1:] != keys[:-1], True]
+        out = {by: keys[last]}
         for c in ("period", "value", "cl", "lcl", "ucl", "target"):
-            out[c] = last[c].to_numpy()
-        out["direction"] = ""
-        out["variation"] = ""
-        out["assurance"] = np.nan
-        phases = result.summary.groupby(by, sort=True).tail(1).set_index(by)
-        out["signal"] = [
-            run_signal(phases.loc[k], p[p[by] == k]) for k in out[by].tolist()
+            out[c] = p[c].to_numpy()[last]
+        out["direction"] = np.full(int(last.sum()), "")
+        out["variation"] = np.full(int(last.sum()), "")
+        out["assurance"] = np.full(int(last.sum()), np.nan, dtype=object)
+        summary = result.summary
+        latest_phase = np.r_[
+            summary[by].to_numpy()[1:] != summary[by].to_numpy()[:-1], True
         ]
-    out["chart"] = chart_type
-    return out
+        phases = dict(
+            zip(
+                summary[by].to_numpy()[latest_phase].tolist(),
+                summary[latest_phase].to_dict("records"),
+                strict=True,
+            )
+        )
+        starts = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]])
+        value = p["value"].to_numpy(dtype=float)
+        cl = p["cl"].to_numpy(dtype=float)
+        out["signal"] = [
+            run_signal(phases[keys[a]], value[a:b], cl[a:b])
+            for a, b in zip(starts, np.r_[starts[1:], len(keys)], strict=True)
+        ]
+    scale, lo, hi = _scale_and_bounds(out[by], chart_type, measures)
+    for c in ("value", "target", "cl", "lcl", "ucl"):
+        out[c] = out[c].astype(float) * scale
+    for c in ("lcl", "ucl"):
+        out[c] = np.clip(out[c], lo, hi)
+    if result.icons is not None:
+        t, d = out["target"], out["direction"].astype(str)
+        with np.errstate(invalid="ignore"):
+            met = ((d == "decrease") & (t == lo) & (out["ucl"] <= lo)) | (
+                (d == "increase") & (t == hi) & (out["lcl"] >= hi)
+            )
+        if met.any():
+            assurance = out["assurance"].astype(object)
+            assurance[met] = "pass"
+            out["assurance"] = assurance
+    out["chart"] = np.full(len(out[by]), chart_type)
+    return pd.DataFrame(out)
 
 
-def run_signal(phase: pd.Series, points: pd.DataFrame) -> str:
-    """What the runs analysis of a run chart's latest phase says, in plain words.
+def run_signal(phase: Mapping[str, Any], value: np.ndarray, cl: np.ndarray) -> str:
+    """What the runs analysis of a run chart's latest phase says, in plain words
+    (``value`` and ``cl``: the series' points and median).
 
-    >>> phase = pd.Series({"longest_run": 9, "longest_run_max": 8, "n_crossings": 5,
-    ...                    "n_crossings_min": 6, "n_useful": 20, "cl": 4.0})
-    >>> run_signal(phase, pd.DataFrame({"value": [5.0] * 9 + [3.0], "cl": 4.0}))
+    >>> phase = {"longest_run": 9, "longest_run_max": 8, "n_crossings": 5,
+    ...          "n_crossings_min": 6}
+    >>> run_signal(phase, np.array([5.0] * 9 + [3.0]), np.full(10, 4.0))
     'A run of 9 points above the median: a signal of change. Too few crossings of the median (5; fewer than 6 happens by chance only rarely): a signal of change.'
     """
     if pd.isna(phase.get("longest_run")):
@@ -384,7 +465,7 @@ def run_signal(phase: pd.Series, points: pd.DataFrame) -> str:
     said = []
     if run > run_max:
         said.append(
-            f"A run of {run} points {_side_of_longest_run(points)} the median: a "
+            f"A run of {run} points {_side_of_longest_run(value, cl)} the median: a "
             "signal of change."
         )
     if crossings < least:
@@ -400,11 +481,9 @@ def run_signal(phase: pd.Series, points: pd.DataFrame) -> str:
     return " ".join(said)
 
 
-def _side_of_longest_run(points: pd.DataFrame) -> str:
+def _side_of_longest_run(value: np.ndarray, cl: np.ndarray) -> str:
     """Whether the longest run of points off the median is above or below it."""
-    side = np.sign(
-        points["value"].to_numpy(dtype=float) - points["cl"].to_numpy(dtype=float)
-    )
+    side = np.sign(value - cl)
     side = side[side != 0]  # points on the median neither break nor extend a run
     if not len(side):
         return "on one side of"
