@@ -30,10 +30,15 @@ test: $(STAMP)
 	  DATABASE_URL=$${DATABASE_URL_POSTGRES:-postgres://postgres@127.0.0.1:5432/test} $(PY) -m pytest tests/web; \
 	else echo "PostgreSQL is not running on 127.0.0.1:5432: the web tests ran on SQLite only."; fi
 
+# Lint, format, types, migrations that match the models, then every test (docstring
+# examples included) under branch coverage, held to the floors in tests/coverage_floors.py.
 check: $(STAMP)
 	$(PY) -m ruff check src tests benchmarks
 	$(PY) -m ruff format --check src tests benchmarks
 	$(PY) -m mypy
+	QUALITAS_ENV=demo $(PY) -m qualitas.web makemigrations --check --dry-run
+	$(PY) -m pytest -q --cov --cov-report=
+	$(PY) -m tests.coverage_floors
 
 fix: $(STAMP)
 	$(PY) -m ruff check --fix src tests benchmarks

@@ -15,8 +15,15 @@ import os
 import shutil
 
 import pytest
+from hypothesis import settings
 
 from qualitas.engines import capabilities
+
+# Property tests check what is computed, not how fast: speed is measured by `make bench`.
+# Hypothesis' per-example deadline (200 ms) fails tests at random on a busy two-core
+# machine, so it is off for every property test.
+settings.register_profile("qualitas", deadline=None)
+settings.load_profile("qualitas")
 
 
 def pytest_configure(config: pytest.Config) -> None:

@@ -38,6 +38,7 @@ NOT_PAGES = {
     "healthz",
     "favicon",
     "board:csv",
+    "board:system_csv",
     "data:template",
     "evidence:export",
     "meetings:pdf",

@@ -135,6 +135,12 @@ def test_complete_a_maturity_self_assessment(page, demo):
         "link", name="Bradford Teaching Hospitals NHS Foundation Trust", exact=True
     ).click()
     page.get_by_role("button", name="Start a maturity self-assessment").click()
+    # qualitas gathers its proposals in the background: the job's page, then the
+    # questionnaire once the worker has run it.
+    page.wait_for_url(re.compile(r"/jobs/[0-9a-f-]+/$"))
+    page.get_by_role("progressbar").wait_for()
+    run_jobs()
+    page.get_by_role("link", name="See the result").click()
     page.get_by_role("heading", name="QI-governance maturity", level=1).wait_for()
     questions = page.locator("fieldset.question")
     count = questions.count()

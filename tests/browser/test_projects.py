@@ -13,6 +13,8 @@ from django.utils import timezone
 from qualitas.web.measures.models import Measure
 from qualitas.web.projects.models import PDSACycle, Project
 from tests.browser.conftest import sign_in
+from tests.web.conftest import world  # noqa: F401
+from tests.web.projects.conftest import pworld  # noqa: F401
 
 pytestmark = pytest.mark.browser
 
@@ -122,3 +124,112 @@ def test_project_driver_diagram_pdsa_chart_and_search(page, demo):
     assert "comfort" in marked
     assert "round" in marked
     assert project.team.get().user.username == "team"
+
+
+def _weekly(measure, organisation, start: dt.date, values: list[float]) -> None:
+    from qualitas.web.measures.models import Observation
+
+    Observation.objects.bulk_create(
+        Observation(
+            measure=measure,
+            organisation=organisation,
+            period=start + dt.timedelta(weeks=i),
+            value=v,
+        )
+        for i, v in enumerate(values)
+    )
+
+
+def test_a_ward_run_chart_moves_to_a_control_chart_and_shows_the_current_cycle(
+    page,
+    live_server,
+    pworld,  # noqa: F811
+):
+    from django.conf import settings
+    from django.test import Client
+
+    from qualitas.web.projects import services
+    from tests.web.factories import MeasureFactory
+
+    lead, project = pworld["people"]["lead"], pworld["project"]
+    trust = pworld["trust_a"]
+    measure = MeasureFactory(
+        name="Bedside checks done",
+        code="bedside-checks",
+        organisation=trust,
+        frequency="weekly",
+        aggregation="sum",
+        unit="checks",
+        multiplier=1.0,
+        direction="increase",
+    )
+    # 16 weeks so far; eight more come in later, the latest four weeks ago.
+    today = timezone.localdate()
+    monday = today - dt.timedelta(days=today.weekday())
+    first = monday - dt.timedelta(weeks=27)
+    _weekly(measure, trust, first, [12, 14, 11, 13, 15, 12, 14, 13] * 2)
+    link = services.link_measure(
+        by=lead, project=project, measure=measure, role="process"
+    )
+    client = Client()
+    client.force_login(lead)
+    name = settings.SESSION_COOKIE_NAME
+    page.context.add_cookies(
+        [{"name": name, "value": client.cookies[name].value, "url": live_server.url}]
+    )
+
+    # A new measure starts on its run chart, week by week.
+    page.goto(f"/projects/{project.pk}/measures/")
+    section = page.locator(f"#m-{link.pk}").locator("xpath=..")
+    section.locator(".chart.chart--ready").wait_for()
+    assert "16 points so far" in section.inner_text()
+    assert "4 more to come" in section.inner_text()
+    assert "Runs analysis" in section.inner_text()
+    assert section.get_by_role("button", name="Move to a control chart").count() == 0
+
+    # A PDSA cycle planned today cannot be entered as started 18 months ago.
+    cycle = pworld["planned"]
+    page.goto(f"/projects/{project.pk}/cycles/{cycle.pk}/")
+    backdated = today - dt.timedelta(days=548)
+    page.get_by_label("The test started on").fill(backdated.isoformat())
+    page.get_by_role("button", name="Start the test").click()
+    page.get_by_text(
+        f"The test cannot have started on {backdated:%-d %B %Y}"
+    ).first.wait_for()
+    page.get_by_label("The test started on").fill(today.isoformat())
+    page.get_by_role("button", name="Start the test").click()
+    page.get_by_text("Its prediction is now fixed").wait_for()
+
+    # Eight more weeks come in: enough for a baseline; the team moves to limits.
+    _weekly(measure, trust, first + dt.timedelta(weeks=16), [13, 12, 14] * 2 + [12, 15])
+    page.goto(f"/projects/{project.pk}/measures/")
+    section = page.locator(f"#m-{link.pk}").locator("xpath=..")
+    assert "24 points: enough for a baseline" in section.inner_text()
+    section.get_by_label("Why").fill("24 steady weeks before the checklist.")
+    section.get_by_role("button", name="Move to a control chart").click()
+    page.get_by_text("is now on a control chart").wait_for()
+    section = page.locator(f"#m-{link.pk}").locator("xpath=..")
+    text = section.inner_text()
+    assert "Control chart (XmR chart) since" in text
+    assert "24 steady weeks before the checklist." in text
+    assert lead.display_name in text
+
+    # The cycle under way shows, though no data have come in since it started.
+    label = f"{cycle.change_idea.position}.{cycle.number}"
+    assert f"No data yet since cycle {label} started" in text
+    chart = section.locator(".chart.chart--ready")
+    chart.wait_for()
+    chart.locator(
+        "svg text", has_text="No data yet since this cycle started"
+    ).wait_for()
+
+    # On a phone the chart opens at its newest points (scrolled to the right end).
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.reload()
+    chart = page.locator(f"#m-{link.pk}").locator("xpath=..").locator(".chart")
+    chart.and_(page.locator(".chart--ready")).wait_for()
+    width, shown, left = chart.evaluate(
+        "el => [el.scrollWidth, el.clientWidth, el.scrollLeft]"
+    )
+    assert width > shown, "the chart fits the phone: nothing to scroll"
+    assert left + shown >= width - 1, f"the chart opens at {left} of {width} px"

@@ -5,10 +5,12 @@ from __future__ import annotations
 import csv
 
 import pandas as pd
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from qualitas.io import neutralise_formulas, write_csv
+from qualitas.io.export import safe_cell
 
 
 def read_back(path):
@@ -81,3 +83,25 @@ def test_no_written_text_cell_starts_a_formula(values):
             float(
                 original.strip().replace(",", "").rstrip("%")
             )  # only plain numbers are kept
+
+
+@given(st.text(max_size=12))
+def test_one_cell_and_a_whole_table_follow_the_same_rule(text):
+    # The web writes its downloads a cell at a time and the command line a table at a
+    # time: the same text must come out the same from both.
+    table = neutralise_formulas(pd.DataFrame({"a": [text]}))
+    assert table["a"].iloc[0] == safe_cell(text)
+
+
+@pytest.mark.parametrize(
+    ("cell", "expected"),
+    [
+        ("-2.5", "-2.5"),
+        ("-2+3", "'-2+3"),
+        ("=1", "'=1"),
+        ("@SUM(A1)", "'@SUM(A1)"),
+        (-2.5, -2.5),
+    ],
+)
+def test_safe_cell(cell, expected):
+    assert safe_cell(cell) == expected

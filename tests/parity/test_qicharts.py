@@ -3,7 +3,10 @@
 The case index (``qicharts/cases.csv``) gives each case's ``qic()`` arguments as R
 text; positions there (``part``, ``exclude``, ``freeze``) count subgroups after
 aggregation, which this module turns into the periods qualitas takes. Every case runs
-on every engine (the ``engine`` fixture of tests/conftest.py).
+on every engine (the ``engine`` fixture of tests/conftest.py). Cases named
+``*_DERIVED`` were derived from the package's source rather than computed by it (see
+tests/parity/qic_derived.py, checked against every package case by
+test_qic_derived.py); they cover the arguments the package's cases leave out.
 """
 
 from __future__ import annotations
@@ -73,24 +76,42 @@ def read(name: str) -> pd.DataFrame:
 def run_case(case: dict, engine) -> tuple[pd.DataFrame, object]:
     args = parse_args(case["args"])
     data = read(f"{case['case']}_input.csv")
-    dates = data["x"].dtype == object
+    # qic() reads a Date x as times and a character x as units (categorical); the
+    # input files write dates as YYYY-MM-DD.
+    text = data["x"].dtype == object
+    dates = text and data["x"].str.fullmatch(r"\d{4}-\d{2}-\d{2}").all()
     if dates:
         data["x"] = pd.to_datetime(data["x"])
     periods = np.sort(data["x"].unique())  # subgroups, in qic's order
-    kwargs: dict = {}
-    if "part" in args:
-        if args["part"].startswith("<input column"):
-            kwargs["part"] = re.search(r"'(\w+)'", args["part"]).group(1)
-        else:
-            # qic: a new part starts after subgroup k.
-            kwargs["part"] = [periods[int(k)] for k in args["part"].split(",")]
-    for name in ("exclude", "freeze"):
-        if name in args:
-            positions = [periods[int(k) - 1] for k in args[name].split(",")]
+    kwargs: dict = {"categorical": bool(text and not dates)}
+    for name, value in args.items():
+        if name == "chart":
+            continue
+        if name == "part":
+            if value.startswith("<input column"):
+                kwargs["part"] = column_named(value)
+            else:
+                # qic: a new part starts after subgroup k.
+                kwargs["part"] = [periods[int(k)] for k in value.split(",")]
+        elif name in ("exclude", "freeze"):
+            positions = [periods[int(k) - 1] for k in value.split(",")]
             kwargs[name] = positions if name == "exclude" else positions[0]
-    for name in ("multiply", "target"):
-        if name in args:
-            kwargs[name] = float(args[name])
+        elif name in ("multiply", "target"):
+            kwargs[name] = float(value)
+        elif name == "cl":
+            kwargs["cl"] = (
+                column_named(value)
+                if value.startswith("<input column")
+                else float(value)
+            )
+        elif name == "agg.fun":
+            kwargs["aggregate"] = value.strip("'")
+        elif name == "y.neg":
+            kwargs["negative_limits"] = r_logical(value)
+        elif name == "qic.screenedmr":  # an option: options(qic.screenedmr = ...)
+            kwargs["screen_outliers"] = r_logical(value)
+        else:
+            raise AssertionError(f"{case['case']}: argument {name!r} is not supported")
     request = ChartRequest(
         chart=args["chart"].strip("'"),
         value="y",
@@ -99,6 +120,15 @@ def run_case(case: dict, engine) -> tuple[pd.DataFrame, object]:
         **kwargs,
     )
     return data, engine.compute(data, request)
+
+
+def column_named(text: str) -> str:
+    """``<input column 'part'>`` -> ``part``."""
+    return re.search(r"'(\w+)'", text).group(1)
+
+
+def r_logical(text: str) -> bool:
+    return {"TRUE": True, "FALSE": False}[text]
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c["case"] for c in CASES])

@@ -133,3 +133,15 @@ def test_a_dead_run_is_cleared_but_a_live_one_is_left_alone(tmp_path):
     assert left == [live.name]
     live.abort()
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_task_still_running_after_an_abort_cannot_bring_the_staging_folder_back(
+    tmp_path,
+):
+    # Spark cancels tasks asynchronously: one may write after the driver aborted.
+    staging = Staging.start(str(tmp_path))
+    staging.write_part("points", 0, 0, rows("A"))
+    staging.abort()
+    with pytest.raises(QualitasError, match="stopped"):
+        staging.write_part("summary", 1, 0, rows("B"))
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(STAGING_PREFIX)]

@@ -12,8 +12,13 @@ from django.urls import reverse
 
 from qualitas.web.assessments import proposals, scoring, services
 from qualitas.web.assessments.frameworks import CAPABILITY, FRAMEWORKS, MATURITY
-from qualitas.web.assessments.models import Answer
+from qualitas.web.assessments.models import Answer, Assessment
 from qualitas.web.assessments.radar import radar_spec
+from qualitas.web.jobs import services as jobs_services
+from qualitas.web.jobs.models import Job
+from qualitas.web.organisations.models import Membership
+from tests.web.factories import MembershipFactory
+from tests.web.test_jobs import run_jobs
 
 FIRST_MEETING_DAY = dt.date(2024, 7, 31)
 
@@ -249,7 +254,7 @@ def test_answering_and_completing_in_the_questionnaire_page(gov, client_for):
         reverse("assessments:start", args=["RAA"]), {"framework": "maturity"}
     )
     assert started.status_code == 302
-    url = started["Location"]
+    url = _questionnaire_after_job(client, started)
     page = client.get(url)
     assert b"qualitas proposes: High." in page.content
     data = {f"level-{q.key}": "medium" for q in MATURITY.questions}
@@ -260,6 +265,91 @@ def test_answering_and_completing_in_the_questionnaire_page(gov, client_for):
     org_page = client.get(reverse("assessments:organisation", args=["RAA"]))
     assert b'id="maturity-radar" data-chart="' in org_page.content
     assert b"2.0" in org_page.content
+
+
+def _questionnaire_after_job(client, started) -> str:
+    """Follow a start of an assessment through its background job: the job's page,
+    the worker, then the job's link to the questionnaire."""
+    job = Job.objects.get(kind="assessment_proposals")
+    assert started["Location"] == reverse("jobs:detail", args=[job.pk])
+    assert "Waiting to start" in _status(client, job)
+    run_jobs()
+    status = _status(client, job)
+    job.refresh_from_db()
+    assert job.status == Job.Status.DONE, job.message
+    assert f'href="{job.result_url}"' in status
+    return job.result_url
+
+
+def _status(client, job) -> str:
+    return client.get(reverse("jobs:status", args=[job.pk])).content.decode()
+
+
+def test_an_assessment_starts_in_the_background_with_progress_and_one_result(
+    gov, client_for, monkeypatch
+):
+    client = client_for(gov["role_users"]["board_member"])
+    seen: list[tuple[int, str]] = []
+    real = proposals.propose
+
+    def watched(assessment, progress=None):
+        def report(fraction, step):
+            progress(fraction, step)
+            job = Job.objects.get(kind="assessment_proposals")
+            seen.append((job.progress, job.step))
+
+        return real(assessment, report)
+
+    monkeypatch.setattr(proposals, "propose", watched)
+    monkeypatch.setattr("qualitas.web.jobs.services.PROGRESS_EVERY", 0)
+    started = client.post(
+        reverse("assessments:start", args=["RAA"]), {"framework": "capability"}
+    )
+    assert not Assessment.objects.exists()  # nothing done in the request
+    url = _questionnaire_after_job(client, started)
+    assert client.get(url).status_code == 200
+    assert Assessment.objects.get().framework == "capability"
+    # The bar moved while the records were looked through.
+    assert seen
+    assert seen[-1][0] > seen[0][0]
+    assert {step for _, step in seen} == {"Looking through the records"}
+    # The same job run again (its worker stopped before it was marked done) makes
+    # no second assessment.
+    job = Job.objects.get()
+    Job.objects.filter(pk=job.pk).update(status=Job.Status.QUEUED)
+    jobs_services.run(str(job.pk))
+    assert Assessment.objects.count() == 1
+    assert Job.objects.get().result_url == url
+
+
+def test_an_assessment_whose_starter_lost_the_role_fails_with_the_reason(
+    gov, client_for
+):
+    person = gov["role_users"]["board_member"]
+    client = client_for(person)
+    client.post(reverse("assessments:start", args=["RAA"]), {"framework": "maturity"})
+    Membership.objects.filter(user=person).delete()
+    MembershipFactory(user=person, organisation=gov["trust_a"], role="team_member")
+    run_jobs()
+    job = Job.objects.get()
+    assert job.status == Job.Status.FAILED
+    assert "no longer have permission to assess Trust A" in job.message
+    # Nor may they see the job now (it needed the role): the jobs' own rule.
+    assert client.get(reverse("jobs:detail", args=[job.pk])).status_code == 404
+    assert not Assessment.objects.exists()
+
+
+def test_an_assessment_of_an_unknown_framework_is_refused_before_queueing(
+    gov, client_for
+):
+    client = client_for(gov["role_users"]["board_member"])
+    page = client.post(
+        reverse("assessments:start", args=["RAA"]),
+        {"framework": "astrology"},
+        follow=True,
+    )
+    assert b"Choose a framework." in page.content
+    assert not Job.objects.exists()
 
 
 def test_a_questionnaire_with_gaps_says_what_is_missing(gov, client_for):

@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import re
 
 import numpy as np
 import pytest
@@ -291,3 +292,63 @@ def test_a_measure_without_a_denominator_says_it_cannot_be_compared(client, leag
 def test_build_refuses_unknown_choices(league):
     with pytest.raises(Exception, match="peers must be one of"):
         cmp.build(league["board"], league["measure"], cmp.Choice(peers="world"))
+
+
+def test_a_trusts_finance_lead_finds_opportunities_in_the_value_ledger(client, league):
+    """The value ledger's opportunities page was a dead end for a trust; with the
+    measure shared in the system it compares the trust with its system, and with
+    England when published, and the claim link names the same comparison."""
+    m = league["measure"]
+    _share(m, Measure.Sharing.SYSTEM)
+    client.force_login(league["finance"])
+    url = reverse("value:opportunities", args=["RN2"])
+    page = client.get(url, {"measure": m.code, "months": "12", "benchmark": "median"})
+    body = page.content.decode()
+    assert "has numerators and denominators" not in body
+    assert {r.organisation.ods_code for r in page.context["result"].rows} == {
+        f"RN{i}" for i in range(1, 6)
+    }
+    assert "South Trust" not in body
+    _share(m, Measure.Sharing.PUBLISHED)
+    page = client.get(
+        url,
+        {
+            "measure": m.code,
+            "months": "12",
+            "peers": "england",
+            "benchmark": "median",
+            "unit_cost": "10",
+        },
+    )
+    result = page.context["result"]
+    assert len(result.rows) == 8
+    # Claims only where the reader may claim (their own trust), never for others.
+    targets = set(re.findall(r"/value/at/(\w+)/new/", page.content.decode()))
+    assert targets <= {"RN2"}
+
+
+def test_the_value_page_shows_no_unshared_figures_of_other_trusts(client, league):
+    m = league["measure"]
+    client.force_login(league["finance"])
+    page = client.get(
+        reverse("value:opportunities", args=["RN2"]),
+        {"measure": m.code, "months": "12", "peers": "england", "benchmark": "median"},
+    )
+    body = page.content.decode()
+    assert page.context["result"] is None
+    assert "needs at least 3 organisations" in body
+    for org in league["ours"][2:] + league["theirs"]:
+        assert org.name not in body
+
+
+def test_a_claim_cannot_be_started_for_an_organisation_outside_the_comparison(
+    client, league
+):
+    """A crafted link naming another system's trust as ``from`` fills nothing in."""
+    m = league["measure"]
+    _share(m, Measure.Sharing.SYSTEM)
+    client.force_login(league["finance"])
+    url = reverse("value:new", args=["RN2"])
+    page = client.get(url, {"measure": m.code, "from": "RS1", "peers": "england"})
+    assert page.status_code == 200
+    assert page.context["found"] is None

@@ -26,7 +26,12 @@ def test_demo_has_about_forty_measures_in_every_domain(demo):
     assert ours.filter(is_synthetic=False).count() >= 10
     # Every measure has data somewhere.
     assert not ours.exclude(pk__in=Observation.objects.values("measure_id")).exists()
-    assert ImportBatch.objects.filter(status="applied").count() == 7
+    # Seven uploads, and one published load for England per published measure.
+    assert ImportBatch.objects.filter(status="applied").count() == 7 + len(
+        catalogue.PUBLISHED
+    )
+    published = Measure.objects.filter(sharing=Measure.Sharing.PUBLISHED)
+    assert set(published.values_list("code", flat=True)) == set(catalogue.PUBLISHED)
 
 
 def test_demo_journeys_for_each_account(demo, client):

@@ -207,3 +207,20 @@ def test_a_kept_chart_shows_each_reader_only_the_projects_they_may_see(
     assert len([k for k in caches[versions.CACHE]._cache if ":chart:" in k]) == 1
     assert project_on_falls.title in pages["owner"].content.decode()
     assert project_on_falls.title not in pages["patient_partner"].content.decode()
+
+
+def test_the_api_chart_answers_a_new_value_at_once_though_it_was_kept(world, client):
+    from qualitas.web.accounts.services import create_api_token
+
+    _, token = create_api_token(by=world["users"]["owner"], name="pipeline")
+    url = reverse("api:spc", args=["falls"]) + "?organisation=RAA"
+
+    def periods() -> list[str]:
+        answer = client.get(url, HTTP_AUTHORIZATION=f"Bearer {token}")
+        assert answer.status_code == 200
+        return [p["period"] for p in answer.json()["points"]]
+
+    before = periods()
+    assert periods() == before  # kept
+    _entered(world)
+    assert periods() == [*before, "2025-01-01"]

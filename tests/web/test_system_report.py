@@ -12,6 +12,8 @@ import io
 import pandas as pd
 import pytest
 from django.urls import reverse
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from qualitas.spc import xmr
 from qualitas.web.board import system
@@ -67,6 +69,10 @@ def grid(world):
     return world
 
 
+def _all(measures, orgs):
+    return {m.pk: set(orgs) for m in measures}
+
+
 def _page(client, ods="QAA"):
     return client.get(reverse("board:system", kwargs={"ods": ods}))
 
@@ -83,7 +89,7 @@ def test_concerns_and_failing_targets_come_first(grid):
         Measure.objects.filter(code__in=["a-steady", "b-worse", "c-failing"])
     )
     trusts = {grid["trust_a"].pk, grid["trust_b"].pk}
-    rep = system.build(grid["system"], measures, readable=trusts)
+    rep = system.build(grid["system"], measures, readable=_all(measures, trusts))
     assert [r.measure.code for r in rep.rows] == ["b-worse", "c-failing", "a-steady"]
     worse = rep.rows[0]
     # The row leads because of Trust B; Trust A's cell is common cause.
@@ -105,7 +111,7 @@ def test_a_measure_of_concern_at_more_organisations_comes_before_one_at_fewer(gr
     _values(more, grid["trust_b"], WORSE)
     measures = list(Measure.objects.filter(code__in=["b-worse", "d-worse-twice"]))
     trusts = {grid["trust_a"].pk, grid["trust_b"].pk}
-    rep = system.build(grid["system"], measures, readable=trusts)
+    rep = system.build(grid["system"], measures, readable=_all(measures, trusts))
     assert [r.measure.code for r in rep.rows] == ["d-worse-twice", "b-worse"]
 
 
@@ -118,7 +124,9 @@ def test_each_cell_is_the_engines_answer_for_that_organisation_alone(grid):
         Measure.objects.filter(code__in=["a-steady", "b-worse", "c-failing"])
     )
     trusts = [grid["trust_a"], grid["trust_b"]]
-    rep = system.build(grid["system"], measures, readable={t.pk for t in trusts})
+    rep = system.build(
+        grid["system"], measures, readable=_all(measures, {t.pk for t in trusts})
+    )
     checked = 0
     for row in rep.rows:
         for cell in row.cells:
@@ -310,3 +318,95 @@ def test_a_trusts_meeting_pack_has_no_system_report(grid):
     services.freeze_report(by=qi, meeting=meeting)
     pack, _ = meeting_pack.build(meeting)
     assert pack.system is None
+
+
+@pytest.mark.parametrize("sharing", ["system", "published"])
+def test_a_trust_user_sees_other_trusts_figures_that_are_shared_or_published(
+    grid, client_for, sharing
+):
+    from qualitas.web.measures.models import Measure
+
+    Measure.objects.filter(code="b-worse").update(sharing=sharing, aggregation="ratio")
+    client = client_for(grid["role_users"]["board_member"])
+    html = _page(client).content.decode()
+    # Trust B's figures of the shared measure are drawn, and open the comparison
+    # with Trust B highlighted, not Trust B's own chart (which stays refused).
+    assert "30.0" in html
+    compare = reverse("measures:compare", args=["b-worse"]) + "?focus=RBB"
+    assert compare in html
+    assert reverse("measures:chart", args=["b-worse", "RBB"]) not in html
+    # The other measures are not shared: their Trust B cells stay blank.
+    assert reverse("measures:compare", args=["a-steady"]) not in html
+    assert "Not shared with you" in html
+    rows = {(r["code"], r["ods_code"]): r for r in _csv(client)}
+    assert rows[("b-worse", "RBB")]["latest_value"] == "30.0"
+    assert rows[("a-steady", "RBB")]["latest_value"] == ""
+
+
+def test_a_measure_shared_in_another_system_is_not_shared_with_ours(grid, client_for):
+    from qualitas.web.measures.models import Measure
+
+    # Shared within a system: the outsider's system is not ours.
+    Measure.objects.filter(code="b-worse").update(sharing="system")
+    outsider = grid["users"]["outsider"]
+    assert _page(client_for(outsider)).status_code == 404
+    member_b = MembershipFactory(organisation=grid["trust_b"], role="analyst").user
+    client = client_for(member_b)
+    html = _page(client).content.decode()
+    assert reverse("measures:chart", args=["b-worse", "RBB"]) in html
+    # A sum cannot be set in a funnel: Trust A's shared figures are drawn, unlinked.
+    rows = {(r["code"], r["ods_code"]): r for r in _csv(client)}
+    assert rows[("b-worse", "RAA")]["latest_value"] != ""
+    assert reverse("measures:compare", args=["b-worse"]) not in html
+    Measure.objects.filter(code="b-worse").update(aggregation="ratio")
+    html = _page(client).content.decode()
+    assert reverse("measures:compare", args=["b-worse"]) + "?focus=RAA" in html
+
+
+_STEP = st.tuples(
+    st.sampled_from([None, "trust_a", "trust_b"]),  # general, or one trust's own
+    st.integers(0, 23),  # the month it starts
+    st.integers(1, 30),  # the value
+)
+
+
+@settings(max_examples=25, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    steps=st.lists(_STEP, max_size=6),
+    last=st.tuples(st.integers(0, 23), st.integers(0, 23)),
+)
+def test_targets_for_every_organisation_at_once_agree_with_one_at_a_time(
+    grid, steps, last
+):
+    """The grid resolves every organisation's targets in one query; the integrated
+    report resolves one organisation's (series.target_steps and target_at). Both
+    must pick the same target: an organisation's own steps replace the general
+    ones, and the step in force at the latest period counts."""
+    from qualitas.web.board.system import _targets
+    from qualitas.web.measures import series
+    from qualitas.web.measures.models import Target
+
+    measure = Measure.objects.get(code="a-steady")
+    Target.objects.filter(measure=measure).delete()
+    for org, month, value in steps:
+        Target.objects.create(
+            measure=measure,
+            organisation=grid[org] if org else None,
+            starts=MONTHS[month],
+            value=float(value),
+        )
+    trusts = [grid["trust_a"], grid["trust_b"]]
+    cells = pd.DataFrame(
+        {
+            "cell": [0, 1],
+            "measure_id": [measure.pk, measure.pk],
+            "organisation_id": [t.pk for t in trusts],
+            "latest": [pd.Timestamp(MONTHS[m]) for m in last],
+        }
+    )
+    together = _targets(cells)
+    for cell, org in enumerate(trusts):
+        latest = pd.Series({measure.pk: pd.Timestamp(MONTHS[last[cell]])})
+        latest = latest.rename_axis("measure_id")  # as report.build groups it
+        alone = series.target_at(series.target_steps([measure], org), latest)
+        assert together.get(cell) == alone.get(measure.pk)

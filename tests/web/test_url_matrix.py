@@ -202,6 +202,15 @@ ROUTES: dict[str, Route] = {
     "roles": Route(),
     # accounts
     "accounts:login": Route(expect=public()),
+    # Importing people: any administrator (of their own organisations only, checked
+    # row by row: tests/web/test_people_import.py).
+    "accounts:people_import": Route(
+        expect=ours("admin", outsider=DENIED, foreign_admin=OK)
+    ),
+    # An invitation's set-password link: public; a made-up one says it does not work.
+    "accounts:welcome": Route(
+        kw=lambda c: {"uidb64": "MQ", "token": "made-up"}, expect=public()
+    ),
     # Signing out needs no permission and ends on the sign-in page.
     "accounts:logout": Route(
         method="post", expect=ours(outsiders=LOGIN, **_all(LOGIN), admin=LOGIN)
@@ -246,6 +255,15 @@ ROUTES: dict[str, Route] = {
     "organisations:detail": Route(_raa, expect=ours()),
     # measures
     "measures:register": Route(),
+    # The measure library: anyone signed in may read it; adopting needs the right
+    # to define measures at the organisation.
+    "measures:library": Route(),
+    "measures:adopt": Route(
+        kw=_raa,
+        method="post",
+        data=lambda c: {"code": ["ae-4-hour"]},
+        expect=ours("qi-lead analyst admin"),
+    ),
     "measures:create": Route(expect=ours(MANAGE, outsiders=OK)),
     "measures:detail": Route(_m, expect=ours()),
     "measures:edit": Route(_m, expect=ours("")),
@@ -413,6 +431,15 @@ ROUTES: dict[str, Route] = {
         expect=project_edit,
     ),
     "projects:measure_new": Route(_p, expect=project_edit),
+    "projects:measure_chart": Route(
+        _on("link", "outcome"),
+        method="post",
+        data=lambda c: {
+            f"chart-{c['outcome'].pk}-chart": "control",
+            f"chart-{c['outcome'].pk}-reason": "A baseline of 24 months",
+        },
+        expect=project_edit,
+    ),
     "projects:measure_unlink": Route(
         _on("link", "outcome"), method="post", expect=project_edit
     ),

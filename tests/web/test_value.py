@@ -4,12 +4,15 @@ lands signs off, totals by organisation and system, and claims from funnel plots
 from __future__ import annotations
 
 import datetime as dt
+import html
+import re
 from decimal import Decimal
 
 import numpy as np
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
+from django.http import QueryDict
 from django.urls import reverse
 
 from qualitas.web.audit.models import AuditEvent
@@ -260,18 +263,23 @@ def test_opportunities_give_each_organisations_gap_with_an_interval(
     world, three_trusts
 ):
     opp = opportunities.compute(
-        world["measure"], world["system"], months=12, benchmark="median", unit_cost=5000
+        world["users"]["owner"],
+        world["measure"],
+        world["system"],
+        months=12,
+        benchmark="median",
+        unit_cost=5000,
     )
     assert opp.start == dt.date(2024, 1, 1)
     assert opp.end == dt.date(2024, 12, 1)
-    by = {g.organisation.ods_code: g for g in opp.gaps}
+    by = {g.organisation.ods_code: g for g in opp.rows}
     assert set(by) == {"RAA", "RBB", "RCC"}
-    worst = opp.gaps[0]
+    worst = opp.rows[0]
     assert worst.organisation.ods_code == "RCC"  # most falls per bed day
     assert worst.potential > 0
-    assert worst.lower <= worst.potential <= worst.upper
+    assert worst.potential_lower <= worst.potential <= worst.potential_upper
     assert worst.cost == pytest.approx(worst.potential * 5000)
-    median_org = min(opp.gaps, key=lambda g: abs(g.rate - opp.benchmark_rate))
+    median_org = min(opp.rows, key=lambda g: abs(g.value - opp.benchmark_rate))
     assert median_org.potential == pytest.approx(0, abs=1e-9)
     # Events at the benchmark rate over the window.
     assert worst.expected == pytest.approx(
@@ -281,21 +289,23 @@ def test_opportunities_give_each_organisations_gap_with_an_interval(
 
 def test_an_opportunity_becomes_a_light_green_claim(world, three_trusts, client_for):
     client = client_for(world["users"]["owner"])
-    query = {
-        "system": "QAA",
-        "measure": "falls",
-        "months": "12",
-        "benchmark": "median",
-        "unit_cost": "5000",
-        "from": "RCC",
-    }
     page = client.get(
         reverse("value:opportunities", args=["QAA"]),
-        {k: query[k] for k in ("measure", "months", "benchmark", "unit_cost")},
+        {
+            "measure": "falls",
+            "months": "12",
+            "benchmark": "median",
+            "unit_cost": "5000",
+        },
     )
     assert page.status_code == 200
     assert b"Make a claim" in page.content
-    form = client.get(reverse("value:new", args=["RCC"]), query)
+    link = re.search(
+        r'href="(/value/at/RCC/new/\?[^"]+)"', page.content.decode()
+    ).group(1)
+    url = html.unescape(link)
+    query = dict(QueryDict(url.split("?", 1)[1]).items())
+    form = client.get(url)
     assert form.status_code == 200
     initial = form.context["form"].initial
     assert initial["estimate_amount"] > 0
@@ -325,6 +335,10 @@ def test_an_opportunity_becomes_a_light_green_claim(world, three_trusts, client_
     assert claim.status == "estimated"
     assert claim.opportunity["organisation"] == "RCC"
     assert claim.opportunity["benchmark"] == "median"
+    assert claim.opportunity["compared_with"] == "the organisations of Test ICB"
+    assert claim.opportunity["potential"] == pytest.approx(
+        float(initial["estimate_quantity"]), abs=0.01
+    )
     assert claim.changed_from == dt.date(2025, 1, 1)
     detail = client.get(reverse("value:claim", args=[claim.pk]))
     assert b'id="spc-chart" data-chart="' in detail.content  # the evidence chart

@@ -16,7 +16,7 @@ red, annotations in blue. Signals follow the rules the result was computed with:
 >>> data = pd.DataFrame({"week": range(1, 21), "falls": [3, 5, 2, 4, 6, 3, 4, 5, 3, 4] * 2})
 >>> spec = spc_chart(chart(data, chart="run", value="falls", period="week"), title="Falls")
 >>> spec["title"]["subtitle"][0]
-'Run chart with the median. Latest: 4.0 (period 20).'
+'Run chart with the median. Latest: 4.00 (period 20).'
 """
 
 from __future__ import annotations

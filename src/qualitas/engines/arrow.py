@@ -45,8 +45,11 @@ def is_text(t: pa.DataType) -> bool:
     )
 
 
-def period_type(t: pa.DataType, name: str) -> pa.DataType:
-    """The type of period columns in results, given the input's period type."""
+def period_type(t: pa.DataType, name: str, *, categorical: bool = False) -> pa.DataType:
+    """The type of period columns in results, given the input's period type;
+    categorical periods (unit names) come back as text."""
+    if categorical:
+        return pa.string()
     if pa.types.is_date(t) or pa.types.is_timestamp(t):
         return t
     if pa.types.is_integer(t) or pa.types.is_floating(t):
@@ -70,7 +73,15 @@ def output_schemas(
         )
     keys = [pa.field(k, _key_type(schema.field(k).type)) for k in request.by]
     column = kernel.period(request)
-    period = None if column is None else period_type(schema.field(column).type, column)
+    period = (
+        None
+        if column is None
+        else period_type(
+            schema.field(column).type,
+            column,
+            categorical=bool(getattr(request, "categorical", False)),
+        )
+    )
 
     def arrow_type(t: Any) -> pa.DataType:
         if isinstance(t, SameAs):
@@ -181,6 +192,12 @@ def pandas_types(
             isinstance(t, str) and t == NULLABLE_INT
         ):
             out[name] = out[name].astype(cast(Any, t))
-        elif isinstance(t, str) and t == PERIOD and out[name].dtype == object:
+        elif (
+            isinstance(t, str)
+            and t == PERIOD
+            and out[name].dtype == object
+            # Unit names (categorical periods) stay text; dates become datetime64.
+            and pd.api.types.infer_dtype(out[name], skipna=True) != "string"
+        ):
             out[name] = pd.to_datetime(out[name])
     return out

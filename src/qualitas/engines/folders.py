@@ -154,8 +154,14 @@ class Staging:
         earlier attempt's part; each attempt writes under a name of its own first
         and then renames, so no reader sees half a file."""
         fs, path = self._open()
-        folder = f"{path}/{self.name}/{table_name}"
-        fs.create_dir(folder, recursive=True)
+        root = f"{path}/{self.name}"
+        folder = f"{root}/{table_name}"
+        # Never make the staging folder itself: a task still running after the run
+        # was stopped (Spark cancels tasks asynchronously) must fail here rather
+        # than bring back a folder the driver has already cleared.
+        if fs.get_file_info(root).type != pafs.FileType.Directory:
+            raise QualitasError(f"the run writing to {self.uri} has stopped")
+        fs.create_dir(folder, recursive=False)
         final = f"{folder}/part-{partition:05d}.parquet"
         partial = f"{final}.attempt-{attempt}"
         pq.write_table(table, partial, filesystem=fs)

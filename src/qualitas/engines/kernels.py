@@ -135,12 +135,14 @@ def chart_outputs(request: ChartRequest) -> dict[str, Columns]:
 
 
 def _chart_inputs(request: ChartRequest) -> tuple[str, ...]:
-    # `part` may name a column of phase labels.
+    # `part` may name a column of phase labels, `cl` a column of centre lines.
     part = (request.part,) if isinstance(request.part, str) else ()
+    cl = (request.cl,) if isinstance(request.cl, str) else ()
     return (
         request.value,
         *((request.denominator,) if request.denominator else ()),
         *part,
+        *cl,
     )
 
 

@@ -456,6 +456,9 @@ class SparkEngine(Engine):
                     progress(done, total)
         except BaseException:  # Ctrl+C: stop the job too
             context.cancelJobGroup(group)
+            # Give the cancelled job a moment to end before the caller clears its
+            # staging folder; tasks that outlive it fail to write (folders.py).
+            thread.join(30)
             raise
         if "error" in outcome:
             raise outcome["error"]

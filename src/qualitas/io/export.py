@@ -9,11 +9,18 @@ spreadsheet shows as plain text. Numbers, including negative numbers, are left a
 >>> safe = neutralise_formulas(pd.DataFrame({"ward": ["=HYPERLINK(1)", "-2.5"], "change": [-1.5, 2.0]}))
 >>> safe["ward"].tolist(), safe["change"].tolist()
 (["'=HYPERLINK(1)", '-2.5'], [-1.5, 2.0])
+
+One cell at a time (the web's downloads), by the same rule:
+
+>>> safe_cell("=HYPERLINK(1)"), safe_cell("-2.5"), safe_cell("-2+3"), safe_cell(-1.5)
+("'=HYPERLINK(1)", '-2.5', "'-2+3", -1.5)
 """
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -21,6 +28,7 @@ import pandas as pd
 # before looking (so a tab followed by = is still a formula).
 TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 _NUMBER = r"^[+-]?(\d[\d,]*\.?\d*|\.\d+)([eE][+-]?\d+)?%?$"
+_IS_NUMBER = re.compile(_NUMBER)
 
 
 def neutralise_formulas(frame: pd.DataFrame) -> pd.DataFrame:
@@ -51,6 +59,18 @@ def neutralise_formulas(frame: pd.DataFrame) -> pd.DataFrame:
             out.loc[is_text, name] = fixed.to_numpy()
     out.columns = [_neutralise_one(str(c)) for c in out.columns]
     return out
+
+
+def safe_cell(value: Any) -> Any:
+    """``value`` as a spreadsheet should receive it: text that would run as a formula
+    gets a leading apostrophe; numbers, and text that is just a number, are kept."""
+    if (
+        isinstance(value, str)
+        and value.startswith(TRIGGERS)
+        and not _IS_NUMBER.match(value.strip())
+    ):
+        return "'" + value
+    return value
 
 
 def write_csv(frame: pd.DataFrame, path: str | Path) -> Path:
@@ -120,4 +140,4 @@ def _neutralise_text(text: pd.Series) -> pd.Series:
 
 
 def _neutralise_one(value: str) -> str:
-    return str(_neutralise_text(pd.Series([value])).iloc[0])
+    return str(safe_cell(value))

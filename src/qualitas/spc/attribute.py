@@ -13,11 +13,19 @@ from __future__ import annotations
 import numpy as np
 
 from qualitas.spc.lines import KernelInput, Lines, around, floored
-from qualitas.spc.reductions import D2, average_moving_range, grouped_sum, segment_mean
+from qualitas.spc.reductions import (
+    D2,
+    average_moving_range,
+    grouped_sum,
+    grouped_variance,
+    segment_mean,
+)
+from qualitas.spc.segments import Segments
 
 
 def _pooled(inp: KernelInput) -> np.ndarray:
-    """Per segment: baseline events over baseline denominators."""
+    """Per row: baseline events over baseline denominators of its segment (or the
+    user's centre line)."""
     seg = inp.seg
     base = inp.base
     events = grouped_sum(np.where(base, inp.sub.total, np.nan), seg.id, seg.count)
@@ -42,21 +50,35 @@ def _poisson_sigma(cl: np.ndarray, n: np.ndarray) -> np.ndarray:
 
 def sigma_z(inp: KernelInput, cl: np.ndarray, sigma: np.ndarray) -> np.ndarray:
     """Laney's sigma_z per segment: the (screened) mean moving range of the
-    standardised baseline values, divided by 1.128."""
+    standardised baseline values, divided by 1.128; over units rather than times
+    (a categorical x), their sample standard deviation, unscreened (qicharts2)."""
     with np.errstate(invalid="ignore", divide="ignore"):
         z = (inp.value - cl) / sigma
+    if inp.categorical:
+        return _segment_sd(z, inp.base, inp.seg)
     amr = average_moving_range(z, inp.base, inp.seg, screen=inp.screen)
     return amr / D2
 
 
+def _segment_sd(values: np.ndarray, keep: np.ndarray, seg: Segments) -> np.ndarray:
+    """Sample standard deviation of ``values[keep]`` per segment (NaN with fewer
+    than two values)."""
+    kept = np.where(keep, values, np.nan)
+    mean = segment_mean(values, keep, seg)
+    count = np.bincount(seg.id, weights=~np.isnan(kept), minlength=seg.count)
+    variance = grouped_variance(kept, mean[seg.id], seg.id, seg.count, count)
+    sd: np.ndarray = np.sqrt(variance)
+    return sd
+
+
 def p_chart(inp: KernelInput) -> Lines:
-    cl = _pooled(inp)[inp.seg.id]
+    cl = _pooled(inp)
     sigma = _binomial_sigma(cl, inp.sub.denominator)
     return floored(around(inp.value, cl, sigma), cap_at_one=True)
 
 
 def pp_chart(inp: KernelInput) -> Lines:
-    cl = _pooled(inp)[inp.seg.id]
+    cl = _pooled(inp)
     sigma = _binomial_sigma(cl, inp.sub.denominator)
     with np.errstate(invalid="ignore"):  # a missing period: infinite sigma times 0
         sigma = sigma * sigma_z(inp, cl, sigma)[inp.seg.id]
@@ -64,13 +86,13 @@ def pp_chart(inp: KernelInput) -> Lines:
 
 
 def u_chart(inp: KernelInput) -> Lines:
-    cl = _pooled(inp)[inp.seg.id]
+    cl = _pooled(inp)
     sigma = _poisson_sigma(cl, inp.sub.denominator)
     return floored(around(inp.value, cl, sigma))
 
 
 def up_chart(inp: KernelInput) -> Lines:
-    cl = _pooled(inp)[inp.seg.id]
+    cl = _pooled(inp)
     sigma = _poisson_sigma(cl, inp.sub.denominator)
     with np.errstate(invalid="ignore"):  # a missing period: infinite sigma times 0
         sigma = sigma * sigma_z(inp, cl, sigma)[inp.seg.id]
@@ -81,7 +103,7 @@ def c_chart(inp: KernelInput) -> Lines:
     """Counts per subgroup (the sum when a period has several rows)."""
     y = inp.sub.total
     seg = inp.seg
-    cl = inp.centre(segment_mean(y, inp.base, seg))[seg.id]
+    cl = inp.centre(segment_mean(y, inp.base, seg))
     with np.errstate(invalid="ignore"):
         sigma = np.sqrt(cl)
     return floored(around(y, cl, sigma))

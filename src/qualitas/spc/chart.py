@@ -64,7 +64,12 @@ from qualitas.spc.rare_events import g_chart, t_chart
 from qualitas.spc.reductions import segment_mean
 from qualitas.spc.rules import Rules
 from qualitas.spc.subgroup_charts import s_chart, xbar_chart
-from qualitas.spc.subgroups import AGGREGATES, Subgroups, aggregate
+from qualitas.spc.subgroups import (
+    AGGREGATES,
+    Subgroups,
+    aggregate,
+    check_aggregate,
+)
 from qualitas.spc.table import (
     LARGEST,
     SeriesTable,
@@ -158,8 +163,10 @@ class ChartRequest:
         default=1.0,
         kind=NUMBER,
     )
-    cl: float | Mapping[Any, float] | None = option(
-        "a fixed centre line, on the scale of the data",
+    # A number, per series a mapping, or the name of a column (qicharts2's cl vector)
+    cl: float | str | Mapping[Any, float] | None = option(
+        "a fixed centre line, on the scale of the data (or a column of centre lines "
+        "per period, as qicharts2's cl vector)",
         default=None,
         kind=NUMBER,
         per_series=True,
@@ -183,12 +190,12 @@ class ChartRequest:
         choices=mdc.DIRECTIONS,
         per_series=True,
     )
-    screen_outliers: bool = option(
+    screen_outliers: bool = option(  # qicharts2's option qic.screenedmr
         "leave large moving ranges out of the limits of I, XmR, T, P′ and U′ charts",
         default=True,
         kind=FLAG,
     )
-    aggregate: str = option(
+    aggregate: str = option(  # qicharts2's agg.fun
         "how several rows of one period are combined when there is no denominator",
         default="mean",
         choices=AGGREGATES,
@@ -211,6 +218,18 @@ class ChartRequest:
         default="error",
         choices=("error", "missing"),
     )
+    negative_limits: bool = option(
+        "off: lower limits below zero become zero when no value of a series is "
+        "negative (qicharts2's y.neg = FALSE)",
+        default=True,
+        kind=FLAG,
+    )
+    categorical: bool = option(
+        "the period column names units (trusts, wards), not times: one point per "
+        "unit in name order, as qicharts2's categorical x",
+        default=False,
+        kind=FLAG,
+    )
 
     def __post_init__(self) -> None:
         checks.check_chart(self.chart, self.denominator)
@@ -219,6 +238,24 @@ class ChartRequest:
             object.__setattr__(self, "by", tuple(normalise_by(self.by)))
         if not (self.rules is None or isinstance(self.rules, Rules)):
             object.__setattr__(self, "rules", _coerce_rules(self.rules))
+        check_aggregate(self.aggregate)
+        for name in ("screen_outliers", "skip_short", "negative_limits", "categorical"):
+            if not isinstance(getattr(self, name), bool | np.bool_):
+                raise QualitasError(
+                    f"{name} must be True or False, not {getattr(self, name)!r}"
+                )
+        if isinstance(self.cl, str) and self.cl in (self.value, self.period):
+            raise QualitasError(
+                f"cl names the column {self.cl!r}, which holds the "
+                f"{'values' if self.cl == self.value else 'periods'}; give a column of "
+                "centre lines, a number, or a mapping from series to number"
+            )
+        if self.categorical and self.rules is not None:
+            raise QualitasError(
+                "Making Data Count rules look for shifts and trends over time, which "
+                "units in name order do not have: use rules='anhoej' with categorical "
+                "periods (or a funnel plot to compare units)"
+            )
         if self.part is not None and self.freeze is not None:
             # qicharts2 silently ignores freeze when there are parts (its issue
             # #20); saying so is kinder than drawing limits the user did not ask for.
@@ -325,10 +362,20 @@ def chart(data: Any, **options: Any) -> ChartResult:
     ``part`` starts new phases: a list of periods, or the name of a column of phase
     labels. ``freeze`` is the last period of the baseline; ``fix_after`` limits
     each phase's baseline to its first N points; ``exclude`` lists periods left out
-    of the calculations. Each may be given per series as a mapping from series key
-    to setting, as may ``cl`` (a fixed centre line, on the scale of the data),
-    ``target`` (drawn only; on the displayed scale) and ``direction``. ``multiply``
-    scales what is displayed (100 for percentages).
+    of the calculations. Each may be given per series as a mapping from
+    series key to setting, as may ``cl`` (a fixed centre line, on the scale of the
+    data), ``target`` (drawn only; on the displayed scale) and ``direction``.
+    ``cl`` may also name a column: a centre line per period, as qicharts2's ``cl``
+    vector (a phase with any period lacking one has its centre computed).
+    ``multiply`` scales what is displayed (100 for percentages).
+    ``negative_limits=False`` keeps lower limits at zero when no value of a series
+    is negative (qicharts2's ``y.neg = FALSE``; it matters for I and Xbar charts, as
+    the other charts' lower limits never go below zero).
+
+    ``categorical=True``: the period column names units (trusts, wards) rather than
+    times, as qicharts2's categorical x: one point per unit in name order, no runs
+    signal, and on P′ and U′ charts Laney's sigma_z is the standard deviation of the
+    standardised values rather than their moving ranges (see docs/methods/qicharts.md).
 
     ``rules``: ``"anhoej"`` (qicharts2's sigma signals and Anhøj runs analysis) or
     ``"mdc"`` for Making Data Count rules and icons as well (a :class:`Rules` or a
@@ -395,6 +442,8 @@ def run(frame: pd.DataFrame, request: ChartRequest) -> ChartResult:
 
 def _prepare(frame: pd.DataFrame, request: ChartRequest) -> SeriesTable:
     columns = [request.value] + ([request.denominator] if request.denominator else [])
+    if isinstance(request.cl, str):
+        columns.append(request.cl)
     return prepare(
         frame,
         period=request.period,
@@ -403,6 +452,7 @@ def _prepare(frame: pd.DataFrame, request: ChartRequest) -> SeriesTable:
         # XmR charts individual values: one row per period, as NHSRplotthedots.
         repeats=request.chart != "xmr",
         infinite=request.infinite,
+        categorical=request.categorical,
     )
 
 
@@ -443,9 +493,15 @@ def _run(frame: pd.DataFrame, request: ChartRequest, table: SeriesTable) -> Char
         checks.check_subgroups(request.chart, sub)
         checks.check_plotted(sub, table, request.value, request.denominator)
         rows = sub.table
-        warn_gaps(rows, request.period)
+        if not request.categorical:  # units in name order have no gaps
+            warn_gaps(rows, request.period)
         arrays = compute(
-            sub, request, None if labels is None else labels[sub.first_row]
+            sub,
+            request,
+            None if labels is None else labels[sub.first_row],
+            table.values[request.cl][sub.first_row]
+            if isinstance(request.cl, str)
+            else None,
         )
     messages = tuple(str(w.message) for w in caught)
     for w in caught:
@@ -454,9 +510,14 @@ def _run(frame: pd.DataFrame, request: ChartRequest, table: SeriesTable) -> Char
 
 
 def compute(
-    sub: Subgroups, request: ChartRequest, labels: np.ndarray | None
+    sub: Subgroups,
+    request: ChartRequest,
+    labels: np.ndarray | None,
+    cl_column: np.ndarray | None = None,
 ) -> dict[str, Any]:
-    """The whole calculation on subgroups: phases, limits, signals."""
+    """The whole calculation on subgroups: phases, limits, signals. ``cl_column``:
+    the centre line of each subgroup when ``request.cl`` names a column (each
+    subgroup takes its first row's)."""
     rows = sub.table
     if request.chart == "xmr" and labels is None:
         # NHSRplotthedots starts a phase only at a period that is in the data.
@@ -474,19 +535,23 @@ def compute(
     base = baseline & include
     checks.check_enough(request.chart, sub, seg, base, phase)
 
-    cl_series = np.asarray(
-        per_series(request.cl, rows, name="cl", convert=_number("cl"), fill=np.nan),
-        dtype=np.float64,
-    )
-    cl_user = cl_series[rows.series_code[seg.start[:-1]]]
+    if request.categorical and request.chart in {"pp", "up"}:
+        checks.check_units_present(request.chart, sub, base, request.value)
     lines = KERNELS[request.chart](
         KernelInput(
-            sub=sub, seg=seg, base=base, cl=cl_user, screen=request.screen_outliers
+            sub=sub,
+            seg=seg,
+            base=base,
+            cl=_given_centre(request, rows, seg, cl_column),
+            screen=request.screen_outliers,
+            categorical=request.categorical,
         )
     )
     # Runs analysis on the chart's own scale, before any multiplying (as qicharts2).
     runs = anhoej.analyse(lines.value, lines.cl, include, seg)
-    signal = runs.signal & (request.chart != "mr")  # moving ranges are not independent
+    # Moving ranges are not independent, and units in name order are not a sequence:
+    # neither has a runs signal (qicharts2 still reports the runs statistics).
+    signal = runs.signal & (request.chart != "mr") & (not request.categorical)
 
     k = float(request.multiply)
     y = lines.value * k
@@ -495,6 +560,8 @@ def compute(
         for name in ("lcl", "ucl", "lcl_95", "ucl_95")
     }
     cl = lines.cl * k
+    if not request.negative_limits:
+        _keep_at_zero(y, out, rows)
     with np.errstate(invalid="ignore"):
         sigma_signal = (y > out["ucl"]) | (y < out["lcl"])
 
@@ -545,6 +612,43 @@ def compute(
         arrays["point_type"] = mdc.point_types(code, direction[rows.series_code])
         arrays["direction"] = direction
     return arrays
+
+
+def _given_centre(
+    request: ChartRequest,
+    rows: SeriesTable,
+    seg: segments.Segments,
+    cl_column: np.ndarray | None,
+) -> np.ndarray:
+    """The user's centre line per row; NaN on every row of a phase where any row
+    lacks one, since qicharts2 then computes the phase's centre from its data."""
+    if cl_column is not None:
+        given = cl_column
+    elif request.cl is None:
+        return np.full(rows.n_rows, np.nan)
+    else:
+        per = per_series(
+            request.cl, rows, name="cl", convert=_number("cl"), fill=np.nan
+        )
+        given = np.asarray(per, dtype=np.float64)[rows.series_code]
+    lacking = np.bincount(seg.id, weights=np.isnan(given), minlength=seg.count) > 0
+    return np.where(lacking[seg.id], np.nan, given)
+
+
+def _keep_at_zero(y: np.ndarray, out: dict[str, np.ndarray], rows: SeriesTable) -> None:
+    """qicharts2's ``y.neg = FALSE``: where no plotted value of a series is negative
+    (missing values aside), lower limits below zero become zero. qicharts2 decides
+    over the whole plot; here each series is its own chart, so each decides alone."""
+    starts = rows.series_start[:-1]
+    if not len(starts):
+        return
+    lowest = np.fmin.reduceat(y, starts)
+    # A series with no value at all counts as non-negative (R: min() of nothing is Inf).
+    keep = ~(lowest < 0)
+    row_keep = keep[rows.series_code]
+    for name in ("lcl", "lcl_95"):
+        with np.errstate(invalid="ignore"):
+            out[name] = np.where(row_keep & (out[name] < 0), 0.0, out[name])
 
 
 def _finite(values: np.ndarray) -> np.ndarray:

@@ -182,6 +182,27 @@ def check_enough(
     )
 
 
+def check_units_present(
+    chart: str, sub: Subgroups, base: np.ndarray, value: str
+) -> None:
+    """Over units, Laney's sigma_z is the standard deviation of every baseline unit's
+    standardised value; qicharts2 leaves the whole chart without limits when one is
+    missing. Refused instead, naming the rows."""
+    missing = base & np.isnan(sub.value)
+    if not missing.any():
+        return
+    table = sub.table
+    rows = np.sort(table.order[np.flatnonzero(missing)])
+    units = ", ".join(
+        repr(str(u)) for u in table.period.iloc[np.flatnonzero(missing)[:3]]
+    )
+    raise QualitasError(
+        f"{NAMES[chart]} over units needs a value for every unit in its baseline; "
+        f"column {value!r} has none for {units} ({describe_rows(rows.tolist())}): "
+        "leave those units out, or exclude them"
+    )
+
+
 def _period(value: object) -> str:
     """A period as people write it: 2024-04-01 rather than 2024-04-01 00:00:00."""
     if isinstance(value, pd.Timestamp) and value == value.normalize():

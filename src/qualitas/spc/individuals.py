@@ -50,21 +50,22 @@ def xmr_chart(inp: KernelInput) -> Lines:
         with np.errstate(invalid="ignore"):
             keep = has_mr & (mr < seg.spread(SCREEN_FACTOR * amr))
         amr = seg.mean(mr, keep)
-    cl = inp.centre(mean)
+    cl = inp.centre(mean)  # per row
+    spread = seg.spread(amr)
     return Lines(
         value=y,
-        cl=seg.spread(cl),
-        lcl=seg.spread(cl - LIMIT_FACTOR * amr),
-        ucl=seg.spread(cl + LIMIT_FACTOR * amr),
-        lcl_95=seg.spread(cl - NEAR_FACTOR * amr),
-        ucl_95=seg.spread(cl + NEAR_FACTOR * amr),
+        cl=cl,
+        lcl=cl - LIMIT_FACTOR * spread,
+        ucl=cl + LIMIT_FACTOR * spread,
+        lcl_95=cl - NEAR_FACTOR * spread,
+        ucl_95=cl + NEAR_FACTOR * spread,
     )
 
 
 def run_chart(inp: KernelInput) -> Lines:
     """Centre line at the median of the baseline; no limits."""
     cl = inp.centre(segment_median(inp.value, inp.base, inp.seg))
-    return no_limits(inp.value, cl[inp.seg.id])
+    return no_limits(inp.value, cl)
 
 
 def i_chart(inp: KernelInput) -> Lines:
@@ -72,7 +73,9 @@ def i_chart(inp: KernelInput) -> Lines:
     baseline rows, taken in order with excluded and later rows removed first."""
     y = inp.value
     seg = inp.seg
-    cl = inp.centre(segment_mean(y, inp.base, seg))[seg.id]
+    cl = inp.centre(segment_mean(y, inp.base, seg))
+    # Moving ranges of the distances from the centre line, as qicharts2 takes them
+    # (the same as of the values, unless a centre line given per row varies).
     with np.errstate(invalid="ignore"):
         amr = average_moving_range(y - cl, inp.base, seg, screen=inp.screen)
     return around(y, cl, (amr / D2)[seg.id])
@@ -86,7 +89,7 @@ def mr_chart(inp: KernelInput) -> Lines:
     mr = np.full(len(y), np.nan)
     mr[1:] = np.abs(y[1:] - y[:-1])
     mr[seg.pos == 0] = np.nan
-    cl = inp.centre(segment_mean(mr, inp.base, seg))[seg.id]
+    cl = inp.centre(segment_mean(mr, inp.base, seg))
     zero = np.zeros(len(y))
     return Lines(
         value=mr,

@@ -1,7 +1,8 @@
 """What every chart kernel takes and returns.
 
 A kernel gets the subgroups of all series, their phases (as segments), which rows
-form the baseline, and any centre line the user fixed; it returns the plotted value,
+form the baseline, and any centre line the user fixed (per row, as qicharts2's ``cl``
+may vary along the x axis); it returns the plotted value,
 the centre line and the limits for every row. Kernels are pure array functions with
 no loop over series, phases or points.
 """
@@ -19,21 +20,26 @@ from qualitas.spc.subgroups import Subgroups
 @dataclass(frozen=True)
 class KernelInput:
     """``base`` marks the rows that estimate the centre and limits (baseline and
-    not excluded); ``cl`` is the user's centre line per segment (NaN: compute it)."""
+    not excluded); ``cl`` is the user's centre line per row, NaN on every row of a
+    phase whose centre is computed (qicharts2 computes it when any row of the phase
+    lacks one). ``categorical``: the subgroups are units, not times."""
 
     sub: Subgroups
     seg: Segments
     base: np.ndarray
     cl: np.ndarray
     screen: bool
+    categorical: bool = False
 
     @property
     def value(self) -> np.ndarray:
         return self.sub.value
 
     def centre(self, computed: np.ndarray) -> np.ndarray:
-        """The user's centre line where given, otherwise the computed one."""
-        return np.where(np.isnan(self.cl), computed, self.cl)
+        """Per row: the user's centre line where given, otherwise ``computed`` (one
+        value per segment)."""
+        spread: np.ndarray = computed[self.seg.id]
+        return np.where(np.isnan(self.cl), spread, self.cl)
 
 
 @dataclass(frozen=True)

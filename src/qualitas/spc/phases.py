@@ -37,6 +37,11 @@ def period_keys(values: list[Any], table: SeriesTable, what: str) -> np.ndarray:
     """Periods named in a setting, as the same int64 key as the data's periods."""
     if not values:
         return np.array([], dtype=np.int64)
+    if not (
+        pd.api.types.is_datetime64_any_dtype(table.period.dtype)
+        or pd.api.types.is_integer_dtype(table.period.dtype)
+    ):
+        return _unit_keys(values, table, what)
     if pd.api.types.is_datetime64_any_dtype(table.period.dtype):
         stamps = pd.to_datetime(pd.Series(values), errors="coerce", format="mixed")
         if stamps.isna().any():
@@ -57,6 +62,21 @@ def period_keys(values: list[Any], table: SeriesTable, what: str) -> np.ndarray:
             )
         keys.append(int(v))
     return np.asarray(keys, dtype=np.int64)
+
+
+def _unit_keys(values: list[Any], table: SeriesTable, what: str) -> np.ndarray:
+    """Units named in a setting (categorical periods are unit names, as text)."""
+    keys, first = np.unique(table.period_key, return_index=True)
+    lookup = dict(
+        zip(table.period.to_numpy()[first].tolist(), keys.tolist(), strict=True)
+    )
+    out = []
+    for v in values:
+        key = lookup.get(str(v))
+        if key is None:
+            raise QualitasError(f"{what} unit {v!r} is not in the data")
+        out.append(key)
+    return np.asarray(out, dtype=np.int64)
 
 
 def _pairs(

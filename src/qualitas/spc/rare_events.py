@@ -27,15 +27,14 @@ def g_chart(inp: KernelInput) -> Lines:
     centre line the user fixed."""
     y = inp.value
     seg = inp.seg
-    mean = inp.centre(segment_mean(y, inp.base, seg))
+    m = inp.centre(segment_mean(y, inp.base, seg))
     with np.errstate(invalid="ignore"):
-        sigma = np.sqrt(mean * (mean + 1))
-    median = segment_median(y, inp.base, seg)
+        s = np.sqrt(m * (m + 1))
+    median = segment_median(y, inp.base, seg)[seg.id]
     cl = np.where(np.isnan(inp.cl), median, GEOMETRIC_MEDIAN * inp.cl)
-    m, s = mean[seg.id], sigma[seg.id]
     return Lines(
         value=y,
-        cl=cl[seg.id],
+        cl=cl,
         lcl=np.maximum(m - 3 * s, 0.0),
         ucl=m + 3 * s,
         lcl_95=np.maximum(m - 2 * s, 0.0),
@@ -48,14 +47,10 @@ def t_chart(inp: KernelInput) -> Lines:
 
     A lower limit below zero on the transformed scale becomes 0; the lower
     two-sigma line becomes missing, as in qicharts2. A centre line fixed by the
-    user is on the original scale (a deliberate difference: qicharts2 would take it
-    on the transformed scale).
+    user is taken on the transformed scale, as qicharts2 takes it: a centre of d
+    days is given as d ** (1/3.6).
     """
-    transformed = replace(
-        inp,
-        sub=replace(inp.sub, value=inp.value ** (1 / T_POWER)),
-        cl=inp.cl ** (1 / T_POWER),
-    )
+    transformed = replace(inp, sub=replace(inp.sub, value=inp.value ** (1 / T_POWER)))
     lines = i_chart(transformed)
     with np.errstate(invalid="ignore"):
         lcl = lines.lcl**T_POWER

@@ -82,7 +82,7 @@ def xbar_chart(inp: KernelInput) -> Lines:
         grand = grouped_sum(weighted, seg.id, seg.count) / grouped_sum(
             np.where(inp.base, size, np.nan), seg.id, seg.count
         )
-    cl = inp.centre(grand)[seg.id]
+    cl = inp.centre(grand)
     sigma = _sigma(inp)[seg.id]
     k = constants(inp.sub.observations)
     return Lines(
@@ -96,8 +96,7 @@ def xbar_chart(inp: KernelInput) -> Lines:
 
 
 def s_chart(inp: KernelInput) -> Lines:
-    seg = inp.seg
-    cl = inp.centre(_sigma(inp))[seg.id]
+    cl = inp.centre(_sigma(inp))
     k = constants(inp.sub.observations)
     return Lines(
         value=inp.sub.sd,

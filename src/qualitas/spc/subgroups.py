@@ -21,6 +21,13 @@ from qualitas.spc.table import SeriesTable
 AGGREGATES = ("mean", "median", "sum", "sd")
 
 
+def check_aggregate(how: object) -> None:
+    if not isinstance(how, str) or how not in AGGREGATES:
+        raise QualitasError(
+            f"aggregate must be one of {', '.join(map(repr, AGGREGATES))}, not {how!r}"
+        )
+
+
 @dataclass(frozen=True)
 class Subgroups:
     """One row per series and period, sorted as the observations were.
@@ -45,10 +52,7 @@ def aggregate(
     table: SeriesTable, *, value: str, denominator: str | None, aggregate: str = "mean"
 ) -> Subgroups:
     """Combine the sorted observations of ``table`` into subgroups."""
-    if aggregate not in AGGREGATES:
-        raise QualitasError(
-            f"aggregate must be one of {', '.join(map(repr, AGGREGATES))}, not {aggregate!r}"
-        )
+    check_aggregate(aggregate)
     y = table.values[value]
     n = table.values[denominator] if denominator else None
     if n is not None:
@@ -65,7 +69,7 @@ def aggregate(
         table.period_key[1:] != table.period_key[:-1]
     )
     if new.all():
-        return _one_per_period(table, y, n)
+        return _one_per_period(table, y, n, aggregate)
 
     first = np.flatnonzero(new)
     gid = np.cumsum(new, dtype=np.int64) - 1
@@ -112,7 +116,7 @@ def aggregate(
 
 
 def _one_per_period(
-    table: SeriesTable, y: np.ndarray, n: np.ndarray | None
+    table: SeriesTable, y: np.ndarray, n: np.ndarray | None, aggregate: str
 ) -> Subgroups:
     """The common case, with no arithmetic: every subgroup is one observation."""
     present = ~np.isnan(y)
@@ -123,7 +127,8 @@ def _one_per_period(
             plotted = np.where(present, y, 0.0) / denominators
     else:
         denominators = np.full(len(y), np.nan)
-        plotted = y
+        # The mean, median or sum of one value is the value; its sd is missing.
+        plotted = np.full(len(y), np.nan) if aggregate == "sd" else y
     return Subgroups(
         table=replace(table, values={"value": plotted}),
         first_row=np.arange(table.n_rows, dtype=np.int64),
@@ -153,7 +158,8 @@ def _aggregate(
     if how == "sd":
         return sd
     if how == "sum":
-        return summed
+        # A period with no value is missing, not zero (qicharts2 would plot 0).
+        return np.where(observations > 0, summed, np.nan)
     # Median: sort values within subgroups, read off the middle one or two.
     keep = ~np.isnan(y)
     rows = np.flatnonzero(keep)

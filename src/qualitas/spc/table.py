@@ -206,6 +206,7 @@ def prepare(
     required_values: Sequence[str] = (),
     repeats: bool = False,
     infinite: str = "error",
+    categorical: bool = False,
 ) -> SeriesTable:
     """Validate the columns, sort the rows and return a :class:`SeriesTable`.
 
@@ -213,6 +214,8 @@ def prepare(
     ``required_values``). Errors name the column and the first offending rows.
     ``repeats`` allows several rows per series and period (subgroups, which the
     chart types that take them aggregate); rows of one period keep input order.
+    ``categorical``: the period column names units (wards, trusts), not times; they
+    are kept as given and ordered by name.
     """
     wanted = [*by, period, *values]
     missing = [c for c in dict.fromkeys(wanted) if c not in frame.columns]
@@ -239,7 +242,11 @@ def prepare(
                 f"column {name!r} has missing values in {describe_rows(bad)}"
             )
 
-    period_values, period_key = _periods(frame[period], period)
+    period_values, period_key = (
+        _units(frame[period], period)
+        if categorical
+        else _periods(frame[period], period)
+    )
     series_code, keys = series_codes(frame, by, n)
 
     order = _sort_order(series_code, period_key)
@@ -356,6 +363,17 @@ def _periods(column: pd.Series, name: str) -> tuple[pd.Series, np.ndarray]:
         parsed = parsed.dt.tz_localize(None)
     parsed = _nanoseconds(parsed, name)
     return parsed, parsed.to_numpy().view(np.int64)
+
+
+def _units(column: pd.Series, name: str) -> tuple[pd.Series, np.ndarray]:
+    """Unit names as text and an int64 key that orders them by name (in code-point
+    order, as R sorts text into a factor's levels in the C locale)."""
+    missing = np.flatnonzero(column.isna().to_numpy())
+    if len(missing):
+        raise QualitasError(f"column {name!r} has no unit in {describe_rows(missing)}")
+    names = column.astype(str).astype(object)
+    codes, _ = pd.factorize(names, sort=True)
+    return names, codes.astype(np.int64)
 
 
 def _whole_periods(values: np.ndarray, name: str) -> None:

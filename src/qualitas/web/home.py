@@ -12,6 +12,7 @@ from django.views.decorators.http import require_GET
 
 from qualitas.web.accounts.permissions import ROLES, Permission
 from qualitas.web.authorization import has_permission, organisation_ids
+from qualitas.web.authorization.systems import systems_for
 from qualitas.web.measures import words
 from qualitas.web.organisations.models import Organisation
 
@@ -53,6 +54,10 @@ def home(request: HttpRequest) -> HttpResponse:
         "home.html",
         {
             "organisations": orgs,
+            # Systems whose report a member organisation's people may open, where
+            # the system itself has no card of its own.
+            "member_of_systems": {o.pk for o in systems_for(request.user)}
+            - {o.pk for o in orgs},
             "memberships": memberships,
             "administers": administers,
             "getting_started": _getting_started(request.user) if administers else [],
@@ -71,13 +76,13 @@ def _getting_started(user) -> list[dict]:
     return [
         {
             "done": Measure.objects.filter(organisation__in=ids).exists(),
-            "text": "Define your measures",
-            "url": "measures:create",
+            "text": "Adopt measures from the NHS measure library",
+            "url": "measures:library",
         },
         {
             "done": people.exists(),
-            "text": "Add people and give them roles",
-            "url": "admin:accounts_user_add",
+            "text": "Invite people from a CSV file (name, email, organisation, role)",
+            "url": "accounts:people_import",
         },
         {
             "done": Observation.objects.filter(organisation__in=ids).exists(),

@@ -422,6 +422,19 @@ EMAIL_BACKEND = (
 QUALITAS_BASE_URL = os.environ.get("QUALITAS_BASE_URL", "http://127.0.0.1:8000").rstrip(
     "/"
 )
+# When the background worker runs the daily `notify` (site time, HH:MM), or "off"
+# for a deployment that runs `python -m qualitas.web notify` from cron instead.
+_NOTIFY_AT = os.environ.get("QUALITAS_NOTIFY_AT", "07:00").strip().lower()
+if _NOTIFY_AT in ("off", "false", "no", "0", ""):
+    QUALITAS_NOTIFY_AT: dt.time | None = None
+else:
+    try:
+        QUALITAS_NOTIFY_AT = dt.time.fromisoformat(_NOTIFY_AT)
+    except ValueError:
+        raise ImproperlyConfigured(
+            f"QUALITAS_NOTIFY_AT must be a time of day as HH:MM (e.g. 07:00) or "
+            f"off, not {_NOTIFY_AT!r}"
+        ) from None
 
 LOGGING = {
     "version": 1,

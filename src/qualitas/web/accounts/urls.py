@@ -1,6 +1,6 @@
 from django.urls import path
 
-from qualitas.web.accounts import sso, views
+from qualitas.web.accounts import people_views, sso, views
 
 app_name = "accounts"
 urlpatterns = [
@@ -8,6 +8,12 @@ urlpatterns = [
     path("logout/", views.LogoutView.as_view(), name="logout"),
     path("password/", views.PasswordChangeView.as_view(), name="password"),
     path("tokens/", views.tokens, name="tokens"),
+    path("people/import/", people_views.import_people, name="people_import"),
+    path(
+        "welcome/<uidb64>/<token>/",
+        people_views.WelcomeView.as_view(),
+        name="welcome",
+    ),
     path("tokens/<int:pk>/revoke/", views.revoke_token, name="revoke_token"),
     path("sso/start/", sso.SsoStart.as_view(), name="sso_start"),
     path("sso/callback/", sso.SsoCallback.as_view(), name="sso_callback"),

@@ -22,7 +22,7 @@ from qualitas.web.authorization import (
     get_organisation_for_user,
     organisation_ids,
 )
-from qualitas.web.measures import engine, series, services
+from qualitas.web.measures import engine, series, services, versions
 from qualitas.web.measures.models import ImportBatch, Measure, Observation
 from qualitas.web.organisations.models import Organisation
 
@@ -156,12 +156,27 @@ def observations(request: HttpRequest, code: str) -> JsonResponse:
 @api_view(("GET",))
 def spc(request: HttpRequest, code: str) -> JsonResponse:
     """The measure's chart (XmR, run, p, u, c, g...) of the organisation's totals,
-    as the engine computes it."""
+    as the engine computes it. Kept in the results cache under the measure's data
+    version (measures/versions.py): the answer depends only on the measure and
+    organisation, both checked first."""
     m = _measure(request, code)
     org = _org_param(request)
+    key = versions.key(
+        "api-spc",
+        versions.stamps(Measure.objects.filter(pk=m.pk)),
+        versions.organisation_part(org),
+    )
+    body = versions.cached(key, lambda: _spc_body(m, org))
+    if not body:
+        return error(404, f"No data for {m.code} at {org.ods_code}.")
+    return JsonResponse(body)
+
+
+def _spc_body(m: Measure, org: Organisation) -> dict[str, Any]:
+    """The body of :func:`spc` (empty when there are no data)."""
     frame = series.organisation_series([m], org)
     if frame.empty:
-        return error(404, f"No data for {m.code} at {org.ods_code}.")
+        return {}
     steps = series.target_steps([m], org)
     targets = series.target_at(steps, frame.groupby("measure_id")["period"].max())
     result = engine.run_charts(
@@ -171,12 +186,8 @@ def spc(request: HttpRequest, code: str) -> JsonResponse:
         target=targets,
         part=series.rebase_periods([m], org),
     )
-    if result is None:
-        return error(
-            404,
-            f"Too few data for {m.code}'s {m.get_chart_type_display()} at "
-            f"{org.ods_code}.",
-        )
+    if result is None:  # too few values for this chart type yet
+        return {}
     icons = result.icons.iloc[0]
     points = [
         {
@@ -193,22 +204,18 @@ def spc(request: HttpRequest, code: str) -> JsonResponse:
         }
         for p in result.points.itertuples(index=False)
     ]
-    return JsonResponse(
-        {
-            "measure": m.code,
-            "organisation": org.ods_code,
-            "improvement_direction": m.direction,
-            "chart_type": m.chart_type,
-            # A run chart has no variation icon; its signal is said in words.
-            "variation": str(icons["variation"]) or None,
-            "signal": str(icons["signal"]),
-            "assurance": None
-            if pd.isna(icons["assurance"])
-            else str(icons["assurance"]),
-            "target": _num(icons["target"]),
-            "points": points,
-        }
-    )
+    return {
+        "measure": m.code,
+        "organisation": org.ods_code,
+        "improvement_direction": m.direction,
+        "chart_type": m.chart_type,
+        # A run chart has no variation icon; its signal is said in words.
+        "variation": str(icons["variation"]) or None,
+        "signal": str(icons["signal"]),
+        "assurance": None if pd.isna(icons["assurance"]) else str(icons["assurance"]),
+        "target": _num(icons["target"]),
+        "points": points,
+    }
 
 
 @api_view(("POST",))

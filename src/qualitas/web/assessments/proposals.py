@@ -467,11 +467,18 @@ CAPABILITY_RULES: dict[str, Rule] = {
 RULES = {"maturity": MATURITY_RULES, "capability": CAPABILITY_RULES}
 
 
-def propose(assessment: Assessment) -> dict[str, Proposal]:
-    """Proposals for the assessment's questions, as of its date."""
+def propose(
+    assessment: Assessment, progress: Callable[[float, str], None] | None = None
+) -> dict[str, Proposal]:
+    """Proposals for the assessment's questions, as of its date. ``progress`` is
+    told the fraction done and the step in words as each question is looked into
+    (the background job's progress bar)."""
     e = Evidence(assessment.organisation, assessment.unit, assessment.assessed_on)
     out = {}
-    for key, rule in RULES[assessment.framework].items():
+    rules = RULES[assessment.framework]
+    for i, (key, rule) in enumerate(rules.items()):
+        if progress is not None:
+            progress(i / len(rules), "Looking through the records")
         proposal = rule(e)
         if proposal is not None:
             out[key] = proposal

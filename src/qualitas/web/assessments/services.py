@@ -5,6 +5,7 @@ transaction and records an audit event."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -27,18 +28,11 @@ from qualitas.web.organisations.models import Organisation, Unit
 P = Permission
 
 
-@transaction.atomic
-def start_assessment(
-    *,
-    by: Any,
-    organisation: Organisation,
-    framework: str,
-    unit: Unit | None = None,
-    assessed_on: dt.date | None = None,
-) -> Assessment:
-    """A new assessment with every question listed and qualitas's proposals beside
-    them (nothing is answered yet)."""
-    require(by, P.ASSESS_GOVERNANCE, organisation)
+def check_start(
+    *, organisation: Organisation, framework: str, unit: Unit | None
+) -> None:
+    """Refuse, with the reason, an assessment that cannot be started (asked before
+    it is queued, so the person hears at once)."""
     spec = FRAMEWORKS.get(framework)
     if spec is None:
         raise ValidationError({"framework": "Choose a framework."})
@@ -48,6 +42,25 @@ def start_assessment(
         raise ValidationError(
             {"unit": "Choose a unit of the organisation (capability only)."}
         )
+
+
+@transaction.atomic
+def start_assessment(
+    *,
+    by: Any,
+    organisation: Organisation,
+    framework: str,
+    unit: Unit | None = None,
+    assessed_on: dt.date | None = None,
+    progress: Callable[[float, str], None] | None = None,
+) -> Assessment:
+    """A new assessment with every question listed and qualitas's proposals beside
+    them (nothing is answered yet). Looking through the records for the proposals
+    takes a while: the web starts this as a background job (proposal_job.py), which
+    passes its progress bar as ``progress``."""
+    require(by, P.ASSESS_GOVERNANCE, organisation)
+    check_start(organisation=organisation, framework=framework, unit=unit)
+    spec = FRAMEWORKS[framework]
     assessment = Assessment.objects.create(
         organisation=organisation,
         unit=unit,
@@ -55,7 +68,7 @@ def start_assessment(
         assessed_on=assessed_on or timezone.localdate(),
         created_by=by,
     )
-    proposed = proposals.propose(assessment)
+    proposed = proposals.propose(assessment, progress)
     Answer.objects.bulk_create(
         Answer(
             assessment=assessment,

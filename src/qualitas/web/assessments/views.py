@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from qualitas.web.accounts.permissions import Permission
-from qualitas.web.assessments import proposals, scoring, services
+from qualitas.web.assessments import proposal_job, proposals, scoring, services
 from qualitas.web.assessments.forms import HeadcountForm, TrainingForm
 from qualitas.web.assessments.frameworks import CAPABILITY, FRAMEWORKS, MATURITY
 from qualitas.web.assessments.models import Assessment, Headcount, TrainingRecord
@@ -122,13 +122,15 @@ def start(request: HttpRequest, ods: str) -> HttpResponse:
         if unit is None:
             raise Http404("No such unit")
     try:
-        assessment = services.start_assessment(
+        job = proposal_job.start(
             by=request.user, organisation=org, framework=framework, unit=unit
         )
     except ValidationError as e:
         messages.error(request, "; ".join(e.messages))
         return redirect("assessments:organisation", org.ods_code)
-    return redirect("assessments:assessment", assessment.pk)
+    # qualitas's proposals take a while to gather: the job's page shows progress
+    # and then leads to the questionnaire.
+    return redirect("jobs:detail", job.pk)
 
 
 @login_required

@@ -7,9 +7,10 @@ one query for the observations of every cell, one engine call for every series (
 series per measure and organisation), so a system of ten organisations and sixty
 measures is drawn in well under half a second (benchmarks/bench_web.py).
 
-A cell is drawn only when the viewer may see that organisation's figures
-(``readable``: by their roles, see :mod:`qualitas.web.authorization.systems`);
-other cells say the figures are not shared with them, and nothing of them is read.
+A cell is drawn only when the viewer may see that organisation's figures of that
+measure (:func:`readable_cells`: by their roles, or because the measure's figures are
+published or shared within the system); other cells say the figures are not shared
+with them, and nothing of them is read from the database.
 """
 
 from __future__ import annotations
@@ -99,7 +100,7 @@ class SystemReport:
     organisations: list[Organisation]
     rows: list[GridRow]
     measures_without_data: list[Measure] = field(default_factory=list)
-    # Organisations whose figures the viewer may not see (their cells are blank).
+    # Organisations with figures the viewer may not see (those cells are blank).
     not_shared: list[Organisation] = field(default_factory=list)
 
     def cells(self) -> list[tuple[GridRow, Cell]]:
@@ -112,6 +113,34 @@ class SystemReport:
     @property
     def failing_count(self) -> int:
         return sum(1 for _, c in self.cells() if c.assurance == "fail")
+
+
+def readable_cells(
+    user: Any, system: Organisation, measures: list[Measure]
+) -> dict[int, set[int]]:
+    """Measure id -> the system's organisations whose figures of it ``user`` may
+    see: those their roles reach, and those the measure's sharing opens to them
+    (published statistics, or data shared within the system:
+    :func:`qualitas.web.measures.comparators.comparable_ids`)."""
+    from qualitas.web.authorization.systems import readable_members, system_members
+    from qualitas.web.measures.comparators import comparable_ids
+
+    members = set(system_members(system))
+    own = readable_members(user, system)
+    out = {}
+    for m in measures:
+        shared = comparable_ids(user, m)
+        out[m.pk] = own | (members if shared is None else shared & members)
+    return out
+
+
+def everything(system: Organisation, measures: list[Measure]) -> dict[int, set[int]]:
+    """Every organisation of the system for every measure (a system's own meeting,
+    whose members' roles reach them all)."""
+    from qualitas.web.authorization.systems import system_members
+
+    members = set(system_members(system))
+    return {m.pk: members for m in measures}
 
 
 def member_organisations(system: Organisation) -> list[Organisation]:
@@ -128,16 +157,24 @@ def build(
     system: Organisation,
     measures: list[Measure],
     *,
-    readable: set[int],
+    readable: dict[int, set[int]],
     until: dt.date | None = None,
 ) -> SystemReport:
-    """The grid of ``measures`` across the system's organisations, drawing only the
-    organisations in ``readable``; ``until`` leaves out periods after that date (a
-    meeting's data cut)."""
+    """The grid of ``measures`` across the system's organisations, drawing for each
+    measure only the organisations in ``readable[measure id]``; ``until`` leaves out
+    periods after that date (a meeting's data cut)."""
     orgs = member_organisations(system)
-    shown_orgs = [o for o in orgs if o.pk in readable]
+    everyone = set().union(*readable.values()) if readable else set()
+    shown_orgs = [o for o in orgs if o.pk in everyone]
     by_id = {m.pk: m for m in measures}
     data = _observations(measures, shown_orgs, until)
+    # Only the (measure, organisation) pairs the viewer may see, whatever was read.
+    allowed = {(m, o) for m, ids in readable.items() for o in ids}
+    if not data.empty and len(allowed) < len(measures) * len(shown_orgs):
+        pairs = zip(
+            data["measure_id"].tolist(), data["organisation_id"].tolist(), strict=True
+        )
+        data = data[[p in allowed for p in pairs]]
     icons = _icons(data, measures)
 
     found: dict[tuple[int, int], Cell] = {}
@@ -188,7 +225,7 @@ def build(
         cells = [
             found.get(
                 (m.pk, o.pk),
-                Cell(o, NO_DATA if o.pk in readable else NOT_SHARED),
+                Cell(o, NO_DATA if o.pk in readable.get(m.pk, ()) else NOT_SHARED),
             )
             for o in orgs
         ]
@@ -210,7 +247,11 @@ def build(
         organisations=orgs,
         rows=rows,
         measures_without_data=without,
-        not_shared=[o for o in orgs if o.pk not in readable],
+        not_shared=[
+            o
+            for i, o in enumerate(orgs)
+            if any(r.cells[i].state == NOT_SHARED for r in rows)
+        ],
     )
 
 

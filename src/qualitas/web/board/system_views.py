@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import csv
 from typing import Any
 from urllib.parse import quote
 
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils import timezone
 
 from qualitas.web.accounts.permissions import Permission
@@ -17,10 +16,10 @@ from qualitas.web.authorization import has_permission
 from qualitas.web.authorization.systems import (
     get_system_for_user,
     reaches_system,
-    readable_members,
 )
 from qualitas.web.board import report, system
-from qualitas.web.board.csv_safety import safe_cell
+from qualitas.web.downloads import csv_response
+from qualitas.web.measures.comparison import comparable
 from qualitas.web.measures.models import Measure
 
 P = Permission
@@ -31,7 +30,9 @@ def _system_report(
 ) -> system.SystemReport:
     org = get_system_for_user(request.user, ods, permission)
     measures = report.measures_for(org, Measure.objects.visible_to(request.user))
-    rep = system.build(org, measures, readable=readable_members(request.user, org))
+    rep = system.build(
+        org, measures, readable=system.readable_cells(request.user, org, measures)
+    )
     _link_cells(request.user, rep)
     return rep
 
@@ -57,16 +58,13 @@ def _link_cells(user: Any, rep: system.SystemReport) -> None:
                 cell.link = chart.replace("code-slot", code).replace(
                     "ODSSLOT", quote(org.ods_code, safe="")
                 )
-            else:
-                compare = compare or _compare_link(row.measure)
-                cell.link = compare
-
-
-def _compare_link(measure: Measure) -> str:
-    try:
-        return reverse("measures:compare", args=[measure.code])
-    except NoReverseMatch:  # the compare page is not part of this build
-        return ""
+            elif comparable(row.measure):
+                # Figures shown because they are published or shared: the compare
+                # page sets them among their peers, this organisation highlighted.
+                compare = compare or reverse(
+                    "measures:compare", args=[row.measure.code]
+                )
+                cell.link = f"{compare}?focus={quote(org.ods_code, safe='')}"
 
 
 @login_required
@@ -128,14 +126,7 @@ def csv_rows(rep: system.SystemReport) -> list[list[Any]]:
 @login_required
 def system_csv(request: HttpRequest, ods: str) -> HttpResponse:
     rep = _system_report(request, ods, P.EXPORT_REPORT)
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
     stamp = timezone.localdate().isoformat()
-    response["Content-Disposition"] = (
-        f'attachment; filename="system-report-{rep.system.ods_code}-{stamp}.csv"'
+    return csv_response(
+        f"system-report-{rep.system.ods_code}-{stamp}.csv", CSV_COLUMNS, csv_rows(rep)
     )
-    response.write("\ufeff")  # so Excel reads the file as UTF-8
-    writer = csv.writer(response)
-    writer.writerow(CSV_COLUMNS)
-    for line in csv_rows(rep):
-        writer.writerow([safe_cell(v) for v in line])
-    return response

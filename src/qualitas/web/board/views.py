@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import dataclasses
 import re
 
@@ -21,7 +20,8 @@ from qualitas.web.authorization import (
 )
 from qualitas.web.authorization.systems import systems_for
 from qualitas.web.board import report
-from qualitas.web.board.csv_safety import safe_cell
+from qualitas.web.downloads import csv_response
+from qualitas.web.htmx import is_htmx
 from qualitas.web.measures import versions
 from qualitas.web.measures.models import Domain, Measure
 from qualitas.web.organisations.models import Organisation
@@ -132,7 +132,7 @@ def report_page(request: HttpRequest, ods: str) -> HttpResponse:
     org, stamps, key, filters = _scope(request, ods, P.VIEW_MEASURES)
     page = versions.cached(key + ":page", lambda: _page(org, stamps, filters))
     table = _with_projects(request, org, page.table)
-    if request.headers.get("HX-Request") == "true":
+    if is_htmx(request):
         return HttpResponse(table)
     context = {
         "page": page,
@@ -155,14 +155,9 @@ def report_csv(request: HttpRequest, ods: str) -> HttpResponse:
         key + ":csv",
         lambda: dataclasses.replace(_build(org, stamps, filters), result=None),
     )
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
     stamp = timezone.localdate().isoformat()
-    response["Content-Disposition"] = (
-        f'attachment; filename="quality-report-{org.ods_code}-{stamp}.csv"'
+    return csv_response(
+        f"quality-report-{org.ods_code}-{stamp}.csv",
+        report.CSV_COLUMNS,
+        report.csv_rows(rep),
     )
-    response.write("\ufeff")  # so Excel reads the file as UTF-8
-    writer = csv.writer(response)
-    writer.writerow(report.CSV_COLUMNS)
-    for row in report.csv_rows(rep):
-        writer.writerow([safe_cell(v) for v in row])
-    return response

@@ -16,7 +16,7 @@ from qualitas.web.accounts.models import User
 from qualitas.web.audit.services import record
 from qualitas.web.demo import catalogue as cat
 from qualitas.web.demo import real, synthetic
-from qualitas.web.measures import services
+from qualitas.web.measures import library, services
 from qualitas.web.measures.models import ImportBatch, Measure, Target
 from qualitas.web.organisations.models import Membership, Organisation, Unit
 
@@ -67,33 +67,21 @@ def build(say: Callable[[str], None] = print) -> None:
     )
 
     users = ensure_accounts()
-    for m in cat.MEASURES:
+    # The register is the measure library's, as any organisation would adopt it,
+    # owned by the system so that all its members share it.
+    for m in library.measures():
         measure = Measure.objects.create(
             code=m.code,
-            name=m.name,
-            description=m.description,
-            operational_definition=m.definition,
-            numerator=m.numerator,
-            denominator=m.denominator,
-            domain=m.domain,
-            measure_type=m.measure_type,
-            unit=m.unit,
-            multiplier=m.multiplier,
-            decimals=m.decimals,
-            direction=m.direction,
-            frequency=m.frequency,
-            aggregation=m.aggregation,
-            organisation=orgs[m.owner_org],
-            owner=m.owner,
-            committee=m.committee,
-            data_source=m.source,
-            is_synthetic=m.synthetic,
-            collection_burden=m.burden,
-            breakdowns=list(m.breakdowns),
+            organisation=orgs[cat.SYSTEM[0]],
+            **{
+                **m.fields,
+                "data_source": cat.REAL_SOURCES.get(m.code, cat.SYNTHETIC_SOURCE),
+                "is_synthetic": m.code not in cat.REAL_SOURCES,
+            },
         )
-        for start, value, note in m.targets:
+        for t in m.targets:
             Target.objects.create(
-                measure=measure, starts=_month(start), value=value, note=note
+                measure=measure, starts=t.starts, value=t.value, note=t.note
             )
     for code, org, start, value, note in synthetic.ORG_TARGETS:
         Target.objects.create(
@@ -155,6 +143,25 @@ def build(say: Callable[[str], None] = print) -> None:
     for name, frame in loads:
         batch = _upload(analyst, system, name, frame)
         say(f"  loaded {batch.rows:>6} rows from {name}")
+    # Published statistics for every trust in England, loaded the way anyone would
+    # (one call per measure), so each trust can compare itself with England.
+    from qualitas.web.measures import published
+
+    names = published.shipped_names(folder)
+    for code in cat.PUBLISHED:
+        name, frame = published.shipped(code, folder)
+        batch = published.load_published(
+            by=analyst,
+            measure=Measure.objects.get(code=code),
+            frame=frame,
+            filename=name,
+            names=names,
+        )
+        say(f"  published {batch.rows:>6} rows of {code} for England from {name}")
+    # The system's own measures are shared among its members under its agreement.
+    Measure.objects.filter(organisation=system, sharing=Measure.Sharing.OWN).update(
+        sharing=Measure.Sharing.SYSTEM
+    )
     coch = real.ae(folder, [cat.OTHER_TRUST[0]])
     coch = coch[coch["measure"] == "ae-4-hour"].assign(measure="coch-ae-4-hour")
     _upload(

@@ -38,10 +38,11 @@ def _frame(**cols) -> pd.DataFrame:
     return pd.DataFrame(out)
 
 
-def ae(folder: Path, orgs: list[str]) -> pd.DataFrame:
-    """A&E 4-hour performance, attendances and emergency admissions (type 1), monthly."""
+def ae(folder: Path, orgs: list[str] | None) -> pd.DataFrame:
+    """(``orgs`` None: every organisation in the file.) A&E 4-hour performance, attendances and emergency admissions (type 1), monthly."""
     d = pd.read_csv(folder / "ae_attendances.csv", dtype={"type": str})
-    d = d[d["org_code"].isin(orgs)]
+    if orgs is not None:
+        d = d[d["org_code"].isin(orgs)]
     t1 = d[d["type"] == "1"]
     admissions = d.groupby(["org_code", "period"], as_index=False)["admissions"].sum()
     return pd.concat(
@@ -70,9 +71,9 @@ def ae(folder: Path, orgs: list[str]) -> pd.DataFrame:
     )
 
 
-def cancer(folder: Path, orgs: list[str]) -> pd.DataFrame:
+def cancer(folder: Path, orgs: list[str] | None) -> pd.DataFrame:
     d = pd.read_csv(folder / "cancer_62day_trust_monthly.csv")
-    d = d[d["org_code"].isin(orgs) & (d["total_patients"] > 0)]
+    d = d[(orgs is None or d["org_code"].isin(orgs)) & (d["total_patients"] > 0)]
     return _frame(
         measure="cancer-62-day",
         organisation=d["org_code"].to_numpy(),
@@ -94,10 +95,12 @@ def _quarter_start(label: pd.Series) -> pd.Series:
     ).dt.strftime("%Y-%m-%d")
 
 
-def panel(folder: Path, orgs: list[str]) -> pd.DataFrame:
+def panel(folder: Path, orgs: list[str] | None) -> pd.DataFrame:
     """Quarterly bed occupancy, 12-hour waits, criteria to reside, cancelled operations."""
     d = pd.read_csv(folder / "trust_quarterly_panel_2018_2025.csv")
-    d = d[d["org_code"].isin(orgs)].copy()
+    # England's own row is a total, not an organisation.
+    d = d[d["org_code"].isin(orgs) if orgs is not None else d["org_code"] != "ENGLAND"]
+    d = d.copy()
     d["start"] = _quarter_start(d["period"])
     parts = []
 
@@ -132,7 +135,7 @@ def panel(folder: Path, orgs: list[str]) -> pd.DataFrame:
     return pd.concat(parts, ignore_index=True)
 
 
-def proms(folder: Path, orgs: list[str]) -> pd.DataFrame:
+def proms(folder: Path, orgs: list[str] | None) -> pd.DataFrame:
     d = pd.read_csv(folder / "proms_hip_knee_provider_timeseries_2011_2019.csv")
     wanted = {
         ("Total Hip Replacement", "Oxford Hip Score"): "hip-health-gain",
@@ -141,7 +144,7 @@ def proms(folder: Path, orgs: list[str]) -> pd.DataFrame:
     parts = []
     for (procedure, measure), code in wanted.items():
         x = d[
-            d["OrgCode"].isin(orgs)
+            (d["OrgCode"].isin(orgs) if orgs is not None else d["OrgCode"] != "England")
             & (d["Procedure"] == procedure)
             & (d["Measure"] == measure)
         ]

@@ -3,7 +3,6 @@ statements, records that may be evidence (with suggested tags), and the export."
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 
 from django.contrib import messages
@@ -17,7 +16,7 @@ from django.views.decorators.http import require_POST
 
 from qualitas.web.accounts.permissions import Permission
 from qualitas.web.authorization import get_organisation_for_user, has_permission
-from qualitas.web.board.csv_safety import safe_cell
+from qualitas.web.downloads import csv_response
 from qualitas.web.evidence import records, services
 from qualitas.web.evidence.models import EvidenceTag
 from qualitas.web.evidence.wellled import (
@@ -152,27 +151,24 @@ CSV_COLUMNS = [
 def export(request: HttpRequest, ods: str) -> HttpResponse:
     org = get_organisation_for_user(request.user, ods, P.EXPORT_REPORT)
     tags, _, _ = _filtered(request, org)
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
     stamp = timezone.localdate().isoformat()
-    response["Content-Disposition"] = (
-        f'attachment; filename="well-led-evidence-{org.ods_code}-{stamp}.csv"'
-    )
-    response.write("\ufeff")
-    writer = csv.writer(response)
-    writer.writerow(CSV_COLUMNS)
+    rows = []
     for t in tags:
         kind = records.KINDS.get(t.kind)
-        row = [
-            t.kloe,
-            KLOES.get(t.kloe, ""),
-            STATEMENTS.get(t.statement, ""),
-            kind.label if kind else t.kind,
-            t.record_date.isoformat(),
-            t.summary,
-            t.note,
-            request.build_absolute_uri(t.url) if t.url else "",
-            t.tagged_by.display_name if t.tagged_by else "",
-            timezone.localtime(t.tagged_at).date().isoformat(),
-        ]
-        writer.writerow([safe_cell(v) for v in row])
-    return response
+        rows.append(
+            [
+                t.kloe,
+                KLOES.get(t.kloe, ""),
+                STATEMENTS.get(t.statement, ""),
+                kind.label if kind else t.kind,
+                t.record_date.isoformat(),
+                t.summary,
+                t.note,
+                request.build_absolute_uri(t.url) if t.url else "",
+                t.tagged_by.display_name if t.tagged_by else "",
+                timezone.localtime(t.tagged_at).date().isoformat(),
+            ]
+        )
+    return csv_response(
+        f"well-led-evidence-{org.ods_code}-{stamp}.csv", CSV_COLUMNS, rows
+    )

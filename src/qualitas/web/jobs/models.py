@@ -81,3 +81,17 @@ class Job(models.Model):
     @property
     def has_file(self) -> bool:
         return self.status == self.Status.DONE and bool(self.result_name)
+
+
+class DailyRun(models.Model):
+    """When a piece of daily work (the notifications' ``notify``) last ran: the
+    worker's clock, as the task queue has no timetable of its own
+    (jobs/schedule.py). The day is claimed here before the work starts, so a task
+    queued twice, or put back after its worker stopped, does a day's work once."""
+
+    name = models.CharField(max_length=60, primary_key=True)
+    last_run_on = models.DateField(null=True, blank=True)
+    last_run_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.name}: last ran {self.last_run_at or 'never'}"

@@ -19,6 +19,7 @@ RUNNERS = {
     "board_pack": "qualitas.web.meetings.pack_job.run",
     "import_check": "qualitas.web.measures.import_jobs.check",
     "import_apply": "qualitas.web.measures.import_jobs.apply",
+    "assessment_proposals": "qualitas.web.assessments.proposal_job.run",
 }
 
 

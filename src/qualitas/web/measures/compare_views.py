@@ -10,20 +10,22 @@ from typing import Any
 
 from django import forms
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.db.models import Q
+from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 
 from qualitas.charts import funnel_chart, xmr_chart
 from qualitas.charts.render import render as render_chart
 from qualitas.errors import QualitasError
+from qualitas.io.export import safe_cell
 from qualitas.web.accounts.permissions import Permission
 from qualitas.web.authorization import (
     get_measure_for_user,
     organisation_ids,
 )
-from qualitas.web.board.csv_safety import safe_cell
 from qualitas.web.measures import comparison as cmp
+from qualitas.web.measures import words
 from qualitas.web.measures.comparators import comparable_ids, sharing_words
 from qualitas.web.measures.models import Measure, Observation
 from qualitas.web.organisations.models import Organisation, PeerGroup
@@ -84,31 +86,36 @@ class CompareForm(forms.Form):
         ]
 
 
-def _context(request: HttpRequest, code: str) -> dict[str, Any]:
-    """Everything the page and the downloads share: the comparison the query asks
-    for, or the reason there is none."""
-    user = request.user
-    measure = get_measure_for_user(user, code)
+def comparison_for(user: Any, measure: Measure, query: Any) -> dict[str, Any]:
+    """Everything the page, the downloads and a claim share: the comparison the
+    query asks for (``comparison``), or the reason there is none (``problem``).
+    The caller has checked that the user may read ``measure``."""
     allowed = comparable_ids(user, measure)
     visible = organisation_ids(user, P.VIEW_MEASURES)
     with_data_qs = (
         Observation.objects.totals()
         .filter(measure=measure, numerator__isnull=False)
+        .order_by()
         .values_list("organisation_id", flat=True)
         .distinct()
     )
-    # The reader's own organisations with figures: the ones they may highlight.
+    # The reader's organisations with figures (the ones they may highlight), and
+    # the ones they belong to (a system compares its members).
+    member_of = set(user.memberships.values_list("organisation_id", flat=True))
     mine = Organisation.objects.filter(
-        pk__in=with_data_qs.filter(organisation_id__in=visible)
+        Q(pk__in=with_data_qs.filter(organisation_id__in=visible))
+        | Q(pk__in=member_of & visible)
     ).order_by("name")
     periods_qs = Observation.objects.totals().filter(
         measure=measure, numerator__isnull=False
     )
     if allowed is not None:
         periods_qs = periods_qs.filter(organisation_id__in=allowed)
-    periods = sorted(set(periods_qs.values_list("period", flat=True).distinct()))
+    periods = sorted(
+        set(periods_qs.order_by().values_list("period", flat=True).distinct())
+    )
     groups = list(PeerGroup.objects.filter(owner=user).order_by("name"))
-    form = CompareForm(request.GET or None, orgs=mine, groups=groups, periods=periods)
+    form = CompareForm(query or None, orgs=mine, groups=groups, periods=periods)
     context: dict[str, Any] = {
         "measure": measure,
         "form": form,
@@ -152,7 +159,7 @@ def _context(request: HttpRequest, code: str) -> dict[str, Any]:
     )
     context["choice"] = choice
     try:
-        comparison = cmp.build(user, measure, choice)
+        comparison = cmp.cached(user, measure, choice)
     except QualitasError as e:
         context["problem"] = str(e)
         return context
@@ -206,10 +213,10 @@ def position_spec(comparison: cmp.Comparison, label: str) -> dict[str, Any] | No
 
 @login_required
 def compare(request: HttpRequest, code: str) -> HttpResponse:
-    context = _context(request, code)
+    measure = get_measure_for_user(request.user, code)
+    context = comparison_for(request.user, measure, request.GET)
     comparison: cmp.Comparison | None = context["comparison"]
     if comparison is not None:
-        cmp.over_time(comparison, request.user)
         context["chart"] = funnel_spec(comparison)
         focus_code = request.GET.get("focus") or (
             comparison.own.ods_code if comparison.own else ""
@@ -240,7 +247,27 @@ def compare(request: HttpRequest, code: str) -> HttpResponse:
         query = request.GET.copy()
         query.pop("focus", None)
         context["query"] = query.urlencode()
+        context["claim_query"] = claim_query(comparison)
     return render(request, "measures/compare.html", context)
+
+
+def claim_query(comparison: cmp.Comparison) -> str:
+    """The query naming this exact comparison (a claim recomputes it from this)."""
+    c = comparison.choice
+    q = QueryDict(mutable=True)
+    q["measure"] = comparison.measure.code
+    if comparison.own is not None:
+        q["at"] = comparison.own.ods_code
+    q["peers"] = c.peers
+    if c.group is not None:
+        q["group"] = str(c.group.pk)
+    q["period"] = comparison.end.isoformat()
+    q["window"] = str(c.window)
+    q["limit"] = str(c.limit)
+    q["benchmark"] = c.benchmark
+    if c.unit_cost is not None:
+        q["unit_cost"] = f"{c.unit_cost:.2f}"
+    return q.urlencode()
 
 
 def _positions(comparison: cmp.Comparison) -> dict[str, str]:
@@ -250,7 +277,8 @@ def _positions(comparison: cmp.Comparison) -> dict[str, str]:
         return {}
     icons = comparison.positions.icons
     return {
-        str(r["organisation"]): str(r["variation"]) for r in icons.to_dict("records")
+        str(name): words.VARIATION.get(str(code), str(code))
+        for name, code in zip(icons["organisation"], icons["variation"], strict=True)
     }
 
 
@@ -307,9 +335,9 @@ def _learning(user: Any, comparison: cmp.Comparison) -> dict[int, list[Any]]:
 def compare_download(request: HttpRequest, code: str, fmt: str) -> HttpResponse:
     if fmt not in ("csv", "png", "svg"):
         raise Http404("No such download")
-    context = _context(request, code)
+    measure = get_measure_for_user(request.user, code)
+    context = comparison_for(request.user, measure, request.GET)
     comparison: cmp.Comparison | None = context["comparison"]
-    measure: Measure = context["measure"]
     if comparison is None:
         # Nothing to draw: back to the page, which says why.
         url = reverse("measures:compare", args=[measure.code])

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 
 from django.conf import settings
@@ -17,6 +16,7 @@ from django.views.decorators.http import require_POST
 
 from qualitas.web.accounts.permissions import Permission
 from qualitas.web.authorization import has_permission, organisation_ids, require
+from qualitas.web.downloads import csv_response
 from qualitas.web.measures import import_jobs, services
 from qualitas.web.measures.forms import UploadForm
 from qualitas.web.measures.imports import KNOWN, from_bytes
@@ -207,10 +207,7 @@ def template_csv(request: HttpRequest) -> HttpResponse:
     denominator. Those words are not numbers, so the example cannot be loaded as it
     is by mistake."""
     require(request.user, P.IMPORT_DATA)
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = 'attachment; filename="qualitas-template.csv"'
-    w = csv.writer(response)
-    w.writerow(KNOWN)
+    rows = []
     orgs = _importable(request.user)
     org = orgs[0].ods_code if orgs else "RAE"
     period = timezone.localdate().replace(day=1) - dt.timedelta(days=1)
@@ -223,8 +220,8 @@ def template_csv(request: HttpRequest) -> HttpResponse:
             cells["denominator"] = _hint(m.denominator or "denominator")
         else:
             cells["value"] = _hint(rules.describe())
-        w.writerow(cells.values())
-    return response
+        rows.append(list(cells.values()))
+    return csv_response("qualitas-template.csv", KNOWN, rows)
 
 
 def _hint(text: str) -> str:

@@ -1,11 +1,14 @@
 from django.urls import path
 
-from qualitas.web.measures import compare_views, views
+from qualitas.web.measures import compare_views, library_views, views
 
 app_name = "measures"
 urlpatterns = [
     path("", views.register, name="register"),
     path("new/", views.create, name="create"),
+    # Before <code>/: "library" is the library, never a measure's code.
+    path("library/", library_views.index, name="library"),
+    path("library/at/<str:ods>/", library_views.adopt, name="adopt"),
     path("<slug:code>/", views.detail, name="detail"),
     path("<slug:code>/edit/", views.edit, name="edit"),
     path("<slug:code>/compare/", compare_views.compare, name="compare"),

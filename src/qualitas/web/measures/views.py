@@ -32,6 +32,8 @@ from qualitas.web.authorization import (
     require,
 )
 from qualitas.web.board.report import sparklines
+from qualitas.web.forms import form_errors
+from qualitas.web.htmx import is_htmx
 from qualitas.web.measures import (
     chart,
     corrections,
@@ -68,20 +70,6 @@ P = Permission
 DOMAIN_ORDER = {d: i for i, d in enumerate(Domain.values)}
 
 
-def _is_htmx(request: HttpRequest) -> bool:
-    return request.headers.get("HX-Request") == "true"
-
-
-def _form_errors(form: Any, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for field, errs in error.error_dict.items():
-            for e in errs:
-                form.add_error(field if field in form.fields else None, e)
-    else:
-        for e in error.messages:
-            form.add_error(None, e)
-
-
 # --- the register -------------------------------------------------------------------
 
 
@@ -110,7 +98,7 @@ def register(request: HttpRequest) -> HttpResponse:
     }
     template = (
         "measures/_register_results.html"
-        if _is_htmx(request)
+        if is_htmx(request)
         else "measures/register.html"
     )
     return render(request, template, context)
@@ -183,7 +171,7 @@ def create(request: HttpRequest) -> HttpResponse:
                     by=request.user, organisation=org, **fields
                 )
             except ValidationError as e:
-                _form_errors(form, e)
+                form_errors(form, e)
             else:
                 messages.success(
                     request, f"'{measure.name}' has been added to the register."
@@ -221,7 +209,7 @@ def edit(request: HttpRequest, code: str) -> HttpResponse:
         try:
             services.update_measure(by=request.user, measure=measure, **fields)
         except ValidationError as e:
-            _form_errors(form, e)
+            form_errors(form, e)
         else:
             messages.success(request, "The definition has been saved.")
             return redirect("measures:detail", measure.code)
@@ -451,9 +439,9 @@ def annotate(request: HttpRequest, code: str, ods: str) -> HttpResponse:
                 by=request.user, measure=measure, organisation=org, **form.cleaned_data
             )
         except ValidationError as e:
-            _form_errors(form, e)
+            form_errors(form, e)
     if form.errors:
-        if _is_htmx(request):
+        if is_htmx(request):
             context = _chart_context(request, measure, org, None)
             context.update(_page_extras(request, measure, org))
             context["annotation_form"] = form
@@ -464,7 +452,7 @@ def annotate(request: HttpRequest, code: str, ods: str) -> HttpResponse:
             + "; ".join(e for errs in form.errors.values() for e in errs),
         )
         return redirect("measures:chart", measure.code, org.ods_code)
-    if _is_htmx(request):
+    if is_htmx(request):
         context = _chart_context(request, measure, org, None)
         context.update(_page_extras(request, measure, org))
         context["just_added"] = True
@@ -502,7 +490,7 @@ def rebase(request: HttpRequest, code: str, ods: str) -> HttpResponse:
                 by=request.user, measure=measure, organisation=org, **form.cleaned_data
             )
         except ValidationError as e:
-            _form_errors(form, e)
+            form_errors(form, e)
         else:
             messages.success(
                 request,
@@ -561,7 +549,7 @@ def entry(request: HttpRequest, code: str, ods: str) -> HttpResponse:
                 denominator=d.get("denominator"),
             )
         except ValidationError as e:
-            _form_errors(form, e)
+            form_errors(form, e)
         else:
             verb = (
                 "updated (it replaces the value entered before)"
@@ -663,7 +651,7 @@ def correct(request: HttpRequest, code: str, ods: str, pk: int) -> HttpResponse:
                     f"{words.number(change.new_value, measure.decimals)} {measure.unit}."
                 )
         except ValidationError as e:
-            _form_errors(form, e)
+            form_errors(form, e)
         else:
             messages.success(
                 request, done + " The chart and reports now mark it as changed."

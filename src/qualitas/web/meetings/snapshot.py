@@ -22,7 +22,6 @@ import pandas as pd
 from django.utils import timezone
 
 from qualitas.spc import ChartResult
-from qualitas.web.authorization.systems import system_members
 from qualitas.web.board import report, system
 from qualitas.web.measures import chart as measure_chart
 from qualitas.web.measures import corrections, engine, words
@@ -232,7 +231,7 @@ def _system_grid(meeting: Meeting, measures: list[Measure]) -> dict[str, Any]:
     grid = system.build(
         org,
         measures,
-        readable=set(system_members(org)),
+        readable=system.everything(org, measures),
         until=meeting.data_cut,
     )
     return {

@@ -28,6 +28,7 @@ from qualitas.web.authorization import (
     require,
 )
 from qualitas.web.board import report as live_report
+from qualitas.web.forms import form_errors
 from qualitas.web.measures.models import Measure
 from qualitas.web.meetings import pack_job, project_links, services
 from qualitas.web.meetings.forms import (
@@ -52,16 +53,6 @@ from qualitas.web.organisations.models import Organisation
 
 P = Permission
 ROLE_ORDER = ["chair", "member", "secretary", "attendee"]
-
-
-def _form_errors(form: Any, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for field, errs in error.error_dict.items():
-            for e in errs:
-                form.add_error(field if field in form.fields else None, e)
-    else:
-        for e in error.messages:
-            form.add_error(None, e)
 
 
 def _errors_text(form: Any) -> str:
@@ -120,7 +111,7 @@ def committee_new(request: HttpRequest, ods: str) -> HttpResponse:
                 by=request.user, organisation=org, **form.cleaned_data
             )
         except ValidationError as e:
-            _form_errors(form, e)
+            form_errors(form, e)
         else:
             messages.success(request, f"The {committee.name} has been set up.")
             return redirect("meetings:committee", committee.pk)
@@ -211,7 +202,7 @@ def schedule(request: HttpRequest, pk: int) -> HttpResponse:
                 by=request.user, committee=committee, **form.cleaned_data
             )
         except ValidationError as e:
-            _form_errors(form, e)
+            form_errors(form, e)
         else:
             messages.success(
                 request,
@@ -345,7 +336,7 @@ def narrative(request: HttpRequest, pk: int, measure: int) -> HttpResponse:
             try:
                 services.save_narrative(by=request.user, item=item, **form.cleaned_data)
             except ValidationError as e:
-                _form_errors(form, e)
+                form_errors(form, e)
             else:
                 messages.success(
                     request, f"The narrative for {row.name} has been saved."

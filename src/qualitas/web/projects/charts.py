@@ -17,6 +17,8 @@ import pandas as pd
 from django.db.models import Q
 from django.utils import timezone
 
+from qualitas import spc
+from qualitas.charts.spc import spc_chart
 from qualitas.web.accounts.permissions import Permission
 from qualitas.web.authorization import has_permission
 from qualitas.web.measures import chart as measure_chart_spec
@@ -283,6 +285,88 @@ def annotate_measure_chart(
     return add_cycles(spec, cycles), links, cycles
 
 
+def link_series(link: ProjectMeasure) -> pd.DataFrame:
+    """measure_id, period, value of the chart a project link follows (the ward's
+    own figures when the link names a unit)."""
+    frame = series.organisation_series(
+        [link.measure], link.organisation, unit_id=link.unit_id
+    )
+    return frame.dropna(subset=["value"])
+
+
+def points_on_chart(link: ProjectMeasure) -> int:
+    """How many periods the link's chart has a value for."""
+    return int(link_series(link)["period"].nunique())
+
+
+def _window_mask(periods: pd.Series, window: tuple[dt.date, dt.date]) -> pd.Series:
+    lo, hi = (pd.Timestamp(d) for d in window)
+    keep = (periods >= lo) & (periods <= hi)
+    if not keep.any():
+        # A cycle under way long after the latest data: show the latest points,
+        # and the chart runs on to the cycle (add_cycles) with no data in it.
+        lo = min(lo, periods.nlargest(12).min())
+        keep = (periods >= lo) & (periods <= hi)
+    return keep
+
+
+def _in_window(
+    cycles: list[PDSACycle], notes: list[tuple[pd.Timestamp, str]], lo, hi
+) -> tuple[list[PDSACycle], list[tuple[pd.Timestamp, str]]]:
+    return (
+        [
+            c
+            for c in cycles
+            if pd.Timestamp(c.dates()[1]) >= lo and pd.Timestamp(c.dates()[0]) <= hi
+        ],
+        [(p, text) for p, text in notes if lo <= p <= hi],
+    )
+
+
+def run_chart(
+    link: ProjectMeasure,
+    frame: pd.DataFrame,
+    cycles: list[PDSACycle],
+    *,
+    notes: list[tuple[pd.Timestamp, str]],
+    target: float | None,
+    highlight: int | None = None,
+    window: tuple[dt.date, dt.date] | None = None,
+    height: int = 280,
+) -> dict[str, Any] | None:
+    """The run chart (median and Anhøj's run rules) of a project measure, at any
+    frequency: the signal is said in words in the subtitle and ``usermeta``."""
+    measure = link.measure
+    result = spc.chart(
+        frame[["period", "value"]],
+        chart="run",
+        value="value",
+        period="period",
+        target=target,
+        infinite="missing",
+    )
+    if window is not None:
+        keep = _window_mask(result.points["period"], window)
+        if not keep.any():
+            return None
+        lo, hi = result.points.loc[keep, "period"].min(), pd.Timestamp(window[1])
+        result = dataclasses.replace(
+            result, points=result.points[keep].reset_index(drop=True)
+        )
+        cycles, notes = _in_window(cycles, notes, lo, hi)
+    spec = spc_chart(
+        result,
+        title=measure.name,
+        y_title=measure.unit,
+        value_format=measure_chart_spec.value_format(measure),
+        annotations=notes or None,
+        height=height,
+    )
+    words = spec.pop("title")["subtitle"]
+    spec.setdefault("usermeta", {})["summary"] = " ".join(words)
+    return add_cycles(spec, cycles, highlight)
+
+
 def measure_chart(
     link: ProjectMeasure,
     cycles: list[PDSACycle],
@@ -291,12 +375,29 @@ def measure_chart(
     window: tuple[dt.date, dt.date] | None = None,
     height: int = 280,
 ) -> dict[str, Any] | None:
-    """The SPC chart of one project measure with the project's cycles on it; limited to
-    ``window`` (the limits still come from the whole series)."""
+    """The chart of one project measure with the project's cycles on it: its run
+    chart until the team moves it to its control chart. Limited to ``window`` (the
+    median and limits still come from the whole series)."""
     measure, org = link.measure, link.organisation
-    frame = series.organisation_series([measure], org, unit_id=link.unit_id)
+    frame = link_series(link)
     if frame.empty:
         return None
+    if link.chart == ProjectMeasure.Chart.RUN:
+        steps = series.target_steps([measure], org)
+        latest = frame.groupby("measure_id")["period"].max()
+        return run_chart(
+            link,
+            frame,
+            cycles,
+            notes=[
+                (pd.Timestamp(n.period), n.text)
+                for n in Annotation.objects.filter(measure=measure, organisation=org)
+            ],
+            target=series.target_at(steps, latest).get(measure.pk),
+            highlight=highlight,
+            window=window,
+            height=height,
+        )
     rebase = None
     if link.unit_id is None:
         periods = [
@@ -318,15 +419,10 @@ def measure_chart(
     if result is None:
         return None
     if window is not None:
-        lo, hi = (pd.Timestamp(d) for d in window)
-        keep = (result.points["period"] >= lo) & (result.points["period"] <= hi)
-        if not keep.any():
-            # A cycle under way long after the latest data: show the latest points,
-            # and the chart runs on to the cycle (add_cycles) with no data in it.
-            lo = min(lo, result.points["period"].nlargest(12).min())
-            keep = (result.points["period"] >= lo) & (result.points["period"] <= hi)
+        keep = _window_mask(result.points["period"], window)
         if not keep.any():
             return None
+        lo, hi = result.points.loc[keep, "period"].min(), pd.Timestamp(window[1])
         result = dataclasses.replace(
             result, points=result.points[keep].reset_index(drop=True)
         )

@@ -273,6 +273,14 @@ def _falls(qi, team, exe, partner, rae, units, users) -> Project:
         unit=ward5,
         note="Keeping people in bed to stop falls can cause pressure damage.",
     )
+    # The trust's falls have years of monthly figures: enough for a baseline.
+    s.choose_chart(
+        by=team,
+        link=p.project_measures.get(measure=_m("falls-per-1000-bed-days")),
+        chart="control",
+        reason="Two years of monthly figures before the project: a baseline for "
+        "control limits, so a change shows as special cause.",
+    )
     n = _drivers(
         team,
         p,

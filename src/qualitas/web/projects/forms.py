@@ -389,6 +389,24 @@ class LinkMeasureForm(forms.Form):
             self.fields["unit"].initial = project.unit_id
 
 
+class ChartChoiceForm(forms.Form):
+    """Move a project measure to its control chart, or back to its run chart."""
+
+    chart = forms.ChoiceField(
+        choices=ProjectMeasure.Chart.choices, widget=forms.HiddenInput
+    )
+    reason = forms.CharField(
+        label="Why",
+        widget=_text(2),
+        max_length=2000,
+        help_text="For example: 24 weeks of stable data before the new checklist.",
+    )
+
+    def add_error(self, field, error):
+        # The choice is a hidden field: its problems belong at the top of the form.
+        super().add_error(None if field == "chart" else field, error)
+
+
 class NewMeasureForm(forms.ModelForm):
     role = forms.ChoiceField(
         choices=ProjectMeasure.Role.choices,

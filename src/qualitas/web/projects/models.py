@@ -726,6 +726,10 @@ class ProjectMeasure(models.Model):
         PROCESS = "process", "Process"
         BALANCING = "balancing", "Balancing"
 
+    class Chart(models.TextChoices):
+        RUN = "run", "Run chart"
+        CONTROL = "control", "Control chart"
+
     project = models.ForeignKey(
         Project, on_delete=models.CASCADE, related_name="project_measures"
     )
@@ -750,17 +754,56 @@ class ProjectMeasure(models.Model):
     note = models.CharField(
         max_length=300, blank=True, help_text="Why this measure, for this project."
     )
+    # The Model for Improvement starts on a run chart and moves to a control chart
+    # once there is a baseline; the team decides when, and says why.
+    chart = models.CharField(
+        "chart on the project's pages",
+        max_length=10,
+        choices=Chart.choices,
+        default=Chart.RUN,
+    )
+    chart_decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    chart_decided_at = models.DateTimeField(null=True, blank=True)
+    chart_reason = models.TextField(
+        "why", blank=True, help_text="Why the chart was chosen."
+    )
 
     class Meta:
         ordering = ["project", "role", "measure__name"]
         constraints = [
             models.UniqueConstraint(
                 fields=["project", "measure"], name="project_measure_once"
-            )
+            ),
+            models.CheckConstraint(
+                condition=Q(chart__in=["run", "control"]),
+                name="project_measure_chart_known",
+            ),
         ]
 
     def __str__(self) -> str:
         return f"{self.measure.name} ({self.get_role_display().lower()})"
+
+    # The control charts the project pages draw; other register chart types are
+    # drawn as XmR there until the pages take every chart type.
+    CONTROL_CHART_TYPES = ("xmr",)
+
+    @property
+    def control_chart_type(self) -> str:
+        """The control chart this measure moves to: the register's chart type where
+        the project pages draw it, otherwise XmR."""
+        chart_type = self.measure.chart_type
+        return chart_type if chart_type in self.CONTROL_CHART_TYPES else "xmr"
+
+    @property
+    def chart_type(self) -> str:
+        """The chart type drawn on the project's pages."""
+        return "run" if self.chart == self.Chart.RUN else self.control_chart_type
 
 
 class ProgressScore(models.Model):

@@ -1005,6 +1005,66 @@ def create_measure_for_project(
 
 
 @transaction.atomic
+def choose_chart(
+    *, by: Any, link: ProjectMeasure, chart: str, reason: str
+) -> ProjectMeasure:
+    """Move a project measure between its run chart and its control chart, recording
+    who decided and why. A control chart needs a baseline of at least
+    :data:`BASELINE_POINTS` points (the references advise 20): fewer give limits that
+    move as each point arrives."""
+    from qualitas.web.measures.advice import BASELINE_POINTS
+    from qualitas.web.projects.charts import points_on_chart
+
+    project = link.project
+    require(by, P.EDIT_PROJECTS, project)
+    link = ProjectMeasure.objects.select_for_update().get(pk=link.pk)
+    if chart not in ProjectMeasure.Chart.values:
+        raise ValidationError({"chart": "Choose a run chart or a control chart."})
+    if chart == link.chart:
+        raise ValidationError(
+            {
+                "chart": f"'{link.measure.name}' is already on a {link.get_chart_display().lower()}."
+            }
+        )
+    reason = reason.strip()
+    if not reason:
+        raise ValidationError(
+            {"reason": "Say why: the team and the board will read it beside the chart."}
+        )
+    if chart == ProjectMeasure.Chart.CONTROL:
+        n = points_on_chart(link)
+        if n < BASELINE_POINTS:
+            raise ValidationError(
+                {
+                    "chart": (
+                        f"A control chart needs a baseline of at least {BASELINE_POINTS} "
+                        f"points; '{link.measure.name}' has {n}. Keep it on the run "
+                        f"chart until {BASELINE_POINTS - n} more have come in."
+                    )
+                }
+            )
+    before = snapshot(link)
+    link.chart = chart
+    link.chart_decided_by = by
+    link.chart_decided_at = timezone.now()
+    link.chart_reason = reason
+    link.full_clean()
+    link.save()
+    touch(project)
+    _event(
+        by,
+        project,
+        "project.measure_chart_changed",
+        link,
+        f"'{link.measure.name}' moved to a {link.get_chart_display().lower()} on "
+        f"'{project.title}': {reason[:200]}",
+        before=before,
+        after=snapshot(link),
+    )
+    return link
+
+
+@transaction.atomic
 def unlink_measure(*, by: Any, link: ProjectMeasure) -> None:
     project = link.project
     require(by, P.EDIT_PROJECTS, project)

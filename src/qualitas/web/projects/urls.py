@@ -62,6 +62,11 @@ urlpatterns = [
     path("<int:pk>/measures/link/", measures.measure_link, name="measure_link"),
     path("<int:pk>/measures/new/", measures.measure_new, name="measure_new"),
     path(
+        "<int:pk>/measures/<int:link>/chart/",
+        measures.measure_chart_choice,
+        name="measure_chart",
+    ),
+    path(
         "<int:pk>/measures/<int:link>/remove/",
         measures.measure_unlink,
         name="measure_unlink",

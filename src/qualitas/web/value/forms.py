@@ -109,9 +109,22 @@ class OpportunityForm(forms.Form):
         choices=[(6, "6"), (12, "12"), (24, "24")],
         initial=12,
     )
-    benchmark = forms.ChoiceField(
-        label="Compare with", choices=list(BENCHMARKS.items()), initial="median"
+    peers = forms.ChoiceField(
+        label="Compare with",
+        choices=[
+            ("system", "The organisations of the system"),
+            ("england", "England (published figures)"),
+        ],
+        initial="system",
+        required=False,
     )
+    benchmark = forms.ChoiceField(
+        label="Opportunity against", choices=list(BENCHMARKS.items()), initial="median"
+    )
+
+    def clean_peers(self):
+        return self.cleaned_data.get("peers") or "system"
+
     unit_cost = forms.DecimalField(
         label="Cost of one event (£)",
         required=False,

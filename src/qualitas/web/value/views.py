@@ -25,8 +25,9 @@ from qualitas.web.authorization import (
     system_of,
 )
 from qualitas.web.board import report as live_report
+from qualitas.web.forms import form_errors
 from qualitas.web.measures import chart as measure_chart
-from qualitas.web.measures import engine, series
+from qualitas.web.measures import compare_views, engine, series
 from qualitas.web.measures.models import Annotation, Measure
 from qualitas.web.organisations.models import Organisation
 from qualitas.web.value import ledger, opportunities, services
@@ -134,16 +135,6 @@ def _claim_form(request: HttpRequest, org: Organisation, **kwargs: Any) -> Claim
     )
 
 
-def _form_errors(form: Any, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for field, errs in error.error_dict.items():
-            for e in errs:
-                form.add_error(field if field in form.fields else None, e)
-    else:
-        for e in error.messages:
-            form.add_error(None, e)
-
-
 @login_required
 def new_claim(request: HttpRequest, ods: str) -> HttpResponse:
     org = get_organisation_for_user(request.user, ods, P.CLAIM_BENEFITS)
@@ -155,11 +146,11 @@ def new_claim(request: HttpRequest, ods: str) -> HttpResponse:
     if request.GET.get("measure") and request.GET.get("from"):
         found = _opportunity_for(request, org)
         if found is not None:
-            opp, gap = found
-            fields = opportunities.claim_fields(opp, gap)
+            comparison, row = found
+            fields = opportunities.claim_fields(comparison, row)
             initial.update({k: v for k, v in fields.items() if k != "opportunity"})
-            initial["evidence_measure"] = opp.measure.pk
-            initial["lands_in"] = gap.organisation.pk
+            initial["evidence_measure"] = comparison.measure.pk
+            initial["lands_in"] = row.organisation.pk
             initial["kind"] = BenefitClaim.Kind.AVOIDED
     form = _claim_form(request, org, initial=initial)
     if request.method == "POST" and form.is_valid():
@@ -176,7 +167,7 @@ def new_claim(request: HttpRequest, ods: str) -> HttpResponse:
                 by=request.user, organisation=org, lands_in=lands_in, **fields
             )
         except ValidationError as e:
-            _form_errors(form, e)
+            form_errors(form, e)
         else:
             messages.success(
                 request, f"The claim '{claim.title}' is in the ledger as light green."
@@ -190,31 +181,37 @@ def new_claim(request: HttpRequest, ods: str) -> HttpResponse:
             "organisation": org,
             "creating": True,
             "found": found,
-            "query": request.GET,
+            "carry": [
+                (k, request.GET[k])
+                for k in opportunities.CHOICE_KEYS
+                if request.GET.get(k)
+            ],
         },
     )
 
 
 def _opportunity_for(request: HttpRequest, org: Organisation, source=None):
-    """The opportunity a 'make a claim' link names (measure, system, organisation,
-    window, benchmark, unit cost), recomputed from the data."""
+    """The opportunity a "start a claim" link names (the compare page's choices and
+    the organisation it is ``from``), recomputed from the data the reader may
+    compare with: the same comparison the chart drew."""
     q = source if source is not None else request.GET
-    try:
-        system = get_organisation_for_user(request.user, q.get("system", ""))
-        measure = Measure.objects.visible_to(request.user).get(
-            code=q.get("measure", "")
-        )
-        opp = opportunities.compute(
-            measure,
-            system,
-            months=int(q.get("months", 12)),
-            benchmark=q.get("benchmark", "median"),
-            unit_cost=float(q["unit_cost"]) if q.get("unit_cost") else None,
-        )
-    except (Measure.DoesNotExist, ValueError, QualitasError):
+    measure = (
+        Measure.objects.visible_to(request.user)
+        .filter(code=q.get("measure", ""))
+        .first()
+    )
+    if measure is None:
         return None
-    gap = next((g for g in opp.gaps if g.organisation.ods_code == q.get("from")), None)
-    return (opp, gap) if gap is not None else None
+    found = compare_views.comparison_for(request.user, measure, q)
+    comparison = found["comparison"]
+    if comparison is None:
+        return None
+    row = next(
+        (r for r in comparison.rows if r.organisation.ods_code == q.get("from")), None
+    )
+    if row is None or row.organisation.pk != org.pk:
+        return None
+    return comparison, row
 
 
 @login_required
@@ -295,7 +292,7 @@ def edit_claim(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             services.update_claim(by=request.user, claim=claim, **form.cleaned_data)
         except ValidationError as e:
-            _form_errors(form, e)
+            form_errors(form, e)
         else:
             messages.success(request, "The claim has been saved.")
             return redirect("value:claim", claim.pk)
@@ -352,11 +349,10 @@ def sign_off(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def opportunities_page(request: HttpRequest, ods: str) -> HttpResponse:
     org = get_organisation_for_user(request.user, ods)
-    system = Organisation.objects.get(pk=system_of(org.pk))
-    if not has_permission(request.user, P.VIEW_MEASURES, system):
-        system = org  # a member of one trust compares within what they can see
-    visible = live_report.measures_for(system, Measure.objects.visible_to(request.user))
-    measures = opportunities.eligible(sorted(visible, key=lambda m: m.name))
+    visible = Measure.objects.visible_to(request.user)
+    measures = opportunities.eligible(
+        sorted(live_report.measures_for(org, visible), key=lambda m: m.name)
+    )
     form = OpportunityForm(request.GET or None, measures=measures)
     result, problem = None, None
     if request.GET and form.is_valid():
@@ -364,9 +360,11 @@ def opportunities_page(request: HttpRequest, ods: str) -> HttpResponse:
         measure = next(m for m in measures if m.code == d["measure"])
         try:
             result = opportunities.compute(
+                request.user,
                 measure,
-                system,
+                org,
                 months=d["months"],
+                peers=d["peers"],
                 benchmark=d["benchmark"],
                 unit_cost=float(d["unit_cost"]) if d["unit_cost"] is not None else None,
             )
@@ -378,11 +376,11 @@ def opportunities_page(request: HttpRequest, ods: str) -> HttpResponse:
         "value/opportunities.html",
         {
             "organisation": org,
-            "system": system,
             "form": form,
             "result": result,
+            "chart": compare_views.funnel_spec(result) if result else None,
+            "claim_query": compare_views.claim_query(result) if result else "",
             "problem": problem,
             "claimable": claimable,
-            "query": request.GET,
         },
     )

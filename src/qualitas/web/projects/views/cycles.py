@@ -13,6 +13,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from qualitas.web.authorization import get_project_for_user
+from qualitas.web.forms import form_errors
 from qualitas.web.projects import (
     charts,
     forms,
@@ -24,7 +25,6 @@ from qualitas.web.projects.models import (
 )
 from qualitas.web.projects.views.common import (
     P,
-    form_errors,
     page_context,
 )
 from qualitas.web.projects.views.diagram import idea_of

@@ -15,6 +15,8 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from qualitas.web.authorization import get_project_for_user, same_system
+from qualitas.web.forms import form_errors
+from qualitas.web.htmx import is_htmx
 from qualitas.web.organisations.models import Organisation
 from qualitas.web.projects import (
     diagram,
@@ -29,8 +31,6 @@ from qualitas.web.projects.models import (
 )
 from qualitas.web.projects.views.common import (
     P,
-    form_errors,
-    is_htmx,
     page_context,
 )
 

@@ -12,6 +12,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from qualitas.web.authorization import has_permission, organisation_ids
+from qualitas.web.forms import form_errors
+from qualitas.web.htmx import is_htmx
 from qualitas.web.projects import (
     forms,
     learning,
@@ -23,8 +25,6 @@ from qualitas.web.projects.models import (
 )
 from qualitas.web.projects.views.common import (
     P,
-    form_errors,
-    is_htmx,
 )
 
 # --- learning and spread -----------------------------------------------------------------

@@ -13,6 +13,8 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from qualitas.web.authorization import get_project_for_user, has_permission
+from qualitas.web.forms import form_errors
+from qualitas.web.measures.advice import BASELINE_POINTS, CHART_NAMES
 from qualitas.web.projects import (
     charts,
     evidence,
@@ -26,7 +28,6 @@ from qualitas.web.projects.models import (
 )
 from qualitas.web.projects.views.common import (
     P,
-    form_errors,
     page_context,
     visible_measures,
 )
@@ -56,6 +57,8 @@ def _measures_context(request: HttpRequest, project: Project, **extra: Any) -> d
         data_access = has_permission(
             request.user, P.VIEW_MEASURES, link.organisation
         ) and has_permission(request.user, P.VIEW_MEASURES, link.measure)
+        points = charts.points_on_chart(link) if data_access else 0
+        forms_ = extra.get("chart_forms", {})
         items.append(
             {
                 "link": link,
@@ -64,6 +67,21 @@ def _measures_context(request: HttpRequest, project: Project, **extra: Any) -> d
                 "spec": charts.measure_chart(link, shown) if data_access else None,
                 "id": f"measure-chart-{i}",
                 "spec_id": f"measure-chart-{i}-spec",
+                "points": points,
+                "baseline_ready": points >= BASELINE_POINTS,
+                "points_to_go": max(BASELINE_POINTS - points, 0),
+                "chart_form": forms_.get(link.pk)
+                or forms.ChartChoiceForm(
+                    initial={
+                        "chart": ProjectMeasure.Chart.CONTROL
+                        if link.chart == ProjectMeasure.Chart.RUN
+                        else ProjectMeasure.Chart.RUN
+                    },
+                    prefix=f"chart-{link.pk}",
+                ),
+                "control_name": CHART_NAMES.get(
+                    link.control_chart_type, link.control_chart_type
+                ),
             }
         )
     linked = {link.measure_id for link in links}
@@ -80,7 +98,41 @@ def _measures_context(request: HttpRequest, project: Project, **extra: Any) -> d
             request.user, P.MANAGE_MEASURES, project.organisation
         ),
         "roles": ProjectMeasure.Role,
+        "baseline_points": BASELINE_POINTS,
     }
+
+
+@login_required
+@require_POST
+def measure_chart_choice(request: HttpRequest, pk: int, link: int) -> HttpResponse:
+    """Move a measure to its control chart (once there is a baseline) or back to its
+    run chart, saying why."""
+    project = get_project_for_user(request.user, pk, P.EDIT_PROJECTS)
+    item = get_object_or_404(ProjectMeasure, pk=link, project=project)
+    form = forms.ChartChoiceForm(request.POST, prefix=f"chart-{item.pk}")
+    if form.is_valid():
+        try:
+            item = services.choose_chart(
+                by=request.user,
+                link=item,
+                chart=form.cleaned_data["chart"],
+                reason=form.cleaned_data["reason"],
+            )
+        except ValidationError as e:
+            form_errors(form, e)
+        else:
+            messages.success(
+                request,
+                f"'{item.measure.name}' is now on a {item.get_chart_display().lower()}.",
+            )
+            return redirect(
+                reverse("projects:measures", args=[project.pk]) + f"#m-{item.pk}"
+            )
+    return render(
+        request,
+        "projects/measures.html",
+        _measures_context(request, project, chart_forms={item.pk: form}),
+    )
 
 
 @login_required

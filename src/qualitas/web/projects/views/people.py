@@ -18,6 +18,7 @@ from qualitas.web.authorization import (
     get_project_for_user,
     has_permission,
 )
+from qualitas.web.forms import form_errors
 from qualitas.web.projects import (
     forms,
     services,
@@ -31,7 +32,6 @@ from qualitas.web.projects.models import (
 )
 from qualitas.web.projects.views.common import (
     P,
-    form_errors,
     page_context,
 )
 

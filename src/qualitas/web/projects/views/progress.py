@@ -11,6 +11,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
 from qualitas.web.authorization import get_project_for_user, has_permission
+from qualitas.web.forms import form_errors
 from qualitas.web.projects import (
     evidence,
     forms,
@@ -21,7 +22,6 @@ from qualitas.web.projects.models import (
 )
 from qualitas.web.projects.views.common import (
     P,
-    form_errors,
     page_context,
 )
 

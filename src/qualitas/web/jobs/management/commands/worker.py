@@ -7,6 +7,7 @@ import socket
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
+from qualitas.web.jobs import schedule
 from qualitas.web.jobs.services import requeue_interrupted
 
 
@@ -39,7 +40,10 @@ class Command(BaseCommand):
         parser.add_argument(
             "--batch",
             action="store_true",
-            help="Run the jobs waiting now, then stop.",
+            help=(
+                "Run the jobs waiting now, then stop (the daily notify is not "
+                "queued in this mode)."
+            ),
         )
 
     def handle(
@@ -53,6 +57,13 @@ class Command(BaseCommand):
                 f"Put back {put_back} job{'s' if put_back != 1 else ''} that this "
                 "worker was running when it stopped."
             )
+        if not batch:
+            # The daily work (notify) is timed by tasks waiting in the queue; the
+            # first is queued here if none is waiting (jobs/schedule.py).
+            for name in schedule.ensure_all():
+                self.stdout.write(
+                    f"Queued the daily '{name}' (it runs at {schedule.run_at():%H:%M} each day)."
+                )
         call_command(
             "db_worker",
             worker_id=worker_id,
