@@ -68,7 +68,7 @@ def test_a_new_project_measure_starts_on_a_weekly_run_chart(pworld):
     rows = chart["data"]["values"]
     assert {r["cl"] for r in rows} == {13.0}
     assert all(r["ucl"] is None and r["lcl"] is None for r in rows)
-    assert "no sign of non-random variation" in spec["usermeta"]["summary"]
+    assert spec["usermeta"]["signal"].startswith("No signal of change")
 
 
 def test_a_shift_on_a_daily_run_chart_is_said_in_words(pworld, client):
@@ -78,7 +78,7 @@ def test_a_shift_on_a_daily_run_chart_is_said_in_words(pworld, client):
     client.force_login(pworld["people"]["lead"])
     html = client.get(reverse("projects:measures", args=[pworld["project"].pk]))
     page = html.content.decode()
-    assert "Runs analysis: non-random variation, an unusually long run of 10" in page
+    assert "A run of 10 points above the median: a signal of change." in page
     spec = charts.measure_chart(link, [])
     dates = [v["period"][:10] for v in spec["hconcat"][0]["data"]["values"]]
     assert dates[:3] == ["2026-03-02", "2026-03-03", "2026-03-04"]
