@@ -21,8 +21,7 @@ from django.utils import timezone
 from qualitas.web.accounts.permissions import Permission
 from qualitas.web.authorization import has_permission
 from qualitas.web.measures import chart as measure_chart_spec
-from qualitas.web.measures import engine
-from qualitas.web.measures import series
+from qualitas.web.measures import engine, series
 from qualitas.web.measures.models import Annotation, Rebase
 from qualitas.web.projects.models import PDSACycle, ProjectMeasure
 
