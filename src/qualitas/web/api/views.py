@@ -14,7 +14,7 @@ from django.shortcuts import render
 from django.views.decorators.http import require_safe
 
 from qualitas.web.accounts.permissions import Permission
-from qualitas.web.api import openapi
+from qualitas.web.api import openapi, writes
 from qualitas.web.api.auth import api_view, error, json_body
 from qualitas.web.api.body import body_problems
 from qualitas.web.authorization import (
@@ -91,8 +91,11 @@ def organisations(request: HttpRequest) -> JsonResponse:
     )
 
 
-@api_view(("GET",))
+@api_view(("GET", "POST"))
 def measures(request: HttpRequest) -> JsonResponse:
+    if request.method == "POST":
+        created = writes.create(by=request.user, body=json_body(request))
+        return JsonResponse(measure_json(created), status=201)
     qs = (
         Measure.objects.visible_to(request.user)
         .select_related("organisation")
@@ -109,9 +112,20 @@ def _measure(request: HttpRequest, code: str) -> Measure:
     return get_measure_for_user(request.user, code)
 
 
-@api_view(("GET",))
+@api_view(("GET", "PATCH"))
 def measure(request: HttpRequest, code: str) -> JsonResponse:
-    return JsonResponse(measure_json(_measure(request, code)))
+    m = _measure(request, code)
+    if request.method == "PATCH":
+        m = writes.update(by=request.user, measure=m, body=json_body(request))
+    return JsonResponse(measure_json(m))
+
+
+@api_view(("POST",))
+def targets(request: HttpRequest, code: str) -> JsonResponse:
+    m = writes.set_target(
+        by=request.user, measure=_measure(request, code), body=json_body(request)
+    )
+    return JsonResponse(measure_json(m), status=201)
 
 
 def _org_param(request: HttpRequest) -> Organisation:

@@ -25,6 +25,7 @@ from qualitas.web.authorization import (
     organisation_ids,
 )
 from qualitas.web.measures import comparison as cmp
+from qualitas.web.measures import words
 from qualitas.web.measures.comparators import comparable_ids, sharing_words
 from qualitas.web.measures.models import Measure, Observation
 from qualitas.web.organisations.models import Organisation, PeerGroup
@@ -94,6 +95,7 @@ def comparison_for(user: Any, measure: Measure, query: Any) -> dict[str, Any]:
     with_data_qs = (
         Observation.objects.totals()
         .filter(measure=measure, numerator__isnull=False)
+        .order_by()
         .values_list("organisation_id", flat=True)
         .distinct()
     )
@@ -109,7 +111,9 @@ def comparison_for(user: Any, measure: Measure, query: Any) -> dict[str, Any]:
     )
     if allowed is not None:
         periods_qs = periods_qs.filter(organisation_id__in=allowed)
-    periods = sorted(set(periods_qs.values_list("period", flat=True).distinct()))
+    periods = sorted(
+        set(periods_qs.order_by().values_list("period", flat=True).distinct())
+    )
     groups = list(PeerGroup.objects.filter(owner=user).order_by("name"))
     form = CompareForm(query or None, orgs=mine, groups=groups, periods=periods)
     context: dict[str, Any] = {
@@ -155,7 +159,7 @@ def comparison_for(user: Any, measure: Measure, query: Any) -> dict[str, Any]:
     )
     context["choice"] = choice
     try:
-        comparison = cmp.build(user, measure, choice)
+        comparison = cmp.cached(user, measure, choice)
     except QualitasError as e:
         context["problem"] = str(e)
         return context
@@ -213,7 +217,6 @@ def compare(request: HttpRequest, code: str) -> HttpResponse:
     context = comparison_for(request.user, measure, request.GET)
     comparison: cmp.Comparison | None = context["comparison"]
     if comparison is not None:
-        cmp.over_time(comparison, request.user)
         context["chart"] = funnel_spec(comparison)
         focus_code = request.GET.get("focus") or (
             comparison.own.ods_code if comparison.own else ""
@@ -274,7 +277,8 @@ def _positions(comparison: cmp.Comparison) -> dict[str, str]:
         return {}
     icons = comparison.positions.icons
     return {
-        str(r["organisation"]): str(r["variation"]) for r in icons.to_dict("records")
+        str(name): words.VARIATION.get(str(code), str(code))
+        for name, code in zip(icons["organisation"], icons["variation"], strict=True)
     }
 
 

@@ -18,6 +18,8 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from django.db.models import CharField
+from django.db.models.functions import Cast
 
 from qualitas.errors import QualitasError, QualitasWarning
 from qualitas.spc import funnel_stats as st
@@ -25,6 +27,7 @@ from qualitas.spc import xmr
 from qualitas.spc.funnel import FunnelResult, funnel_request, run
 from qualitas.spc.opportunity import opportunity
 from qualitas.web.authorization import descendants, hierarchy, system_of
+from qualitas.web.measures import versions
 from qualitas.web.measures.comparators import comparable_ids
 from qualitas.web.measures.models import Measure, Observation, Target
 from qualitas.web.organisations.models import Organisation, PeerGroup
@@ -105,8 +108,9 @@ class Comparison:
     target_rate: float | None  # the measure's target, if it has one
     across: FunnelResult | None  # one funnel per period
     positions: Any = None  # ChartResult (XmR) of each organisation's z over time
-    hidden: int = 0  # organisations with data that the reader may not compare with
     labels: dict[int, str] = field(default_factory=dict)
+    # The figures the comparison read (of its peers), for the funnels over time.
+    frame: pd.DataFrame | None = None
 
     @property
     def adjusted(self) -> bool:
@@ -217,14 +221,50 @@ def read(measure: Measure, allowed: set[int] | None) -> pd.DataFrame:
     )
     if allowed is not None:
         rows = rows.filter(organisation_id__in=allowed)
+    # The period as text: the database driver would otherwise build a date object
+    # for each of thousands of rows.
+    rows = rows.annotate(day=Cast("period", output_field=CharField()))
     values = list(
-        rows.values_list("organisation_id", "period", "numerator", "denominator")
+        rows.values_list("organisation_id", "day", "numerator", "denominator")
     )
     frame = pd.DataFrame(
         values, columns=["org_id", "period", "numerator", "denominator"]
     )
-    frame["period"] = pd.to_datetime(frame["period"])
+    frame["period"] = pd.to_datetime(frame["period"], format="ISO8601")
+    frame["numerator"] = frame["numerator"].astype(float)
+    frame["denominator"] = frame["denominator"].astype(float)
     return frame
+
+
+def cached(user: Any, measure: Measure, choice: Choice) -> Comparison:
+    """:func:`build` and :func:`over_time`, kept in the results cache under what
+    they depend on: the measure's data version, the organisations the reader may
+    compare with, the peers and the choices. Who asks is not in the key, only what
+    they may see, so two readers with the same view share one result."""
+    allowed = comparable_ids(user, measure)
+    peers: tuple[int, ...] = ()
+    if choice.peers == "system" and choice.at is not None:
+        top = system_of(choice.at.pk)
+        _, children = hierarchy()
+        peers = tuple(sorted({top, *descendants(top, children)}))
+    elif choice.peers == "group" and choice.group is not None:
+        peers = tuple(sorted(choice.group.members.values_list("pk", flat=True)))
+    key = versions.key(
+        "compare",
+        versions.stamps([measure]),
+        measure.sharing,
+        None if allowed is None else tuple(sorted(allowed)),
+        choice.at.pk if choice.at is not None else None,
+        choice.peers,
+        choice.group.pk if choice.group is not None else None,
+        peers,
+        choice.period,
+        choice.window,
+        choice.limit,
+        choice.benchmark,
+        choice.unit_cost,
+    )
+    return versions.cached(key, lambda: over_time(build(user, measure, choice), user))
 
 
 def build(user: Any, measure: Measure, choice: Choice) -> Comparison:
@@ -307,8 +347,10 @@ def over_time(comparison: Comparison, user: Any) -> Comparison:
     standardised position (its z-score against the peers) over time as XmR charts
     (one engine call for all organisations)."""
     measure = comparison.measure
-    allowed = comparable_ids(user, measure)
-    frame = read(measure, allowed)
+    frame = comparison.frame
+    if frame is None:
+        frame = read(measure, comparable_ids(user, measure))
+    comparison.frame = None  # not needed any more (nor kept in the cache)
     keep = {r.organisation.pk for r in comparison.rows}
     frame = frame[frame["org_id"].isin(keep)].copy()
     counts = frame.groupby("period")["org_id"].transform("size")
