@@ -9,7 +9,14 @@ import pandas as pd
 import typer
 
 from qualitas.cli import options as opt
-from qualitas.cli.common import friendly_errors, is_large, out, show_warnings, steps
+from qualitas.cli.common import (
+    SingleValued,
+    friendly_errors,
+    is_large,
+    out,
+    show_warnings,
+    steps,
+)
 from qualitas.cli.outputs import all_or_nothing
 from qualitas.errors import QualitasError
 from qualitas.reports import dashboard_html
@@ -18,6 +25,7 @@ from qualitas.reports import dashboard_html
 def register(app: typer.Typer) -> None:
     app.command(
         "dashboard",
+        cls=SingleValued,
         help="An HTML dashboard: the icon summary table, concerns first, each row opening its chart.",
     )(dashboard)
 

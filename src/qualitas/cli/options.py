@@ -5,9 +5,12 @@ settings of `qualitas funnel` and `qualitas batch`), and the calculation `spc` a
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Hashable
+import functools
+import inspect
+import typing
+from collections.abc import Callable, Hashable
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 import numpy as np
 import pandas as pd
@@ -16,7 +19,9 @@ import typer
 from qualitas.errors import QualitasError, describe_rows
 from qualitas.io import read_table
 from qualitas.spc import ChartResult, Rules, xmr
-from qualitas.spc.funnel import FunnelRequest
+from qualitas.spc.options import FLAG, NUMBER, WHOLE
+
+F = TypeVar("F", bound=Callable[..., Any])
 
 Input = Annotated[
     Path,
@@ -143,75 +148,80 @@ FunnelBy = Annotated[
         show_default=False,
     ),
 ]
-DataType = Annotated[
-    str,
-    typer.Option(
-        "--data-type",
-        help="SR (standardised ratio), PR (proportion), RC (ratio of counts) or MEAN.",
-    ),
-]
-Method = Annotated[str, typer.Option("--method", help="For SR: SHMI or CQC.")]
-Trim = Annotated[
-    float,
-    typer.Option(
-        "--trim", help="Fraction trimmed at each end before estimating overdispersion."
-    ),
-]
-Limit = Annotated[
-    int, typer.Option("--limit", help="Limits that define outliers: 95 or 99 (99.8%).")
-]
-Adjust = Annotated[
-    str,
-    typer.Option(
-        "--adjust",
-        help="Allow for overdispersion: auto (when there is any), always or never.",
-    ),
-]
-Overdispersion = Annotated[
-    str,
-    typer.Option(
-        "--overdispersion",
-        help="additive (random effects) or multiplicative (Spiegelhalter).",
-    ),
-]
-Multiplier = Annotated[
-    float,
-    typer.Option(
-        "--multiplier", help="Scale ratios and limits, e.g. 100 for per cent."
-    ),
-]
-Sd = Annotated[
-    float | None,
-    typer.Option(
-        "--sd",
-        help="For MEAN: the standard deviation of one record's outcome.",
-        show_default=False,
-    ),
-]
-ShmiRounding = Annotated[
-    bool,
-    typer.Option(
-        "--shmi-rounding/--no-shmi-rounding",
-        help="For SR with SHMI: round expected counts to 2 decimal places, as NHS Digital does.",
-    ),
-]
-# Their defaults: those of a FunnelRequest, for both commands.
-FUNNEL_DEFAULTS: dict[str, Any] = {
-    f.name: f.default
-    for f in dataclasses.fields(FunnelRequest)
-    if f.name
-    in (
-        "data_type",
-        "method",
-        "trim",
-        "limit",
-        "adjust",
-        "overdispersion",
-        "multiplier",
-        "sd",
-        "shmi_rounding",
+# The funnel settings both commands offer: read from FunnelRequest's declaration.
+FUNNEL_SETTINGS = (
+    "data_type",
+    "method",
+    "trim",
+    "limit",
+    "adjust",
+    "overdispersion",
+    "multiplier",
+    "sd",
+    "shmi_rounding",
+)
+_TYPES = {NUMBER: float, WHOLE: int, FLAG: bool}
+
+
+def declared_parameter(request_type: type, name: str) -> inspect.Parameter:
+    """The command-line option for a request field, from its declaration: flag
+    name, help text, type and default."""
+    f = {f.name: f for f in dataclasses.fields(request_type)}[name]
+    kind = f.metadata["kind"]
+    flag = "--" + name.replace("_", "-")
+    text = str(f.metadata["help"])
+    text = text[0].upper() + text[1:] + "."
+    if f.metadata["choices"]:
+        text += f" One of: {', '.join(map(str, f.metadata['choices']))}."
+    python_type: Any = _TYPES.get(kind, str)
+    if f.default is None:
+        python_type = python_type | None
+    declaration = (
+        typer.Option(f"{flag}/--no-{flag[2:]}", help=text)
+        if kind == FLAG
+        else typer.Option(flag, help=text, show_default=f.default is not None)
     )
-}
+    return inspect.Parameter(
+        name,
+        inspect.Parameter.KEYWORD_ONLY,
+        default=f.default,
+        annotation=Annotated[python_type, declaration],
+    )
+
+
+def with_declared(
+    request_type: type, names: tuple[str, ...], *, into: str
+) -> Callable[[F], F]:
+    """Add the options ``names`` of ``request_type`` to a command, as declared on
+    the request; the command receives them as one dict, its argument ``into``."""
+
+    def decorate(command: F) -> F:
+        signature = inspect.signature(command)
+        # Resolved here, where the command's module names them: typer reads the
+        # wrapper's annotations, which must be objects, not strings.
+        hints = typing.get_type_hints(command, include_extras=True)
+        parameters = [
+            p.replace(
+                annotation=hints.get(p.name, p.annotation),
+                kind=inspect.Parameter.KEYWORD_ONLY,
+            )
+            for p in signature.parameters.values()
+            if p.name != into
+        ]
+        parameters += [declared_parameter(request_type, n) for n in names]
+
+        @functools.wraps(command)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            settings = {n: kwargs.pop(n) for n in names if n in kwargs}
+            return command(*args, **{into: settings}, **kwargs)
+
+        wrapper.__signature__ = signature.replace(  # type: ignore[attr-defined]
+            parameters=parameters, return_annotation=None
+        )
+        wrapper.__annotations__ = {p.name: p.annotation for p in parameters}
+        return wrapper  # type: ignore[return-value]
+
+    return decorate
 
 
 def read_input(path: Path, sheet: str | None) -> pd.DataFrame:

@@ -17,7 +17,14 @@ from qualitas.charts import html_page, render, series_keys, spc_chart, xmr_chart
 from qualitas.charts.common import block_keys, block_starts, series_label
 from qualitas.charts.render import FORMATS
 from qualitas.cli import options as opt
-from qualitas.cli.common import friendly_errors, is_large, out, show_warnings, steps
+from qualitas.cli.common import (
+    SingleValued,
+    friendly_errors,
+    is_large,
+    out,
+    show_warnings,
+    steps,
+)
 from qualitas.cli.outputs import all_or_nothing
 from qualitas.errors import QualitasError
 from qualitas.io import write_csv
@@ -34,6 +41,7 @@ MAX_PAGE_CHARTS = 500
 def register(app: typer.Typer) -> None:
     app.command(
         "spc",
+        cls=SingleValued,
         help="SPC charts for every series: XmR (Making Data Count) by default, or any chart type with --chart TYPE.",
     )(spc)
 

@@ -120,6 +120,8 @@ def add_cycles(
         for layer in chart["layer"]
         if "encoding" in layer and "x" in layer["encoding"]
     )
+    if base_x.get("type") != "temporal":
+        return spec  # a chart over numbered points has no dates to mark cycles on
     x = {**base_x, "field": "start"}
     rows = cycle_rows(cycles, highlight)
     span = _data_span(chart)
