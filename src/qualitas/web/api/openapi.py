@@ -412,8 +412,15 @@ SCHEMAS: dict[str, Any] = {
             "measure": {"type": "string"},
             "organisation": {"type": "string"},
             "improvement_direction": {"enum": list(Measure.Direction.values)},
+            "chart_type": {"enum": list(Measure.ChartType.values)},
+            "signal": {
+                "type": "string",
+                "description": "A run chart's signal in words (it has no variation "
+                "icon); empty for other charts.",
+            },
             "variation": {
                 "enum": [
+                    None,
                     "common_cause",
                     "improvement_high",
                     "improvement_low",
