@@ -396,6 +396,7 @@ def test_openapi_document_describes_every_api_url(client, db):
         "/measures/{code}",
         "/measures/{code}/observations",
         "/measures/{code}/spc",
+        "/measures/{code}/targets",
         "/observations",
         "/imports/{id}",
     }

@@ -57,8 +57,8 @@ def test_missing_organisation_is_a_400(client, token):
 @pytest.mark.parametrize(
     ("method", "path", "allow"),
     [
-        ("put", "/api/v1/measures", "GET, HEAD"),
-        ("delete", "/api/v1/measures/falls", "GET, HEAD"),
+        ("put", "/api/v1/measures", "GET, POST, HEAD"),
+        ("delete", "/api/v1/measures/falls", "GET, PATCH, HEAD"),
         ("post", "/api/v1/measures/a%20b/spc", "GET, HEAD"),
         ("patch", "/api/v1/imports/-1", "GET, HEAD"),
         ("get", "/api/v1/observations", "POST"),

@@ -99,15 +99,15 @@ def render_charts(
 @functools.cache
 def icon_png(kind: str, code: str | None, size: int = 96) -> bytes | None:
     """The variation (``kind="variation"``) or assurance icon as PNG; None when there
-    is no assurance icon."""
+    is no such icon (no target; a run chart, which has no variation icon)."""
     import vl_convert
 
     from qualitas.charts import icons
 
-    if kind == "variation":
-        svg = icons.variation_icon(code or "common_cause", size=size)
-    elif code:
-        svg = icons.assurance_icon(code, size=size)
-    else:
+    if not code:
         return None
+    if kind == "variation":
+        svg = icons.variation_icon(code, size=size)
+    else:
+        svg = icons.assurance_icon(code, size=size)
     return bytes(vl_convert.svg_to_png(svg, scale=1.0))

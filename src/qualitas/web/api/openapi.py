@@ -414,8 +414,15 @@ SCHEMAS: dict[str, Any] = {
             "measure": {"type": "string"},
             "organisation": {"type": "string"},
             "improvement_direction": {"enum": list(Measure.Direction.values)},
+            "chart_type": {"enum": list(Measure.ChartType.values)},
+            "signal": {
+                "type": "string",
+                "description": "A run chart's signal in words (it has no variation "
+                "icon); empty for other charts.",
+            },
             "variation": {
                 "enum": [
+                    None,
                     "common_cause",
                     "improvement_high",
                     "improvement_low",
@@ -523,3 +530,189 @@ def document(server: str) -> dict[str, Any]:
             "schemas": SCHEMAS,
         },
     }
+
+
+# --- writing measures and targets ---------------------------------------------------
+# The bodies are checked against these very schemas (api/writes.py) before the
+# register's own rules (measures/services.py) check what a schema cannot say: a code
+# already taken, a chart that needs a denominator, an owner you may not define for.
+
+# Long text may hold line breaks and tabs, never other control characters.
+LONG_TEXT_PATTERN = "^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f]*$"
+MAX_LONG_TEXT = 5000
+
+
+def _text(max_length: int, *, long: bool = False, min_length: int = 0) -> dict:
+    return {
+        "type": "string",
+        "maxLength": max_length,
+        **({"minLength": min_length} if min_length else {}),
+        "pattern": LONG_TEXT_PATTERN if long else TEXT_PATTERN,
+    }
+
+
+TARGET_INPUT = {
+    "type": "object",
+    "required": ["starts", "value"],
+    "additionalProperties": False,
+    "properties": {
+        "starts": {
+            "type": "string",
+            "pattern": PERIOD_PATTERN,
+            "description": "The first period the target applies to: 2024-04.",
+        },
+        "value": {
+            "type": "number",
+            "minimum": -MAX_NUMBER,
+            "maximum": MAX_NUMBER,
+            "description": "In the measure's unit as shown: 95% is 95, not 0.95.",
+        },
+        "organisation": {
+            "type": ["string", "null"],
+            "pattern": ODS_PATTERN,
+            "description": "For one organisation only (the owner or one of its "
+            "members); omit for every organisation.",
+        },
+        "note": _text(200),
+    },
+}
+
+# What may be given about a measure, with the register's own limits.
+MEASURE_FIELDS: dict[str, Any] = {
+    "name": _text(200, min_length=1),
+    "description": _text(MAX_LONG_TEXT, long=True),
+    "operational_definition": _text(MAX_LONG_TEXT, long=True, min_length=1),
+    "numerator": _text(300),
+    "denominator": _text(300),
+    "domain": {"enum": list(Domain.values)},
+    "type": {"enum": list(Measure.Type.values)},
+    "unit": {
+        **_text(60, min_length=1),
+        "description": "As people read it: '%', 'per 1,000 bed days', 'patients'.",
+    },
+    "multiplier": {
+        "type": "number",
+        "exclusiveMinimum": 0,
+        "maximum": MAX_NUMBER,
+        "description": "Value = numerator ÷ denominator × this: 100 for a percentage.",
+    },
+    "decimals": {"type": "integer", "minimum": 0, "maximum": 6},
+    "chart_type": {"enum": list(Measure.ChartType.values)},
+    "improvement_direction": {"enum": list(Measure.Direction.values)},
+    "frequency": {"enum": list(Measure.Frequency.values)},
+    "aggregation": {"enum": list(Measure.Aggregation.values)},
+    "owner": _text(150, min_length=1),
+    "committee": _text(100),
+    "data_source": _text(MAX_LONG_TEXT, long=True, min_length=1),
+    "collection_burden": {"enum": list(Measure.Burden.values)},
+    "breakdowns": {"type": "array", "maxItems": 20, "items": _text(60, min_length=1)},
+}
+CREATE_REQUIRED = (
+    "code",
+    "owner_organisation",
+    "name",
+    "operational_definition",
+    "domain",
+    "type",
+    "unit",
+    "improvement_direction",
+    "owner",
+    "data_source",
+)
+SCHEMAS["MeasureInput"] = {
+    "type": "object",
+    "description": "A new measure. Fields left out take the register's defaults "
+    "(multiplier 1, XmR chart, monthly, sum of numerators over sum of denominators).",
+    "required": list(CREATE_REQUIRED),
+    "additionalProperties": False,
+    "properties": {
+        "code": {"type": "string", "pattern": "^[-a-z0-9_]{1,60}$"},
+        "owner_organisation": {
+            "type": "string",
+            "pattern": ODS_PATTERN,
+            "description": "ODS code of the organisation that owns the definition.",
+        },
+        **MEASURE_FIELDS,
+        "targets": {"type": "array", "maxItems": 50, "items": TARGET_INPUT},
+    },
+    "example": {
+        "code": "ward-falls",
+        "owner_organisation": "RAE",
+        "name": "Inpatient falls per 1,000 bed days",
+        "operational_definition": "Falls reported on inpatient wards in the month "
+        "per 1,000 occupied bed days.",
+        "domain": "safe",
+        "type": "outcome",
+        "unit": "falls per 1,000 bed days",
+        "multiplier": 1000,
+        "aggregation": "ratio",
+        "improvement_direction": "decrease",
+        "owner": "Chief Nurse",
+        "data_source": "Incident reporting system; bed days from the PAS.",
+        "targets": [{"starts": "2025-04", "value": 5.5, "note": "local ambition"}],
+    },
+}
+SCHEMAS["MeasureChange"] = {
+    "type": "object",
+    "description": "The fields to change; the others stay as they are.",
+    "required": [],
+    "additionalProperties": False,
+    "properties": MEASURE_FIELDS,
+    "example": {"committee": "Quality Committee", "improvement_direction": "increase"},
+}
+SCHEMAS["TargetInput"] = {**TARGET_INPUT, "example": {"starts": "2025-04", "value": 95}}
+
+PATHS["/measures"]["post"] = {
+    "summary": "Add a measure to the register",
+    "operationId": "createMeasure",
+    "description": "Needs the permission to define measures at the owner "
+    "organisation (quality improvement leads, analysts, administrators). Targets may "
+    "be given with it, in the measure's unit as shown (95% is 95).",
+    "requestBody": {
+        "required": True,
+        "content": {"application/json": {"schema": _ref("MeasureInput")}},
+    },
+    "responses": {
+        "201": {
+            **_response("The measure as saved.", _ref("Measure")),
+            "links": {
+                "GetCreatedMeasure": {
+                    "operationId": "getMeasure",
+                    "parameters": {"code": "$response.body#/code"},
+                    "description": "The new measure's definition.",
+                }
+            },
+        },
+        **_errors("403", "404", "415"),
+    },
+}
+PATHS["/measures/{code}"]["patch"] = {
+    "summary": "Change a measure's definition",
+    "operationId": "updateMeasure",
+    "parameters": [CODE_PARAM],
+    "requestBody": {
+        "required": True,
+        "content": {"application/json": {"schema": _ref("MeasureChange")}},
+    },
+    "responses": {
+        "200": _response("The measure as saved.", _ref("Measure")),
+        **_errors("403", "404", "415"),
+    },
+}
+PATHS["/measures/{code}/targets"] = {
+    "post": {
+        "summary": "Set a target from a period (several make a trajectory)",
+        "operationId": "setTarget",
+        "description": "Adds a target from `starts`, or changes the one that starts "
+        "then (for the same organisation, or for every organisation).",
+        "parameters": [CODE_PARAM],
+        "requestBody": {
+            "required": True,
+            "content": {"application/json": {"schema": _ref("TargetInput")}},
+        },
+        "responses": {
+            "201": _response("The measure with its targets.", _ref("Measure")),
+            **_errors("403", "404", "415"),
+        },
+    }
+}

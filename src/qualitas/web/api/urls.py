@@ -13,6 +13,7 @@ urlpatterns = [
     path("v1/organisations", views.organisations, name="organisations"),
     path("v1/measures", views.measures, name="measures"),
     path("v1/measures/<str:code>", views.measure, name="measure"),
+    path("v1/measures/<str:code>/targets", views.targets, name="targets"),
     path(
         "v1/measures/<str:code>/observations", views.observations, name="observations"
     ),

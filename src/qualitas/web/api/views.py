@@ -14,7 +14,7 @@ from django.shortcuts import render
 from django.views.decorators.http import require_safe
 
 from qualitas.web.accounts.permissions import Permission
-from qualitas.web.api import openapi
+from qualitas.web.api import openapi, writes
 from qualitas.web.api.auth import api_view, error, json_body
 from qualitas.web.api.body import body_problems
 from qualitas.web.authorization import (
@@ -22,7 +22,7 @@ from qualitas.web.authorization import (
     get_organisation_for_user,
     organisation_ids,
 )
-from qualitas.web.measures import series, services, versions
+from qualitas.web.measures import engine, series, services, versions
 from qualitas.web.measures.models import ImportBatch, Measure, Observation
 from qualitas.web.organisations.models import Organisation
 
@@ -91,8 +91,11 @@ def organisations(request: HttpRequest) -> JsonResponse:
     )
 
 
-@api_view(("GET",))
+@api_view(("GET", "POST"))
 def measures(request: HttpRequest) -> JsonResponse:
+    if request.method == "POST":
+        created = writes.create(by=request.user, body=json_body(request))
+        return JsonResponse(measure_json(created), status=201)
     qs = (
         Measure.objects.visible_to(request.user)
         .select_related("organisation")
@@ -109,9 +112,20 @@ def _measure(request: HttpRequest, code: str) -> Measure:
     return get_measure_for_user(request.user, code)
 
 
-@api_view(("GET",))
+@api_view(("GET", "PATCH"))
 def measure(request: HttpRequest, code: str) -> JsonResponse:
-    return JsonResponse(measure_json(_measure(request, code)))
+    m = _measure(request, code)
+    if request.method == "PATCH":
+        m = writes.update(by=request.user, measure=m, body=json_body(request))
+    return JsonResponse(measure_json(m))
+
+
+@api_view(("POST",))
+def targets(request: HttpRequest, code: str) -> JsonResponse:
+    m = writes.set_target(
+        by=request.user, measure=_measure(request, code), body=json_body(request)
+    )
+    return JsonResponse(measure_json(m), status=201)
 
 
 def _org_param(request: HttpRequest) -> Organisation:
@@ -155,9 +169,10 @@ def observations(request: HttpRequest, code: str) -> JsonResponse:
 
 @api_view(("GET",))
 def spc(request: HttpRequest, code: str) -> JsonResponse:
-    """The XmR chart of the organisation's totals, as the engine computes it. Kept
-    in the results cache under the measure's data version (measures/versions.py):
-    the answer depends only on the measure and organisation, both checked first."""
+    """The measure's chart (XmR, run, p, u, c, g...) of the organisation's totals,
+    as the engine computes it. Kept in the results cache under the measure's data
+    version (measures/versions.py): the answer depends only on the measure and
+    organisation, both checked first."""
     m = _measure(request, code)
     org = _org_param(request)
     key = versions.key(
@@ -178,19 +193,21 @@ def _spc_body(m: Measure, org: Organisation) -> dict[str, Any]:
         return {}
     steps = series.target_steps([m], org)
     targets = series.target_at(steps, frame.groupby("measure_id")["period"].max())
-    result = series.run_xmr(
+    result = engine.run_charts(
         frame,
         by="measure_id",
-        direction={m.pk: m.direction},
+        measures={m.pk: m},
         target=targets,
         part=series.rebase_periods([m], org),
     )
-    assert result is not None
+    if result is None:  # too few values for this chart type yet
+        return {}
     icons = result.icons.iloc[0]
     points = [
         {
             "period": pd.Timestamp(p.period).date().isoformat(),
             "value": _num(p.value),
+            # The names of the API's first version: the centre line and limits.
             "mean": _num(p.cl),
             "lpl": _num(p.lcl),
             "upl": _num(p.ucl),
@@ -205,7 +222,10 @@ def _spc_body(m: Measure, org: Organisation) -> dict[str, Any]:
         "measure": m.code,
         "organisation": org.ods_code,
         "improvement_direction": m.direction,
-        "variation": str(icons["variation"]),
+        "chart_type": m.chart_type,
+        # A run chart has no variation icon; its signal is said in words.
+        "variation": str(icons["variation"]) or None,
+        "signal": str(icons["signal"]),
         "assurance": None if pd.isna(icons["assurance"]) else str(icons["assurance"]),
         "target": _num(icons["target"]),
         "points": points,

@@ -6,20 +6,61 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
+from typing import Any
+
+from asgiref.local import Local
+from django.core.signals import request_finished, request_started
+from django.db.models.signals import post_delete, post_save
+
+Tree = tuple[dict[int, int | None], dict[int, list[int]]]
+
+# The tree as read once during the request being served: a page asks the tree
+# several times (the user's grants, the getters, the report's scope), and each
+# reading was a query. Forgotten when the request ends and whenever an organisation
+# is saved or deleted in this thread, so a request that changes the tree sees it.
+_request = Local()
 
 
-def hierarchy() -> tuple[dict[int, int | None], dict[int, list[int]]]:
-    """Every organisation's parent, and its children."""
+def hierarchy() -> Tree:
+    """Every organisation's parent, and its children (treat both as read-only)."""
     from qualitas.web.organisations.models import Organisation
 
+    held: Tree | None = getattr(_request, "tree", None)
+    if held is not None:
+        return held
     parents: dict[int, int | None] = dict(
-        Organisation.objects.values_list("id", "parent_id")
+        Organisation.objects.order_by().values_list("id", "parent_id")
     )
     children: dict[int, list[int]] = defaultdict(list)
     for child, parent in parents.items():
         if parent is not None:
             children[parent].append(child)
-    return parents, children
+    held = (parents, children)
+    if getattr(_request, "serving", False):
+        _request.tree = held
+    return held
+
+
+def _serving(**kwargs: Any) -> None:
+    _request.serving, _request.tree = True, None
+
+
+def _served(**kwargs: Any) -> None:
+    _request.serving, _request.tree = False, None
+
+
+def _changed(**kwargs: Any) -> None:
+    _request.tree = None
+
+
+request_started.connect(_serving, dispatch_uid="qualitas-tree-serving")
+request_finished.connect(_served, dispatch_uid="qualitas-tree-served")
+post_save.connect(
+    _changed, sender="organisations.Organisation", dispatch_uid="qualitas-tree-saved"
+)
+post_delete.connect(
+    _changed, sender="organisations.Organisation", dispatch_uid="qualitas-tree-gone"
+)
 
 
 def ancestors(org_id: int, parents: dict[int, int | None]) -> list[int]:

@@ -16,9 +16,8 @@ import numpy as np
 import pandas as pd
 from django.utils import timezone
 
-from qualitas.spc import ChartResult
 from qualitas.web.authorization import ancestors, descendants, hierarchy
-from qualitas.web.measures import corrections, freshness, series, words
+from qualitas.web.measures import corrections, engine, freshness, series, words
 from qualitas.web.measures.models import Domain, Measure
 from qualitas.web.organisations.models import Organisation
 
@@ -54,10 +53,13 @@ class Row:
     corrections: list[str] = field(default_factory=list)
     # "Data are 3 months late: last point March 2019", or "" when they are not late.
     late: str = ""
+    chart_type: str = "xmr"
+    # A run chart's signal in words (it has no variation icon), else "".
+    signal: str = ""
 
     @property
     def variation_text(self) -> str:
-        return words.VARIATION[self.variation]
+        return words.VARIATION.get(self.variation, self.signal)
 
     @property
     def assurance_text(self) -> str:
@@ -79,7 +81,7 @@ class Report:
     measures_without_data: list[Measure]
     # The engine's tables behind the rows (series keyed by measure id), for callers
     # that draw the charts too, such as a meeting's frozen report.
-    result: ChartResult | None = None
+    result: engine.Charts | None = None
 
     @property
     def concern_count(self) -> int:
@@ -116,8 +118,8 @@ def build(
     domain: str = "",
     until: dt.date | None = None,
 ) -> Report:
-    """The report for ``measures`` at ``organisation``; ``until`` leaves out periods
-    after that date (a meeting's data cut)."""
+    """The report for ``measures`` at ``organisation``; ``until`` (a month) leaves
+    out periods after that month (a meeting's data cut)."""
     committees = sorted({m.committee for m in measures if m.committee})
     chosen = [
         m
@@ -127,8 +129,10 @@ def build(
     ]
     by_id = {m.pk: m for m in chosen}
     data = series.organisation_series(chosen, organisation)
-    if until is not None and not data.empty:
-        data = data[data["period"] <= pd.Timestamp(until)]
+    # The data cut names a month: the whole of it is in (every day, week and event).
+    cut_end = None if until is None else pd.Timestamp(until) + pd.offsets.MonthBegin(1)
+    if cut_end is not None and not data.empty:
+        data = data[data["period"] < cut_end]
     with_data = set(data["measure_id"].unique().tolist()) if not data.empty else set()
     without = [m for m in chosen if m.pk not in with_data]
     if data.empty:
@@ -137,14 +141,18 @@ def build(
     latest = data.groupby("measure_id")["period"].max()
     steps = series.target_steps(chosen, organisation)
     targets = series.target_at(steps, latest)
-    result = series.run_xmr(
+    result = engine.run_charts(
         data,
         by="measure_id",
-        direction={m.pk: m.direction for m in chosen},
+        measures=by_id,
         target=targets,
         part=series.rebase_periods(chosen, organisation),
     )
-    assert result is not None
+    if result is None:
+        return Report(organisation, [], committees, chosen)
+    # Series too short for their chart type's limits are left out by the engine.
+    drawn = set(result.icons["measure_id"].tolist())
+    without += [m for m in chosen if m.pk in with_data and m.pk not in drawn]
     icons = result.icons
     points = result.points
     counts = points.groupby("measure_id", sort=True).size()
@@ -165,8 +173,13 @@ def build(
     )
 
     rows = []
-    # A meeting's report is judged at its data cut, the live one today.
-    today = until or timezone.localdate()
+    # A meeting's report is judged at the end of its data cut's month, the live one
+    # today.
+    today = (
+        timezone.localdate()
+        if cut_end is None
+        else (cut_end - pd.Timedelta(days=1)).date()
+    )
     ids = icons["measure_id"].to_numpy()
     changed = corrections.by_measure(ids.tolist(), organisation, until=until)
     for i, mid in enumerate(ids.tolist()):
@@ -194,6 +207,8 @@ def build(
                     for c in changed.get(mid, [])
                 ],
                 late=_late(m.frequency, icons["period"].iat[i], today),
+                chart_type=m.chart_type,
+                signal=str(icons["signal"].iat[i]),
             )
         )
     domain_order = {d: i for i, d in enumerate(Domain.values)}

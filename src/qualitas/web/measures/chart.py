@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from qualitas.charts import style, xmr_chart, xmr_charts
+from qualitas.charts import spc_chart, style, xmr_chart, xmr_charts
 from qualitas.spc import ChartResult
 from qualitas.web.measures import words
 from qualitas.web.measures.models import Measure
@@ -34,11 +34,13 @@ def measure_chart(
     width: int = 800,
     height: int = 320,
 ) -> dict[str, Any]:
-    """The spec for one series of ``result``, for the measure page."""
-    spec = xmr_chart(
+    """The spec for one series of ``result``, for the measure page: Making Data
+    Count's XmR chart, or the run, attribute or rare-event chart the measure has."""
+    draw = xmr_chart if getattr(result, "chart", "xmr") == "xmr" else spc_chart
+    spec = draw(
         result,
         series,
-        y_title=measure.unit,
+        y_title=_y_title(measure, result),
         value_format=value_format(measure),
         annotations=notes or None,
         width=width,
@@ -56,6 +58,21 @@ def group_charts(
     result: ChartResult, measure: Measure, *, width: int = 360, height: int = 180
 ) -> dict[Hashable, dict[str, Any]]:
     """Small charts, one per group of a breakdown (the equity view)."""
+    if getattr(result, "chart", "xmr") != "xmr":
+        # (a run chart has no icon table: its groups come from its points)
+        keys = list(dict.fromkeys(result.points.iloc[:, 0].tolist()))
+        return {
+            k: spc_chart(
+                result,
+                k,
+                title=str(k),
+                y_title=_y_title(measure, result),
+                value_format=value_format(measure),
+                width=width,
+                height=height,
+            )
+            for k in keys
+        }
     keys = result.icons.iloc[:, 0].tolist()
     return xmr_charts(
         result,
@@ -65,6 +82,12 @@ def group_charts(
         width=width,
         height=height,
     )
+
+
+def _y_title(measure: Measure, result: Any) -> str:
+    if getattr(result, "chart", "") in ("g", "t"):
+        return "Days between events"
+    return measure.unit
 
 
 def target_series(periods: pd.Series, steps: pd.DataFrame) -> np.ndarray:

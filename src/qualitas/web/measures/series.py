@@ -51,7 +51,8 @@ def _frame(rows: Iterable[tuple], columns: list[str]) -> pd.DataFrame:
 def organisation_series(
     measures: list[Measure], organisation: Organisation, *, unit_id: int | None = None
 ) -> pd.DataFrame:
-    """measure_id, period, value for each measure at the organisation.
+    """measure_id, period, value, numerator and denominator (ratio measures) for
+    each measure at the organisation.
 
     A system with no figures of its own for a measure gets its members' figures
     combined as the measure says (sum of numerators over sum of denominators, sum,
@@ -60,7 +61,7 @@ def organisation_series(
     qs = Observation.objects.filter(measure_id__in=ids, breakdown="")
     qs = qs.filter(unit_id=unit_id) if unit_id else qs.filter(unit__isnull=True)
     own = _frame(qs.filter(organisation=organisation).values_list(*COLUMNS), COLUMNS)
-    frames = [own[["measure_id", "period", "value"]]]
+    frames = [own[["measure_id", "period", *NUMBERS]]]
     if organisation.is_system and unit_id is None:
         missing = sorted(set(ids) - set(own["measure_id"].astype(int).unique()))
         if missing:
@@ -78,13 +79,14 @@ def organisation_series(
 
 
 def combine(frame: pd.DataFrame, measures: dict[int, Measure]) -> pd.DataFrame:
-    """Members' figures per measure and period, combined into one system figure."""
+    """Members' figures per measure and period, combined into one system figure
+    (with the summed numerator and denominator for ratio measures)."""
     if frame.empty:
         return pd.DataFrame(
             {
                 "measure_id": pd.Series(dtype=np.int64),
                 "period": pd.Series(dtype="datetime64[ns]"),
-                "value": pd.Series(dtype=float),
+                **{c: pd.Series(dtype=float) for c in NUMBERS},
             }
         )
     groups = frame[["measure_id", "period", *NUMBERS]].groupby(
@@ -116,7 +118,11 @@ def combine(frame: pd.DataFrame, measures: dict[int, Measure]) -> pd.DataFrame:
         [how == "ratio", how == "sum"], [ratio, agg["value_sum"]], agg["value_mean"]
     )
     agg = agg[np.isfinite(agg["value"])]
-    return agg[["measure_id", "period", "value"]]
+    # Sums and means carry no numerator or denominator (the members' are not kept).
+    ratio_rows = (how == "ratio").to_numpy()
+    for column in ("numerator", "denominator"):
+        agg[column] = agg[column].where(ratio_rows[agg.index], np.nan)
+    return agg[["measure_id", "period", *NUMBERS]]
 
 
 def breakdown_series(
@@ -138,14 +144,14 @@ def breakdown_series(
             cols,
         )
         if rows.empty:
-            return own[["stratum", "period", "value"]]
+            return own[["stratum", "period", *NUMBERS]]
         # Treat each stratum as a series of its own while combining members.
         codes, strata = pd.factorize(rows["stratum"])
         rows["measure_id"] = codes
         combined = combine(rows, dict.fromkeys(range(len(strata)), measure))
         combined["stratum"] = strata[combined["measure_id"].to_numpy()]
-        return combined[["stratum", "period", "value"]]
-    return own[["stratum", "period", "value"]]
+        return combined[["stratum", "period", *NUMBERS]]
+    return own[["stratum", "period", *NUMBERS]]
 
 
 def target_steps(measures: list[Measure], organisation: Organisation) -> pd.DataFrame:

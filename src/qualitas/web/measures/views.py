@@ -37,6 +37,7 @@ from qualitas.web.htmx import is_htmx
 from qualitas.web.measures import (
     chart,
     corrections,
+    engine,
     freshness,
     series,
     services,
@@ -307,20 +308,22 @@ def _series_context(
         return context
     latest = frame.groupby("measure_id")["period"].max()
     targets = series.target_at(steps, latest)
-    result = series.run_xmr(
+    charts = engine.run_charts(
         frame,
         by="measure_id",
-        direction={measure.pk: measure.direction},
+        measures={measure.pk: measure},
         target=targets,
         part={measure.pk: [pd.Timestamp(r.period) for r in rebases]}
         if not unit
         else None,
     )
-    assert result is not None
-    icons = result.icons.iloc[0]
-    points = result.points
+    if charts is None:  # too few values for this chart type yet
+        context["has_data"] = False
+        return context
+    icons = charts.icons.iloc[0]
+    points = charts.points
     spec = chart.measure_chart(
-        result,
+        charts.result_for(measure.pk),
         measure.pk,
         measure,
         steps=steps[steps["measure_id"] == measure.pk] if not steps.empty else None,
@@ -341,15 +344,20 @@ def _series_context(
         }
         for p in points.itertuples(index=False)
     ]
+    last = pd.Timestamp(frame["period"].max()).date()
     context.update(
         {
             "spec": spec,
+            "chart_type": measure.chart_type,
+            "centre_name": "Median" if measure.chart_type == "run" else "Mean",
+            "value_unit": "days since the event before"
+            if measure.chart_type in engine.EVENT_CHARTS
+            else measure.unit,
+            "signal": str(icons["signal"]),
             "latest_value": words.number(float(icons["value"]), measure.decimals),
             "latest_period": words.period(icons["period"], measure.frequency),
             "late": freshness.lateness(
-                measure.frequency,
-                pd.Timestamp(icons["period"]).date(),
-                today=timezone.localdate(),
+                measure.frequency, last, today=timezone.localdate()
             ),
             "mean": words.number(float(icons["cl"]), measure.decimals),
             "lpl": words.number(float(icons["lcl"]), measure.decimals),
@@ -358,7 +366,7 @@ def _series_context(
             if measure.pk in targets
             else None,
             "variation": variation,
-            "variation_meaning": words.VARIATION_MEANING[variation],
+            "variation_meaning": words.VARIATION_MEANING.get(variation, ""),
             "assurance": assurance,
             "assurance_meaning": words.ASSURANCE_MEANING[assurance or ""],
             "short_baseline": bool(points["trial_limits"].iloc[-1]),
@@ -679,16 +687,21 @@ def breakdown(request: HttpRequest, code: str, ods: str, name: str) -> HttpRespo
         raise Http404("No such breakdown")
     frame = series.breakdown_series(measure, org, canonical)
     groups = []
-    if not frame.empty:
-        result = series.run_xmr(
-            frame, by="stratum", direction=measure.direction, target=None, part=None
+    charts = (
+        engine.run_charts(
+            frame,
+            by="stratum",
+            measures=dict.fromkeys(frame["stratum"].unique().tolist(), measure),
         )
-        assert result is not None
+        if not frame.empty
+        else None
+    )
+    if charts is not None:
         lines, dots, kinds = sparklines(
-            result.points.rename(columns={"stratum": "measure_id"})
+            charts.points.rename(columns={"stratum": "measure_id"})
         )
-        icons = result.icons
-        specs = chart.group_charts(result, measure)
+        icons = charts.icons
+        specs = chart.group_charts(charts.results[measure.chart_type], measure)
         for i, row in enumerate(icons.itertuples(index=False)):
             spec = specs[row.stratum]
             groups.append(
@@ -700,6 +713,7 @@ def breakdown(request: HttpRequest, code: str, ods: str, name: str) -> HttpRespo
                     "lpl": words.number(row.lcl, measure.decimals),
                     "upl": words.number(row.ucl, measure.decimals),
                     "variation": str(row.variation),
+                    "signal": str(row.signal),
                     "spark": (lines[i], dots[i], kinds[i]),
                     "spec": spec,
                     "id": f"spec-g{i}",

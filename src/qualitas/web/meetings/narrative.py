@@ -20,14 +20,24 @@ def chart_tells_us(row: FrozenRow) -> str:
     >>> print(chart_tells_us(row))
     Mar 2025: 4.2 per 1,000 bed days (mean 4.8; process limits 2.1 to 7.5; target 5.0). Common cause variation: the latest point is within the normal range of the process: no signal of change. Hit and miss: the target lies between the process limits: it will be met some months and missed in others, by chance alone.
     """
+    if row.chart_type == "run":
+        # A run chart has a median and no limits; its signal is said in words.
+        figures = f"median {row.fmt(row.mean)}"
+        if row.target is not None:
+            figures += f"; target {row.fmt(row.target)}"
+        return (
+            f"{row.period_label}: {row.fmt(row.value)} {row.unit} ({figures}). "
+            f"Run chart: {row.signal}"
+        )
     figures = (
         f"mean {row.fmt(row.mean)}; process limits {row.fmt(row.lpl)} to "
         f"{row.fmt(row.upl)}"
     )
     if row.target is not None:
         figures += f"; target {row.fmt(row.target)}"
+    unit = "days since the event before" if row.chart_type in ("g", "t") else row.unit
     parts = [
-        f"{row.period_label}: {row.fmt(row.value)} {row.unit} ({figures}).",
+        f"{row.period_label}: {row.fmt(row.value)} {unit} ({figures}).",
         f"{row.variation_text}: {_lower_first(row.variation_meaning)}",
     ]
     if row.assurance:

@@ -24,7 +24,7 @@ from django.utils import timezone
 from qualitas.spc import ChartResult
 from qualitas.web.board import report, system
 from qualitas.web.measures import chart as measure_chart
-from qualitas.web.measures import corrections, words
+from qualitas.web.measures import corrections, engine, words
 from qualitas.web.measures.models import Annotation, Measure
 from qualitas.web.meetings.models import Meeting, ReportSnapshot
 
@@ -40,7 +40,17 @@ POINT_COLUMNS = [
     "point_type",
     "trial_limits",
     "target",
+    # Since every chart type (issue 13): the chart, and what run, attribute and
+    # rare-event charts draw besides. Older snapshots are all XmR.
+    "chart",
+    "sigma_signal",
+    "include",
+    "runs_signal",
+    "denominator",
+    "total",
 ]
+BOOLS = {"trial_limits", "sigma_signal", "include", "runs_signal"}
+POINT_DEFAULTS = {**engine.POINT_DEFAULTS, "chart": "xmr"}
 ICON_COLUMNS = [
     "measure_id",
     "period",
@@ -52,8 +62,11 @@ ICON_COLUMNS = [
     "direction",
     "variation",
     "assurance",
+    "signal",  # a run chart's signal in words (it has no variation icon)
+    "chart",
 ]
-FLOATS = {"value", "cl", "lcl", "ucl", "target"}
+ICON_DEFAULTS = {"signal": "", "chart": "xmr"}
+FLOATS = {"value", "cl", "lcl", "ucl", "target", "denominator", "total"}
 # Snapshots frozen before the one chart model stored the XmR engine's old column
 # names (docs/methods/migration.md); they are read under the new names.
 OLD_NAMES = {
@@ -78,7 +91,7 @@ def _columns(frame: pd.DataFrame, columns: list[str]) -> dict[str, list[Any]]:
             out[c] = [None if x != x else x for x in out[c]]
         elif c in ("measure_id", "phase"):
             out[c] = s.to_numpy(dtype=np.int64).tolist()
-        elif c == "trial_limits":
+        elif c in BOOLS:
             out[c] = s.to_numpy(dtype=bool).tolist()
         else:
             out[c] = [None if pd.isna(x) else str(x) for x in s.astype(object)]
@@ -92,6 +105,10 @@ def _frame(columns: dict[str, list[Any]], order: list[str]) -> pd.DataFrame:
     frame = pd.DataFrame({c: columns[c] for c in order if c in columns})
     if frame.empty:
         return frame
+    defaults = POINT_DEFAULTS if order is POINT_COLUMNS else ICON_DEFAULTS
+    for c in order:
+        if c not in frame:
+            frame[c] = frame["value"] if c == "total" else defaults.get(c, np.nan)
     frame["period"] = pd.to_datetime(frame["period"])
     for c in FLOATS & set(frame.columns):
         frame[c] = pd.to_numeric(frame[c], errors="coerce").astype(float)
@@ -149,6 +166,8 @@ def take(meeting: Meeting, *, by: Any) -> ReportSnapshot:
             "spark_dot_kind": r.spark_dot_kind,
             "corrections": list(r.corrections),
             "late": r.late,
+            "chart_type": r.chart_type,
+            "signal": r.signal,
         }
         for r in rep.rows
     ]
@@ -275,12 +294,16 @@ class FrozenRow:
     corrections: list[str] = field(default_factory=list)
     since_corrected: list[str] = field(default_factory=list)
     late: str = ""  # as the live report says it, at the data cut
+    chart_type: str = "xmr"
+    signal: str = ""  # a run chart's signal in words
 
     @classmethod
     def from_json(cls, row: dict[str, Any]) -> FrozenRow:
         data = dict(row)
         data.setdefault("corrections", [])  # reports frozen before corrections existed
         data.setdefault("late", "")  # ... or before lateness was recorded
+        data.setdefault("chart_type", "xmr")  # ... or before every chart type
+        data.setdefault("signal", "")
         data["since_corrected"] = []
         data["period"] = pd.Timestamp(data["period"])
         data["spark_dot"] = tuple(data["spark_dot"])
@@ -290,11 +313,11 @@ class FrozenRow:
 
     @property
     def variation_text(self) -> str:
-        return words.VARIATION[self.variation]
+        return words.VARIATION.get(self.variation, self.signal)
 
     @property
     def variation_meaning(self) -> str:
-        return words.VARIATION_MEANING[self.variation]
+        return words.VARIATION_MEANING.get(self.variation, "")
 
     @property
     def assurance_text(self) -> str:
@@ -358,11 +381,13 @@ class FrozenReport:
 
     @property
     def result(self) -> ChartResult | None:
+        """Every frozen series' points and icons (of whatever chart type: the
+        ``chart`` column says which)."""
         if self._result is None and self.snapshot.points:
             points = _frame(self.snapshot.points, POINT_COLUMNS)
             icons = _frame(self.snapshot.icons, ICON_COLUMNS)
             self._result = ChartResult(
-                chart="xmr", points=points, summary=pd.DataFrame(), icons=icons
+                chart="xmr", points=points, summary=_NO_PHASES, icons=icons
             )
         return self._result
 
@@ -380,6 +405,14 @@ class FrozenReport:
         if result is None or measure.pk not in self.by_measure:
             return None
         one = _only(result, [measure.pk])
+        chart_type = self.by_measure[measure.pk].chart_type
+        one = ChartResult(
+            chart=chart_type,
+            points=one.points,
+            summary=one.summary,
+            # A run chart has no icons: it says its signal in words.
+            icons=None if chart_type == "run" else one.icons,
+        )
         return measure_chart.measure_chart(
             one,
             measure.pk,
@@ -398,6 +431,10 @@ class FrozenReport:
             for m in measures
             if (spec := self.chart(m, width=width, height=height)) is not None
         }
+
+
+# The phases' runs analysis is not frozen: each row keeps its signal in words.
+_NO_PHASES = pd.DataFrame({"measure_id": pd.Series(dtype=np.int64), "phase": []})
 
 
 def _only(result: ChartResult, ids: list[int]) -> ChartResult:

@@ -27,7 +27,7 @@ from qualitas.web.authorization import (
 from qualitas.web.board import report as live_report
 from qualitas.web.forms import form_errors
 from qualitas.web.measures import chart as measure_chart
-from qualitas.web.measures import compare_views, series
+from qualitas.web.measures import compare_views, engine, series
 from qualitas.web.measures.models import Annotation, Measure
 from qualitas.web.organisations.models import Organisation
 from qualitas.web.value import ledger, opportunities, services
@@ -253,15 +253,16 @@ def _evidence_chart(claim: BenefitClaim) -> dict[str, Any] | None:
         return None
     steps = series.target_steps([m], org)
     latest = frame.groupby("measure_id")["period"].max()
-    result = series.run_xmr(
+    charts = engine.run_charts(
         frame,
         by="measure_id",
-        direction={m.pk: m.direction},
+        measures={m.pk: m},
         target=series.target_at(steps, latest),
         part=series.rebase_periods([m], org),
     )
-    if result is None:
+    if charts is None:
         return None
+    result = charts.result_for(m.pk)
     notes = [
         (pd.Timestamp(p), t)
         for p, t in Annotation.objects.filter(measure=m, organisation=org).values_list(
