@@ -45,6 +45,7 @@ def _frame(rng: np.random.Generator, rows_per_point: int = 1) -> pd.DataFrame:
 
 
 CASES = [
+    ("xmr", {"value": "value"}),
     ("run", {"value": "value"}),
     ("i", {"value": "value"}),
     ("mr", {"value": "value"}),

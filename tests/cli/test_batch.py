@@ -429,7 +429,7 @@ def test_batch_draws_funnels_on_spark_as_on_the_local_engine(
             ["--group", "org_code", "--trim", "0.2"],
             "--group, --trim are only for funnel",
         ),
-        ([*FUNNEL_ARGS, "--data-type", "XX"], "data_type must be one of"),
+        ([*FUNNEL_ARGS[:-2], "--data-type", "XX"], "data_type must be one of"),
         (
             # One trust admitted more patients than attended: not a proportion.
             [*FUNNEL_ARGS[:2], "--value", "admissions", *FUNNEL_ARGS[4:]],

@@ -34,6 +34,19 @@ def test_demo_has_a_board_and_a_quality_committee_with_two_past_meetings(demo):
     assert Action.objects.filter(status="closed").count() == 1
 
 
+def test_demo_icb_meeting_has_the_system_report_in_its_pack(demo):
+    from qualitas.web.meetings import pack as meeting_pack
+
+    meeting = Committee.objects.get(name="System Quality Group").meetings.get()
+    grid = meeting.snapshot.system_grid
+    codes = {o["ods_code"] for o in grid["organisations"]}
+    assert {"RAE", "RR8", "RWY", "RCF", "RXF", "TAD"} <= codes
+    assert len(grid["rows"]) >= 10
+    pack, _ = meeting_pack.build(meeting)
+    assert pack.system is not None
+    assert pack.system.rows[0].group != "Other measures"  # concerns lead
+
+
 def test_demo_has_completed_assessments_claims_and_evidence(demo):
     maturity = Assessment.objects.filter(framework="maturity", status="completed")
     assert maturity.count() == 2

@@ -27,7 +27,7 @@ from rich.progress import (
 )
 
 from qualitas.cli import options as opt
-from qualitas.cli.common import reading_notes
+from qualitas.cli.common import SingleValued, reading_notes
 from qualitas.engines import ENGINES, get_engine
 from qualitas.engines.base import Written
 from qualitas.engines.kernels import kernel_for
@@ -41,15 +41,16 @@ from qualitas.spc.rules import DIRECTIONS
 # --chart: Making Data Count's XmR, a qicharts2 chart type, or funnel plots.
 CHARTS = ("xmr", *sorted(set(CHART_TYPES) - {"xmr"}), "funnel")
 # Options that apply only to funnel plots, or only to charts of series over time.
-FUNNEL_ONLY = ("group", *opt.FUNNEL_DEFAULTS)
+FUNNEL_ONLY = ("group", *opt.FUNNEL_SETTINGS)
 CHART_ONLY = ("period", "direction", "rules", "skip_short", "infinite")
 SHOWN_WARNINGS = 5
 
 
 def register(app: typer.Typer) -> None:
-    app.command("batch")(batch)
+    app.command("batch", cls=SingleValued)(batch)
 
 
+@opt.with_declared(FunnelRequest, opt.FUNNEL_SETTINGS, into="settings")
 def batch(
     ctx: typer.Context,
     output: Annotated[
@@ -131,15 +132,6 @@ def batch(
     group: Annotated[
         str | None, typer.Option("--group", help=f"{opt.GROUP_HELP} Funnels only.")
     ] = None,
-    data_type: opt.DataType = opt.FUNNEL_DEFAULTS["data_type"],
-    method: opt.Method = opt.FUNNEL_DEFAULTS["method"],
-    trim: opt.Trim = opt.FUNNEL_DEFAULTS["trim"],
-    limit: opt.Limit = opt.FUNNEL_DEFAULTS["limit"],
-    adjust: opt.Adjust = opt.FUNNEL_DEFAULTS["adjust"],
-    overdispersion: opt.Overdispersion = opt.FUNNEL_DEFAULTS["overdispersion"],
-    multiplier: opt.Multiplier = opt.FUNNEL_DEFAULTS["multiplier"],
-    sd: opt.Sd = opt.FUNNEL_DEFAULTS["sd"],
-    shmi_rounding: opt.ShmiRounding = opt.FUNNEL_DEFAULTS["shmi_rounding"],
     sql_table: Annotated[
         str | None,
         typer.Option("--sql-table", help="Table to read from the --input database."),
@@ -178,6 +170,7 @@ def batch(
     threads: Annotated[
         int, typer.Option("--threads", help="Local: 2 writes Parquet while computing.")
     ] = 2,
+    settings: dict[str, Any] | None = None,
 ) -> None:
     """Compute a chart for every series (or a funnel plot for every --by value) and
     write Parquet points, summary and icons."""
@@ -202,18 +195,7 @@ def batch(
             skip_short=skip_short,
             infinite=infinite,
             given=given,
-            funnel={
-                "group": group,
-                "data_type": data_type,
-                "method": method,
-                "trim": trim,
-                "limit": limit,
-                "adjust": adjust,
-                "overdispersion": overdispersion,
-                "multiplier": multiplier,
-                "sd": sd,
-                "shmi_rounding": shmi_rounding,
-            },
+            funnel={"group": group, **(settings or {})},
         )
         written = _run(
             request,

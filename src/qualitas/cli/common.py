@@ -22,6 +22,9 @@ from rich.progress import (
     TextColumn,
     TimeElapsedColumn,
 )
+from typer._click import Context  # typer bundles its own click
+from typer._click.exceptions import UsageError
+from typer.core import TyperCommand
 
 from qualitas.errors import QualitasError, QualitasWarning
 
@@ -124,3 +127,39 @@ def is_large(path: Path) -> bool:
         return path.stat().st_size >= LARGE_FILE_BYTES
     except OSError:
         return False
+
+
+class SingleValued(TyperCommand):
+    """A command that refuses an option given twice when it takes one value.
+
+    Click keeps the last of repeated values, so ``--trim 0.1 ... --trim 0.05`` would
+    silently run with 0.05; a long command line in a script is where that happens.
+    Options that take several values (``--by``) are declared as lists and may repeat.
+    """
+
+    def parse_args(self, ctx: Context, args: list[str]) -> list[str]:
+        single: dict[str, str] = {}
+        for param in self.params:
+            option = getattr(param, "param_type_name", "") == "option"
+            several = getattr(param, "multiple", False) or getattr(
+                param, "count", False
+            )
+            if option and not several:
+                for flag in (*param.opts, *param.secondary_opts):
+                    single[flag] = str(param.name)
+        given: dict[str, list[str]] = {}
+        for arg in args:
+            if arg == "--":
+                break
+            flag = arg.split("=", 1)[0]
+            if flag in single:
+                given.setdefault(single[flag], []).append(flag)
+        for flags in given.values():
+            if len(flags) > 1:
+                shown = " and ".join(dict.fromkeys(flags))
+                raise UsageError(
+                    f"{shown} given {len(flags)} times; give it once (only one value "
+                    "is used)",
+                    ctx,
+                )
+        return super().parse_args(ctx, args)

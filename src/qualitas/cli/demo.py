@@ -8,13 +8,15 @@ from typing import Annotated
 
 import typer
 
-from qualitas.cli.common import friendly_errors, out, show_warnings
+from qualitas.cli.common import SingleValued, friendly_errors, out, show_warnings
 from qualitas.reports.demo import DATA_DIR, write_ae_dashboard
 
 
 def register(app: typer.Typer) -> None:
     app.command(
-        "demo", help="Build the A&E four-hour performance dashboard for every trust."
+        "demo",
+        cls=SingleValued,
+        help="Build the A&E four-hour performance dashboard for every trust.",
     )(demo)
 
 

@@ -3,26 +3,36 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
 from qualitas.charts import funnel_chart, save
 from qualitas.cli import options as opt
-from qualitas.cli.common import friendly_errors, is_large, out, show_warnings, steps
+from qualitas.cli.common import (
+    SingleValued,
+    friendly_errors,
+    is_large,
+    out,
+    show_warnings,
+    steps,
+)
 from qualitas.cli.outputs import all_or_nothing
 from qualitas.cli.spc import TABLE_SUFFIXES, _write_table
 from qualitas.errors import QualitasError
+from qualitas.spc.funnel import FunnelRequest
 
 
 def register(app: typer.Typer) -> None:
     app.command(
         "funnel",
+        cls=SingleValued,
         help="Funnel plot: each unit's ratio against its size, with limits that allow for overdispersion.",
     )(funnel)
 
 
 @friendly_errors
+@opt.with_declared(FunnelRequest, opt.FUNNEL_SETTINGS, into="settings")
 def funnel(
     input: opt.Input,
     numerator: Annotated[
@@ -51,13 +61,6 @@ def funnel(
         ),
     ],
     by: opt.FunnelBy = None,
-    data_type: opt.DataType = opt.FUNNEL_DEFAULTS["data_type"],
-    method: opt.Method = opt.FUNNEL_DEFAULTS["method"],
-    trim: opt.Trim = opt.FUNNEL_DEFAULTS["trim"],
-    limit: opt.Limit = opt.FUNNEL_DEFAULTS["limit"],
-    adjust: opt.Adjust = opt.FUNNEL_DEFAULTS["adjust"],
-    overdispersion: opt.Overdispersion = opt.FUNNEL_DEFAULTS["overdispersion"],
-    multiplier: opt.Multiplier = opt.FUNNEL_DEFAULTS["multiplier"],
     target: Annotated[
         float | None,
         typer.Option(
@@ -66,8 +69,6 @@ def funnel(
             show_default=False,
         ),
     ] = None,
-    sd: opt.Sd = opt.FUNNEL_DEFAULTS["sd"],
-    shmi_rounding: opt.ShmiRounding = opt.FUNNEL_DEFAULTS["shmi_rounding"],
     limits: Annotated[
         Path | None,
         typer.Option(
@@ -117,6 +118,7 @@ def funnel(
         typer.Option("--y-title", help="Title of the value axis.", show_default=False),
     ] = None,
     sheet: opt.Sheet = None,
+    settings: dict[str, Any] | None = None,
 ) -> None:
     """Compute a funnel plot and write the units (and optionally limits, summary, chart)."""
     from qualitas.spc import funnel as compute_funnel
@@ -151,16 +153,8 @@ def funnel(
             denominator=denominator,
             group=group,
             by=by,
-            data_type=data_type,
-            method=method,
-            trim=trim,
-            limit=limit,
-            adjust=adjust,
-            overdispersion=overdispersion,
-            multiplier=multiplier,
-            shmi_rounding=shmi_rounding,
             target=target,
-            sd=sd,
+            **(settings or {}),
         )
         progress.done()
         # Build the chart first: a mistake in its options (an unknown unit to

@@ -27,7 +27,6 @@ False
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import asdict, dataclass, fields
 from typing import Any
 
@@ -37,6 +36,17 @@ import pandas as pd
 from qualitas.errors import QualitasError, describe_rows
 from qualitas.spc import funnel_stats as st
 from qualitas.spc.funnel_data import Units, collect, round_like_r
+from qualitas.spc.options import (
+    COLUMNS,
+    FLAG,
+    INTERNAL,
+    NUMBER,
+    WHOLE,
+    check_names,
+    declared,
+    option,
+    signature,
+)
 from qualitas.spc.table import as_pandas, keys_at, normalise_by
 
 DATA_TYPES = (st.SR, st.PR, st.RC, st.MEAN)
@@ -64,23 +74,76 @@ RESULT_COLUMNS = frozenset(UNIT_COLUMNS)
 
 @dataclass(frozen=True)
 class FunnelRequest:
-    """Everything that defines a funnel plot, apart from the data."""
+    """Everything that defines a funnel plot, apart from the data.
 
-    numerator: str
-    denominator: str
-    group: str
-    by: tuple[str, ...] = ()
-    data_type: str = st.SR
-    method: str = st.SHMI
-    trim: float = 0.1
-    limit: int = 99
-    adjust: str = "auto"
-    overdispersion: str = "additive"
-    multiplier: float = 1.0
-    shmi_rounding: bool = True
-    target: float | None = None
-    sd: float | None = None
-    aggregate: bool = True
+    Each field is an option, declared once with its help text; :func:`funnel`, the
+    command line (`qualitas funnel`, `qualitas batch --chart funnel`) and the web read
+    this declaration (docs/architecture.md shows how to add one).
+    """
+
+    numerator: str = option(
+        "column of the numerator (observed events, or the total outcome for MEAN)"
+    )
+    denominator: str = option(
+        "column of the denominator (expected events for SR, cases for PR...)"
+    )
+    group: str = option(
+        "column naming the unit (trust, practice...); rows are added up by unit"
+    )
+    by: tuple[str, ...] = option(
+        "columns naming separate funnels (e.g. indicator, month): one funnel per "
+        "value, each comparing its own units",
+        default=(),
+        kind=COLUMNS,
+    )
+    data_type: str = option(
+        "SR (standardised ratio), PR (proportion), RC (ratio of counts) or MEAN",
+        default=st.SR,
+        choices=DATA_TYPES,
+    )
+    method: str = option("for SR: SHMI or CQC", default=st.SHMI, choices=METHODS)
+    trim: float = option(
+        "fraction trimmed at each end before estimating overdispersion",
+        default=0.1,
+        kind=NUMBER,
+    )
+    limit: int = option(
+        "limits that define outliers: 95 or 99 (99.8%)", default=99, kind=WHOLE
+    )
+    adjust: str = option(
+        "allow for overdispersion: auto (when there is any), always or never",
+        default="auto",
+        choices=ADJUST,
+    )
+    overdispersion: str = option(
+        "additive (random effects) or multiplicative (Spiegelhalter)",
+        default="additive",
+        choices=OVERDISPERSION,
+    )
+    multiplier: float = option(
+        "scale ratios and limits, e.g. 100 for per cent", default=1.0, kind=NUMBER
+    )
+    shmi_rounding: bool = option(
+        "for SR with SHMI: round expected counts to 2 decimal places, as NHS Digital "
+        "does",
+        default=True,
+        kind=FLAG,
+    )
+    target: float | None = option(
+        "compare with this value (PR, RC, MEAN) instead of the average of all units",
+        default=None,
+        kind=NUMBER,
+    )
+    sd: float | None = option(
+        "for MEAN: the standard deviation of one record's outcome",
+        default=None,
+        kind=NUMBER,
+    )
+    aggregate: bool = option(
+        "add up the rows of each unit (off: one row per unit is required)",
+        default=True,
+        kind=INTERNAL,
+    )
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "by", tuple(normalise_by(self.by)))
@@ -257,25 +320,8 @@ class FunnelResult:
         )
 
 
-def funnel(
-    data: Any,
-    *,
-    numerator: str,
-    denominator: str,
-    group: str,
-    by: str | Sequence[str] | None = None,
-    data_type: str = "SR",
-    method: str = "SHMI",
-    trim: float = 0.1,
-    limit: int = 99,
-    adjust: str = "auto",
-    overdispersion: str = "additive",
-    multiplier: float = 1,
-    shmi_rounding: bool = True,
-    target: float | None = None,
-    sd: float | None = None,
-    aggregate: bool = True,
-) -> FunnelResult:
+@declared(FunnelRequest)
+def funnel(data: Any, **options: Any) -> FunnelResult:
     """A funnel plot of ``numerator`` / ``denominator`` for each unit named in ``group``.
 
     ``data`` may have one row per unit or many (e.g. one per patient): rows are added
@@ -309,63 +355,42 @@ def funnel(
     >>> both.units.columns[:3].tolist()
     ['month', 'trust', 'numerator']
     """
-    request = funnel_request(
-        numerator=numerator,
-        denominator=denominator,
-        group=group,
-        by=by,
-        data_type=data_type,
-        method=method,
-        trim=trim,
-        limit=limit,
-        adjust=adjust,
-        overdispersion=overdispersion,
-        multiplier=multiplier,
-        shmi_rounding=shmi_rounding,
-        target=target,
-        sd=sd,
-        aggregate=aggregate,
-    )
-    return run(as_pandas(data), request)
+    return run(as_pandas(data), build(caller="funnel", **options))
 
 
-def funnel_request(
-    *,
-    numerator: str,
-    denominator: str,
-    group: str,
-    by: str | Sequence[str] | None = None,
-    data_type: str = "SR",
-    method: str = "SHMI",
-    trim: float = 0.1,
-    limit: Any = 99,
-    adjust: Any = "auto",
-    overdispersion: str = "additive",
-    multiplier: float = 1,
-    shmi_rounding: bool = True,
-    target: float | None = None,
-    sd: float | None = None,
-    aggregate: bool = True,
-) -> FunnelRequest:
-    """The :class:`FunnelRequest` for :func:`funnel`'s arguments, which it also
+def funnel_request(**options: Any) -> FunnelRequest:
+    """The :class:`FunnelRequest` for :func:`funnel`'s options, which it also
     accepts in the forms people write them (``limit=99.8``, ``adjust=True``,
     lower-case ``data_type``): what engines and the command line run."""
+    return build(caller="funnel_request", **options)
+
+
+funnel_request.__signature__ = signature(  # type: ignore[attr-defined]
+    FunnelRequest, leading=()
+)
+
+# How each option may be written, turned into the request's form (the rest are taken
+# as given and checked by the request).
+_WRITTEN: dict[str, Any] = {
+    "by": lambda v: tuple(normalise_by(v)),
+    "data_type": lambda v: str(v).upper(),
+    "method": lambda v: str(v).upper(),
+    "limit": lambda v: _limit(v),
+    "adjust": lambda v: _adjust(v),
+    "overdispersion": lambda v: str(v).lower(),
+    "shmi_rounding": bool,
+    "aggregate": bool,
+    "target": lambda v: None if v is None else _float(v, "target"),
+    "sd": lambda v: None if v is None else _float(v, "sd"),
+}
+
+
+def build(*, caller: str = "funnel", **options: Any) -> FunnelRequest:
+    """A :class:`FunnelRequest` from keyword options; unknown or missing options
+    are a TypeError naming them."""
+    check_names(FunnelRequest, options, caller=caller)
     return FunnelRequest(
-        numerator=numerator,
-        denominator=denominator,
-        group=group,
-        by=tuple(normalise_by(by)),
-        data_type=str(data_type).upper(),
-        method=str(method).upper(),
-        trim=trim,
-        limit=_limit(limit),
-        adjust=_adjust(adjust),
-        overdispersion=str(overdispersion).lower(),
-        multiplier=multiplier,
-        shmi_rounding=bool(shmi_rounding),
-        target=None if target is None else _float(target, "target"),
-        sd=None if sd is None else _float(sd, "sd"),
-        aggregate=bool(aggregate),
+        **{k: _WRITTEN[k](v) if k in _WRITTEN else v for k, v in options.items()}
     )
 
 

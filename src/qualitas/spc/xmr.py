@@ -26,17 +26,19 @@ from __future__ import annotations
 
 from typing import Any
 
-from qualitas.spc.chart import ChartResult, chart
+from qualitas.spc.chart import ChartRequest, ChartResult, chart
 from qualitas.spc.individuals import (
     LIMIT_FACTOR,
     NEAR_FACTOR,
     SHORT_SEGMENT,
     xmr_chart,
 )
+from qualitas.spc.options import declared
 
 __all__ = ["LIMIT_FACTOR", "NEAR_FACTOR", "SHORT_SEGMENT", "xmr", "xmr_chart"]
 
 
+@declared(ChartRequest, skip=("chart",))
 def xmr(data: Any, **options: Any) -> ChartResult:
     """Making Data Count XmR charts for every series in ``data``: ``chart(data,
     chart="xmr", ...)``, with the same options and the same result tables as every

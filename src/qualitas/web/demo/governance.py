@@ -232,6 +232,8 @@ def build(users: dict[str, User], say: Callable[[str], None] = print) -> None:
     say(
         "  a board and a Quality and Safety Committee with two past meetings, one to prepare, and a board meeting"
     )
+    _system_meeting(users["analyst"], system)
+    say("  the ICB's quality group, whose pack has the system report")
 
     _training(qi, org)
     _maturity(board_user, org)
@@ -245,6 +247,23 @@ def build(users: dict[str, User], say: Callable[[str], None] = print) -> None:
 
     _evidence(qi, org)
     say("  records tagged as well-led evidence")
+
+
+def _system_meeting(analyst: User, system: Organisation) -> None:
+    """The ICB's own quality group: its frozen report (and board pack) has the
+    system report, every measure beside every organisation of West Yorkshire."""
+    group = meetings.create_committee(
+        by=analyst,
+        organisation=system,
+        name="System Quality Group",
+        kind=Committee.Kind.BOARD,
+        purpose="Brings the system's organisations together each quarter to see "
+        "where quality varies across West Yorkshire and what is being learnt.",
+    )
+    held = _meeting(
+        analyst, group, D(2025, 11, 20), D(2025, 9, 1), "ICB offices, Wakefield"
+    )
+    meetings.mark_held(by=analyst, meeting=held)
 
 
 def _meeting(
