@@ -143,12 +143,6 @@ def test_mdc_rules_give_icons(run, proportions_csv, tmp_path):
     [
         (["--chart", "q"], "unknown chart type 'q'"),
         (["--chart", "p"], "denominator"),
-        (["--denominator", "patients"], "--denominator applies to other chart types"),
-        (
-            ["--chart", "p", "--denominator", "patients", "--rebase", "2023-01-01"],
-            "use --part",
-        ),
-        (["--chart", "i", "--fix-after", "5"], "use --freeze"),
         (["--chart", "i", "--icons", "i.csv"], "add --rules mdc"),
         (["--chart", "i", "--chart", "c"], "give one chart type"),
         (["--chart", "chart.pdf"], "charts are drawn as .html, .svg or .png"),
@@ -386,4 +380,33 @@ def test_an_error_in_one_funnel_names_it_on_the_command_line(
     assert (
         "Error: for the funnel region='south': unit 'T03' has more 'seen' than "
         "'attendances' (row 17)" in " ".join(result.output.split())
+    )
+
+
+def test_xmr_options_work_on_every_chart_type(run, proportions_csv, tmp_path):
+    """One chart model: --rebase is another name for --part, and --fix-after and
+    --denominator are options of every chart type that can use them."""
+    common = ["spc", proportions_csv, "--value", "harms", "--period", "month"]
+    common += ["--by", "ward"]
+    result = run(
+        *common,
+        "--chart",
+        "p",
+        "--denominator",
+        "patients",
+        "--rebase",
+        "2023-07-01",
+        "--out",
+        tmp_path / "p.csv",
+    )
+    assert result.exit_code == 0, result.output
+    points = pd.read_csv(tmp_path / "p.csv")
+    assert points.groupby("ward")["phase"].max().tolist() == [2, 2]
+    result = run(*common, "--chart", "i", "--fix-after", 5, "--out", tmp_path / "i.csv")
+    assert result.exit_code == 0, result.output
+    assert pd.read_csv(tmp_path / "i.csv")["baseline"].sum() == 10  # 5 in each ward
+    result = run(*common, "--denominator", "patients", "--out", tmp_path / "x.csv")
+    assert result.exit_code == 0, result.output
+    assert {"cl", "lcl", "ucl", "special_cause"} <= set(
+        pd.read_csv(tmp_path / "x.csv").columns
     )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import pandas as pd
 import typer
@@ -20,6 +20,7 @@ from qualitas.cli.common import (
 from qualitas.cli.outputs import all_or_nothing
 from qualitas.errors import QualitasError
 from qualitas.reports import dashboard_html
+from qualitas.spc.chart import ChartRequest
 
 
 def register(app: typer.Typer) -> None:
@@ -31,6 +32,7 @@ def register(app: typer.Typer) -> None:
 
 
 @friendly_errors
+@opt.with_declared(ChartRequest, opt.CHART_SETTINGS, into="settings")
 def dashboard(
     input: opt.Input,
     value: opt.Value,
@@ -45,10 +47,7 @@ def dashboard(
     direction: opt.Direction = "increase",
     target: opt.Target = None,
     target_column: opt.TargetColumn = None,
-    rebase: opt.Rebase = None,
-    fix_after: opt.FixAfter = None,
-    screen_outliers: opt.Screen = True,
-    infinite: opt.Infinite = "error",
+    part: opt.Part = None,
     shift: opt.Shift = 7,
     trend: opt.Trend = 7,
     name_column: Annotated[
@@ -72,6 +71,7 @@ def dashboard(
         ),
     ] = 2000,
     sheet: opt.Sheet = None,
+    settings: dict[str, Any] | None = None,
 ) -> None:
     """Compute XmR charts for every series and write the dashboard page."""
     with steps(3, show=is_large(input)) as progress:
@@ -81,18 +81,18 @@ def dashboard(
         progress.start(f"Calculating {len(frame):,} rows")
         result, rules = opt.compute(
             frame,
+            chart_type="xmr",
             value=value,
             period=period,
             by=by,
             direction=direction,
             target=target,
             target_column=target_column,
-            rebase=rebase,
-            fix_after=fix_after,
-            screen_outliers=screen_outliers,
+            part=part,
+            rules="mdc",
             shift=shift,
             trend=trend,
-            infinite=infinite,
+            settings=settings or {},
         )
         progress.done()
         progress.start("Drawing the dashboard")

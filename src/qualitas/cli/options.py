@@ -18,7 +18,8 @@ import typer
 
 from qualitas.errors import QualitasError, describe_rows
 from qualitas.io import read_table
-from qualitas.spc import ChartResult, Rules, xmr
+from qualitas.spc import ChartResult, Rules, chart
+from qualitas.spc.chart import PRESETS, ChartRequest
 from qualitas.spc.options import FLAG, NUMBER, WHOLE
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -67,43 +68,14 @@ TargetColumn = Annotated[
         show_default=False,
     ),
 ]
-Rebase = Annotated[
+Part = Annotated[
     list[str] | None,
     typer.Option(
+        "--part",
         "--rebase",
-        help="Period at which limits are recalculated; repeat for several.",
+        help="Period at which a new phase starts, with its own limits (a rebase); "
+        "repeat for several. Or a column of phase labels.",
         show_default=False,
-    ),
-]
-FixAfter = Annotated[
-    int | None,
-    typer.Option(
-        "--fix-after",
-        help="Compute each segment's limits from its first N points only.",
-        show_default=False,
-    ),
-]
-Screen = Annotated[
-    bool,
-    typer.Option(
-        "--screen-outliers/--no-screen-outliers",
-        help="Leave out very large moving ranges when computing limits (the Making Data Count default).",
-    ),
-]
-SkipShort = Annotated[
-    bool,
-    typer.Option(
-        "--skip-short",
-        help="Leave out series with a phase too short for limits (with a warning) "
-        "instead of stopping; for charts other than XmR.",
-    ),
-]
-Infinite = Annotated[
-    str,
-    typer.Option(
-        "--infinite",
-        help="What an infinite value (from a division by zero) is: error (stop and "
-        "name the rows) or missing (leave the point out, with a warning).",
     ),
 ]
 Shift = Annotated[
@@ -163,6 +135,11 @@ FUNNEL_SETTINGS = (
 _TYPES = {NUMBER: float, WHOLE: int, FLAG: bool}
 
 
+# Options whose default is the chart type's own (a preset sets them): left unset on
+# the command line unless typed.
+PRESET = frozenset(name for preset in PRESETS.values() for name in preset)
+
+
 def declared_parameter(request_type: type, name: str) -> inspect.Parameter:
     """The command-line option for a request field, from its declaration: flag
     name, help text, type and default."""
@@ -173,20 +150,28 @@ def declared_parameter(request_type: type, name: str) -> inspect.Parameter:
     text = text[0].upper() + text[1:] + "."
     if f.metadata["choices"]:
         text += f" One of: {', '.join(map(str, f.metadata['choices']))}."
+    default = f.default
+    if request_type is ChartRequest and name in PRESET:
+        default = None
+        text += f" Default: the chart type's own ({f.default} but for presets)."
     python_type: Any = _TYPES.get(kind, str)
-    if f.default is None:
+    if default is None:
         python_type = python_type | None
     declaration = (
         typer.Option(f"{flag}/--no-{flag[2:]}", help=text)
         if kind == FLAG
-        else typer.Option(flag, help=text, show_default=f.default is not None)
+        else typer.Option(flag, help=text, show_default=default is not None)
     )
     return inspect.Parameter(
         name,
         inspect.Parameter.KEYWORD_ONLY,
-        default=f.default,
+        default=default,
         annotation=Annotated[python_type, declaration],
     )
+
+
+SkipShort = declared_parameter(ChartRequest, "skip_short").annotation
+Infinite = declared_parameter(ChartRequest, "infinite").annotation
 
 
 def with_declared(
@@ -234,42 +219,98 @@ def read_input(path: Path, sheet: str | None) -> pd.DataFrame:
     return frame
 
 
+# The chart options both `qualitas spc` and `qualitas dashboard` offer, read from
+# ChartRequest's declaration (the others need parsing: periods, columns, rules).
+CHART_SETTINGS = (
+    "fix_after",
+    "screen_outliers",
+    "trial_below",
+    "infinite",
+)
+# `qualitas spc` adds these, which only make sense with a chosen chart type.
+SPC_SETTINGS = (
+    "denominator",
+    *CHART_SETTINGS,
+    "multiply",
+    "aggregate",
+    "skip_short",
+    "negative_limits",
+    "categorical",
+)
+
+
 def compute(
     frame: pd.DataFrame,
     *,
+    chart_type: str,
     value: str,
     period: str,
     by: list[str] | None,
     direction: str,
     target: float | None,
     target_column: str | None,
-    rebase: list[str] | None,
-    fix_after: int | None,
-    screen_outliers: bool,
+    part: list[str] | None,
+    rules: str | None,
     shift: int,
     trend: int,
-    infinite: str = "error",
-) -> tuple[ChartResult, Rules]:
-    if target is not None and target_column is not None:
-        raise QualitasError("give either --target or --target-column, not both")
-    rules = Rules(shift=shift, trend=trend)
-    targets: Any = target
-    if target_column is not None:
-        targets = targets_from_column(frame, target_column, by or [])
-    result = xmr(
+    settings: dict[str, Any],
+    **periods: Any,
+) -> tuple[ChartResult, Rules | None]:
+    """The one chart calculation of the commands: any chart type, XmR by default.
+
+    ``rules`` is ``"anhoej"``, ``"mdc"`` or None for the chart type's own (Making
+    Data Count rules for XmR); ``periods`` are further period settings (``freeze``,
+    ``exclude``) already read by :func:`periods_of`.
+    """
+    if rules not in (None, "anhoej", "mdc"):
+        raise QualitasError(f"--rules must be 'anhoej' or 'mdc', not {rules!r}")
+    mdc = rules == "mdc" or (rules is None and chart_type == "xmr")
+    chosen = Rules(shift=shift, trend=trend) if mdc else None
+    result = chart(
         frame,
+        chart=chart_type,
         value=value,
         period=period,
         by=by or None,
         direction=direction,
-        target=targets,
-        part=_rebase_periods(rebase, frame, period),
-        fix_after=fix_after,
-        screen_outliers=screen_outliers,
-        rules=rules,
-        infinite=infinite,
+        target=_target(target, target_column, frame, by),
+        part=_part(part, frame, period),
+        rules=chosen if mdc else "anhoej",
+        **periods,
+        # An option left unset takes the chart type's own (its preset's) value.
+        **{k: v for k, v in settings.items() if k not in PRESET or v is not None},
     )
-    return result, rules
+    return result, chosen
+
+
+def _target(
+    target: float | None, column: str | None, frame: pd.DataFrame, by: list[str] | None
+) -> Any:
+    if target is not None and column is not None:
+        raise QualitasError("give either --target or --target-column, not both")
+    if column is not None:
+        return targets_from_column(frame, column, by or [])
+    return target
+
+
+def periods_of(values: list[str], frame: pd.DataFrame, period: str) -> list[Any]:
+    """Periods typed on the command line, as numbers when the data's periods are."""
+    if period in frame.columns and pd.api.types.is_integer_dtype(frame[period].dtype):
+        try:
+            return [int(v) for v in values]
+        except ValueError:
+            raise QualitasError(
+                f"periods must be whole numbers like those in {period!r}, not {values!r}"
+            ) from None
+    return list(values)
+
+
+def _part(part: list[str] | None, frame: pd.DataFrame, period: str) -> Any:
+    if not part:
+        return None
+    if len(part) == 1 and part[0] in frame.columns:
+        return part[0]  # a column of phase labels
+    return periods_of(part, frame, period)
 
 
 def targets_from_column(
@@ -299,18 +340,3 @@ def targets_from_column(
         return None
     latest = known.groupby(by, sort=False, observed=True)["_target"].last()
     return {k: float(v) for k, v in latest.items()}
-
-
-def _rebase_periods(
-    rebase: list[str] | None, frame: pd.DataFrame, period: str
-) -> list[Any] | None:
-    if not rebase:
-        return None
-    if period in frame.columns and pd.api.types.is_integer_dtype(frame[period].dtype):
-        try:
-            return [int(r) for r in rebase]
-        except ValueError:
-            raise QualitasError(
-                f"--rebase must be whole numbers like the periods in {period!r}, not {rebase!r}"
-            ) from None
-    return list(rebase)

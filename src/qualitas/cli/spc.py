@@ -29,8 +29,8 @@ from qualitas.cli.outputs import all_or_nothing
 from qualitas.errors import QualitasError
 from qualitas.io import write_csv
 from qualitas.reports import dashboard_html
-from qualitas.spc import Rules, chart
-from qualitas.spc.chart import CHART_TYPES, ChartResult
+from qualitas.spc import Rules
+from qualitas.spc.chart import CHART_TYPES, ChartRequest, ChartResult
 
 TABLE_SUFFIXES = (".csv", ".parquet")
 TYPES = ("xmr", *(t for t in CHART_TYPES if t != "xmr"))
@@ -47,6 +47,7 @@ def register(app: typer.Typer) -> None:
 
 
 @friendly_errors
+@opt.with_declared(ChartRequest, opt.SPC_SETTINGS, into="settings")
 def spc(
     input: opt.Input,
     value: opt.Value,
@@ -68,32 +69,15 @@ def spc(
             show_default=False,
         ),
     ] = None,
-    denominator: Annotated[
-        str | None,
-        typer.Option(
-            "--denominator",
-            help="Column of denominators (p, pp, u and up charts; optional for run, i and mr).",
-            show_default=False,
-        ),
-    ] = None,
     direction: opt.Direction = "increase",
     target: opt.Target = None,
     target_column: opt.TargetColumn = None,
-    rebase: opt.Rebase = None,
-    fix_after: opt.FixAfter = None,
-    part: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--part",
-            help="Period at which a new phase starts (repeat), or a column of phase labels. Not for XmR: use --rebase.",
-            show_default=False,
-        ),
-    ] = None,
+    part: opt.Part = None,
     freeze: Annotated[
         str | None,
         typer.Option(
             "--freeze",
-            help="Last period of the baseline that sets the limits. Not for XmR: use --fix-after.",
+            help="Last period of the baseline that sets the limits.",
             show_default=False,
         ),
     ] = None,
@@ -105,10 +89,6 @@ def spc(
             show_default=False,
         ),
     ] = None,
-    multiply: Annotated[
-        float,
-        typer.Option("--multiply", help="Scale what is shown, e.g. 100 for per cent."),
-    ] = 1.0,
     cl: Annotated[
         float | None,
         typer.Option(
@@ -118,22 +98,13 @@ def spc(
         ),
     ] = None,
     rules: Annotated[
-        str,
+        str | None,
         typer.Option(
             "--rules",
-            help="For chart types other than xmr: 'anhoej' (qicharts2's sigma and runs signals) or 'mdc' (Making Data Count rules and icons).",
+            help="'anhoej' (qicharts2's sigma and runs signals) or 'mdc' (Making Data Count rules and icons as well). Default: mdc for xmr, anhoej for the other types.",
+            show_default=False,
         ),
-    ] = "anhoej",
-    aggregate: Annotated[
-        str,
-        typer.Option(
-            "--aggregate",
-            help="How rows of one period are combined where there is no denominator: mean, median, sum or sd.",
-        ),
-    ] = "mean",
-    screen_outliers: opt.Screen = True,
-    skip_short: opt.SkipShort = False,
-    infinite: opt.Infinite = "error",
+    ] = None,
     shift: opt.Shift = 7,
     trend: opt.Trend = 7,
     summary: Annotated[
@@ -166,44 +137,17 @@ def spc(
     value_format: opt.ValueFormat = None,
     y_title: opt.YTitle = "Value",
     sheet: opt.Sheet = None,
+    settings: dict[str, Any] | None = None,
 ) -> None:
     """Compute SPC charts and write the points (and optionally summary, icons, chart)."""
     chart_type, chart_file = _chart_args(chart_args or [])
     for path in (out_path, summary, icons):
         if path is not None and path.suffix.lower() not in TABLE_SUFFIXES:
             raise QualitasError(f"{path.name}: tables are written as .csv or .parquet")
-    qic = {
-        "denominator": denominator,
-        "part": part,
-        "freeze": freeze,
-        "exclude": exclude,
-        "cl": cl,
-    }
-    if chart_type == "xmr":
-        given = [f"--{k}" for k, v in qic.items() if v] + (
-            ["--multiply"] if multiply != 1 else []
-        )
-        given += ["--rules"] if rules != "anhoej" else []
-        given += ["--aggregate"] if aggregate != "mean" else []
-        given += ["--skip-short"] if skip_short else []
-        if given:
-            raise QualitasError(
-                f"{', '.join(given)} {'applies' if len(given) == 1 else 'apply'} to other chart types "
-                "(e.g. --chart p or --chart run); for XmR charts use --rebase and --fix-after"
-            )
-    else:
-        if rebase:
-            raise QualitasError(
-                "--rebase is for XmR charts; use --part for phases of other chart types"
-            )
-        if fix_after is not None:
-            raise QualitasError(
-                "--fix-after is for XmR charts; use --freeze with the last period of the baseline"
-            )
-        if rules not in ("anhoej", "mdc"):
-            raise QualitasError(f"--rules must be 'anhoej' or 'mdc', not {rules!r}")
-        if icons is not None and rules != "mdc":
-            raise QualitasError("icons need Making Data Count rules: add --rules mdc")
+    if icons is not None and (
+        rules == "anhoej" or (rules is None and chart_type != "xmr")
+    ):
+        raise QualitasError("icons need Making Data Count rules: add --rules mdc")
 
     total = 3 + (summary is not None) + (icons is not None) + (chart_file is not None)
     with steps(total, show=is_large(input)) as progress:
@@ -211,44 +155,24 @@ def spc(
         frame = opt.read_input(input, sheet)
         progress.done()
         progress.start(f"Calculating {len(frame):,} rows")
-        if chart_type == "xmr":
-            result, mdc_rules = opt.compute(
-                frame,
-                value=value,
-                period=period,
-                by=by,
-                direction=direction,
-                target=target,
-                target_column=target_column,
-                rebase=rebase,
-                fix_after=fix_after,
-                screen_outliers=screen_outliers,
-                shift=shift,
-                trend=trend,
-                infinite=infinite,
-            )
-        else:
-            mdc_rules = Rules(shift=shift, trend=trend)
-            result = chart(
-                frame,
-                chart=chart_type,
-                value=value,
-                period=period,
-                denominator=denominator,
-                by=by or None,
-                part=_part(part, frame, period),
-                freeze=_periods([freeze], frame, period)[0] if freeze else None,
-                exclude=_periods(exclude, frame, period) if exclude else None,
-                multiply=multiply,
-                cl=cl,
-                target=_target(target, target_column, frame, by),
-                rules=mdc_rules if rules == "mdc" else "anhoej",
-                direction=direction,
-                screen_outliers=screen_outliers,
-                aggregate=aggregate,
-                skip_short=skip_short,
-                infinite=infinite,
-            )
+        result, mdc_rules = opt.compute(
+            frame,
+            chart_type=chart_type,
+            value=value,
+            period=period,
+            by=by,
+            direction=direction,
+            target=target,
+            target_column=target_column,
+            part=part,
+            rules=rules,
+            shift=shift,
+            trend=trend,
+            settings=settings or {},
+            freeze=opt.periods_of([freeze], frame, period)[0] if freeze else None,
+            exclude=opt.periods_of(exclude, frame, period) if exclude else None,
+            cl=cl,
+        )
         progress.done()
         drawing: str | bytes | None = None
         if chart_file is not None:
@@ -260,7 +184,7 @@ def spc(
                 "value_format": value_format,
                 "y_title": y_title,
             }
-            if result.chart == "xmr":
+            if result.chart == "xmr" and mdc_rules is not None:
                 drawing = _draw_xmr(
                     result, chart_file, series=series, rules=mdc_rules, **options
                 )
@@ -322,36 +246,6 @@ def _chart_args(values: list[str]) -> tuple[str, Path | None]:
                 f"unknown chart type {value!r}; choose from {', '.join(TYPES)}, or give a file ending .html, .svg or .png"
             )
     return chart_type or "xmr", chart_file
-
-
-def _periods(values: list[str], frame: pd.DataFrame, period: str) -> list[Any]:
-    """Periods typed on the command line, as numbers when the data's periods are."""
-    if period in frame.columns and pd.api.types.is_integer_dtype(frame[period].dtype):
-        try:
-            return [int(v) for v in values]
-        except ValueError:
-            raise QualitasError(
-                f"periods must be whole numbers like those in {period!r}, not {values!r}"
-            ) from None
-    return list(values)
-
-
-def _part(part: list[str] | None, frame: pd.DataFrame, period: str) -> Any:
-    if not part:
-        return None
-    if len(part) == 1 and part[0] in frame.columns:
-        return part[0]  # a column of phase labels
-    return _periods(part, frame, period)
-
-
-def _target(
-    target: float | None, column: str | None, frame: pd.DataFrame, by: list[str] | None
-) -> Any:
-    if target is not None and column is not None:
-        raise QualitasError("give either --target or --target-column, not both")
-    if column is not None:
-        return opt.targets_from_column(frame, column, by or [])
-    return target
 
 
 def _write_table(frame: pd.DataFrame, path: Path) -> None:
