@@ -184,7 +184,7 @@ def test_a_ward_run_chart_moves_to_a_control_chart_and_shows_the_current_cycle(
     section.locator(".chart.chart--ready").wait_for()
     assert "16 points so far" in section.inner_text()
     assert "4 more to come" in section.inner_text()
-    assert "Runs analysis" in section.inner_text()
+    assert "Run chart with the median: No signal of change" in section.inner_text()
     assert section.get_by_role("button", name="Move to a control chart").count() == 0
 
     # A PDSA cycle planned today cannot be entered as started 18 months ago.

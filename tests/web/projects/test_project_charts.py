@@ -68,7 +68,7 @@ def test_a_new_project_measure_starts_on_a_weekly_run_chart(pworld):
     rows = chart["data"]["values"]
     assert {r["cl"] for r in rows} == {13.0}
     assert all(r["ucl"] is None and r["lcl"] is None for r in rows)
-    assert "no sign of non-random variation" in spec["usermeta"]["summary"]
+    assert spec["usermeta"]["signal"].startswith("No signal of change")
 
 
 def test_a_shift_on_a_daily_run_chart_is_said_in_words(pworld, client):
@@ -78,7 +78,8 @@ def test_a_shift_on_a_daily_run_chart_is_said_in_words(pworld, client):
     client.force_login(pworld["people"]["lead"])
     html = client.get(reverse("projects:measures", args=[pworld["project"].pk]))
     page = html.content.decode()
-    assert "Runs analysis: non-random variation, an unusually long run of 10" in page
+    assert "Run chart with the median: A run of 10 points" in page
+    assert "a signal of change" in page
     spec = charts.measure_chart(link, [])
     dates = [v["period"][:10] for v in spec["hconcat"][0]["data"]["values"]]
     assert dates[:3] == ["2026-03-02", "2026-03-03", "2026-03-04"]
@@ -199,3 +200,87 @@ def test_no_data_yet_only_once_the_latest_week_has_ended(
     assert row["waiting"] is waiting
     assert (charts.NO_DATA_YET in spec["description"]) is waiting
     assert spec["usermeta"]["waiting_cycles"] == ([row["label"]] if waiting else [])
+
+
+def test_a_p_chart_measure_moves_from_its_run_chart_to_a_p_chart(pworld):
+    measure = MeasureFactory(
+        name="Patients with a falls risk assessment",
+        code="falls-risk-assessed",
+        organisation=pworld["trust_a"],
+        chart_type="p",
+        frequency="weekly",
+        unit="%",
+        multiplier=100.0,
+        direction=Measure.Direction.INCREASE,
+    )
+    denominators = [200, 250, 180, 300, 220, 270] * 4
+    numerators = [150, 190, 140, 225, 160, 205] * 4
+    Observation.objects.bulk_create(
+        Observation(
+            measure=measure,
+            organisation=pworld["trust_a"],
+            period=MONDAY + dt.timedelta(weeks=i),
+            numerator=float(n),
+            denominator=float(d),
+            value=100.0 * n / d,
+        )
+        for i, (n, d) in enumerate(zip(numerators, denominators, strict=True))
+    )
+    lead = pworld["people"]["lead"]
+    link = s.link_measure(
+        by=lead, project=pworld["project"], measure=measure, role="process"
+    )
+    assert link.chart_type == "run"
+    s.choose_chart(by=lead, link=link, chart="control", reason="24 weeks of audit.")
+    link.refresh_from_db()
+    assert link.chart_type == "p"
+    spec = charts.measure_chart(link, [])
+    rows = spec["hconcat"][0]["data"]["values"]
+    # p chart limits vary with each week's denominator, and stay within 0 to 100%.
+    upper = [r["ucl"] for r in rows]
+    assert len(set(upper)) > 1
+    assert all(0 <= r["lcl"] <= r["ucl"] <= 100 for r in rows)
+
+
+def test_rare_events_are_charted_as_gaps_with_cycles_and_no_run_chart_offer(
+    pworld, client
+):
+    measure = MeasureFactory(
+        name="Falls with harm on the ward",
+        code="ward-falls-harm",
+        organisation=pworld["trust_a"],
+        chart_type="g",
+        frequency="events",
+        aggregation=Measure.Aggregation.SUM,
+        unit="falls with harm",
+        multiplier=1.0,
+        direction=Measure.Direction.DECREASE,
+    )
+    days = [MONDAY + dt.timedelta(days=d) for d in (0, 20, 45, 51, 90, 130, 160)]
+    Observation.objects.bulk_create(
+        Observation(
+            measure=measure, organisation=pworld["trust_a"], period=d, value=1.0
+        )
+        for d in days
+    )
+    lead = pworld["people"]["lead"]
+    link = s.link_measure(
+        by=lead, project=pworld["project"], measure=measure, role="outcome"
+    )
+    assert link.chart_type == "g"
+    with pytest.raises(ValidationError, match="no run chart to move from"):
+        s.choose_chart(by=lead, link=link, chart="control", reason="x")
+    cycle = CycleFactory(
+        change_idea=pworld["idea"],
+        number=3,
+        stage="do",
+        prediction_recorded_at=dt.datetime(2026, 4, 1, 9, 0, tzinfo=dt.UTC),
+        started_on=MONDAY + dt.timedelta(days=60),
+    )
+    spec = charts.measure_chart(link, [cycle])
+    values = [r["value"] for r in spec["hconcat"][0]["data"]["values"]]
+    assert values == [20, 25, 6, 39, 40, 30]
+    assert [r["start"][:10] for r in _cycle_rows(spec)] == ["2026-05-01"]
+    client.force_login(lead)
+    html = client.get(reverse("projects:measures", args=[pworld["project"].pk]))
+    assert "no run chart to move from" in html.content.decode()

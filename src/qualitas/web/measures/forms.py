@@ -168,6 +168,33 @@ CHART_GUIDANCE = (
 )
 
 
+# What a missing required field says, naming it (the default "This field is required"
+# leaves people hunting for which one).
+REQUIRED = {
+    "code": "Enter a code: a short name for files and the API, e.g. ward-falls",
+    "name": "Enter the measure's name",
+    "operational_definition": "Enter the operational definition: exactly what is "
+    "counted, when, and what is left out",
+    "domain": "Choose the quality domain",
+    "measure_type": "Choose the type: outcome, process or balancing",
+    "unit": "Enter the unit, e.g. %, falls per 1,000 bed days, patients",
+    "multiplier": "Enter the multiplier: 100 for a percentage, 1000 for a rate per "
+    "1,000, 1 for a count",
+    "decimals": "Enter how many decimal places to show",
+    "chart_type": "Choose the chart",
+    "direction": "Choose the improvement direction",
+    "frequency": "Choose how often a figure is counted",
+    "aggregation": "Choose how figures combine",
+    "owner": "Enter the owner: the accountable person or role, e.g. Chief Nurse",
+    "data_source": "Enter the data source: where the figures come from",
+    "collection_burden": "Choose the collection burden",
+}
+TARGET_UNITS = (
+    "In the measure's unit as people read it: 95% is entered as 95, not 0.95; "
+    "5.5 falls per 1,000 bed days as 5.5."
+)
+
+
 class MeasureForm(forms.ModelForm):
     breakdowns_text = forms.CharField(
         label="Breakdowns",
@@ -206,6 +233,20 @@ class MeasureForm(forms.ModelForm):
             "data_source": forms.Textarea(attrs={"rows": 2}),
         }
 
+    # A target on the same page (the first of a trajectory; more on the measure's
+    # page). Not fields of the measure: ``target()`` hands them to set_target.
+    target_starts = MonthField(label="Target from month", required=False)
+    target_value = forms.FloatField(
+        label="Target", required=False, help_text=TARGET_UNITS
+    )
+    target_note = forms.CharField(
+        label="Where the target comes from",
+        required=False,
+        max_length=200,
+        help_text="For example: NHS constitutional standard, or local ambition.",
+    )
+    TARGET_FIELDS = ("target_starts", "target_value", "target_note")
+
     def __init__(self, *args, people=None, advice: Advice | None = None, **kwargs):
         """``people``: the accounts that may be the owner's (people who can see the
         measure); without it nobody can be chosen. ``advice``: the chart qualitas
@@ -221,6 +262,20 @@ class MeasureForm(forms.ModelForm):
             "How often a figure is counted. Choose events (each with its date) for "
             "a g or t chart of the time between rare events."
         )
+        for name, field in self.fields.items():
+            if field.required:
+                field.error_messages["required"] = (
+                    REQUIRED.get(name, f"Enter the {str(field.label).lower()}") + "."
+                )
+        self.fields["multiplier"].help_text = (
+            "Value = numerator ÷ denominator × this: 100 for a percentage (so 95% "
+            "is entered and shown as 95), 1000 for a rate per 1,000, 1 otherwise."
+        )
+        if self.instance.pk:
+            self.fields["target_value"].help_text = (
+                f"In {self.instance.unit}. {TARGET_UNITS} A target from a month that "
+                "already has one replaces it."
+            )
         owner_user = self.fields["owner_user"]
         owner_user.queryset = (
             people if people is not None else owner_user.queryset.none()
@@ -254,7 +309,58 @@ class MeasureForm(forms.ModelForm):
                 "Events recorded with their dates are drawn as the time between "
                 "them: choose a g chart (or a t chart).",
             )
+        self._post_clean_targets(data)
         return data
+
+    def clean_target_value(self):
+        # A percentage's target given as a share (0.95) would draw a line at 0.95%.
+        value = self.cleaned_data.get("target_value")
+        multiplier = self.cleaned_data.get("multiplier") or self.instance.multiplier
+        if value is not None and multiplier == 100 and 0 < value < 1:
+            raise forms.ValidationError(
+                f"Enter the target as a percentage: {value:g} is {value * 100:g}% "
+                f"as a share, so enter {value * 100:g} (95% is entered as 95)."
+            )
+        return value
+
+    def _post_clean_targets(self, data: dict) -> None:
+        given = [data.get("target_starts"), data.get("target_value")]
+        if given[0] is not None and given[1] is None:
+            self.add_error(
+                "target_value", "Enter the target, or leave its month empty."
+            )
+        if given[1] is not None and given[0] is None:
+            self.add_error(
+                "target_starts", "Enter the month the target starts, e.g. 2025-04."
+            )
+
+    def measure_fields(self) -> dict:
+        """The measure's own fields, for create_measure and update_measure."""
+        data = self.cleaned_data
+        fields = {
+            k: v
+            for k, v in data.items()
+            if k != "breakdowns_text" and k not in self.TARGET_FIELDS
+        }
+        fields["breakdowns"] = data["breakdowns_text"]
+        return fields
+
+    def target(self) -> dict | None:
+        """The target given on the page, for set_target, or None."""
+        data = self.cleaned_data
+        if data.get("target_value") is None or data.get("target_starts") is None:
+            return None
+        return {
+            "starts": data["target_starts"],
+            "value": data["target_value"],
+            "note": data.get("target_note", ""),
+        }
+
+    def definition_fields(self) -> list:
+        return [f for f in self if f.name not in self.TARGET_FIELDS]
+
+    def target_fields(self) -> list:
+        return [f for f in self if f.name in self.TARGET_FIELDS]
 
     def clean_breakdowns_text(self):
         lines = [
@@ -265,7 +371,7 @@ class MeasureForm(forms.ModelForm):
 
 class TargetForm(forms.Form):
     starts = MonthField(label="From month")
-    value = forms.FloatField(label="Target")
+    value = forms.FloatField(label="Target", help_text=TARGET_UNITS)
     note = forms.CharField(
         label="Note",
         required=False,

@@ -14,6 +14,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
+from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -162,14 +163,13 @@ def create(request: HttpRequest) -> HttpResponse:
         if org is None:
             form.add_error(None, "Choose the organisation that owns the measure.")
         else:
-            fields = {
-                k: v for k, v in form.cleaned_data.items() if k != "breakdowns_text"
-            }
-            fields["breakdowns"] = form.cleaned_data["breakdowns_text"]
             try:
-                measure = services.create_measure(
-                    by=request.user, organisation=org, **fields
-                )
+                with transaction.atomic():  # the measure and its target, or neither
+                    measure = services.create_measure(
+                        by=request.user, organisation=org, **form.measure_fields()
+                    )
+                    if target := form.target():
+                        services.set_target(by=request.user, measure=measure, **target)
             except ValidationError as e:
                 form_errors(form, e)
             else:
@@ -203,11 +203,14 @@ def edit(request: HttpRequest, code: str) -> HttpResponse:
         advice=series.chart_advice(measure),
     )
     if request.method == "POST" and form.is_valid():
-        fields = {k: v for k, v in form.cleaned_data.items() if k != "breakdowns_text"}
-        fields["breakdowns"] = form.cleaned_data["breakdowns_text"]
         measure.refresh_from_db()
         try:
-            services.update_measure(by=request.user, measure=measure, **fields)
+            with transaction.atomic():
+                services.update_measure(
+                    by=request.user, measure=measure, **form.measure_fields()
+                )
+                if target := form.target():
+                    services.set_target(by=request.user, measure=measure, **target)
         except ValidationError as e:
             form_errors(form, e)
         else:

@@ -9,6 +9,7 @@ its question, prediction and decision in the tooltip. The measure page calls
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import datetime as dt
 from typing import Any
@@ -17,12 +18,10 @@ import pandas as pd
 from django.db.models import Q
 from django.utils import timezone
 
-from qualitas import spc
-from qualitas.charts.spc import spc_chart
 from qualitas.web.accounts.permissions import Permission
 from qualitas.web.authorization import has_permission
 from qualitas.web.measures import chart as measure_chart_spec
-from qualitas.web.measures import series
+from qualitas.web.measures import engine, series
 from qualitas.web.measures.models import Annotation, Rebase
 from qualitas.web.projects.models import PDSACycle, ProjectMeasure
 
@@ -325,48 +324,12 @@ def _in_window(
     )
 
 
-def run_chart(
-    link: ProjectMeasure,
-    frame: pd.DataFrame,
-    cycles: list[PDSACycle],
-    *,
-    notes: list[tuple[pd.Timestamp, str]],
-    target: float | None,
-    highlight: int | None = None,
-    window: tuple[dt.date, dt.date] | None = None,
-    height: int = 280,
-) -> dict[str, Any] | None:
-    """The run chart (median and Anhøj's run rules) of a project measure, at any
-    frequency: the signal is said in words in the subtitle and ``usermeta``."""
-    measure = link.measure
-    result = spc.chart(
-        frame[["period", "value"]],
-        chart="run",
-        value="value",
-        period="period",
-        target=target,
-        infinite="missing",
-    )
-    if window is not None:
-        keep = _window_mask(result.points["period"], window)
-        if not keep.any():
-            return None
-        lo, hi = result.points.loc[keep, "period"].min(), pd.Timestamp(window[1])
-        result = dataclasses.replace(
-            result, points=result.points[keep].reset_index(drop=True)
-        )
-        cycles, notes = _in_window(cycles, notes, lo, hi)
-    spec = spc_chart(
-        result,
-        title=measure.name,
-        y_title=measure.unit,
-        value_format=measure_chart_spec.value_format(measure),
-        annotations=notes or None,
-        height=height,
-    )
-    words = spec.pop("title")["subtitle"]
-    spec.setdefault("usermeta", {})["summary"] = " ".join(words)
-    return add_cycles(spec, cycles, highlight)
+def drawn_measure(link: ProjectMeasure):
+    """The link's measure as the project's pages draw it: a copy whose chart type is
+    the link's (its run chart, or its control chart once the team has moved it)."""
+    drawn = copy.copy(link.measure)
+    drawn.chart_type = link.chart_type
+    return drawn
 
 
 def measure_chart(
@@ -378,48 +341,41 @@ def measure_chart(
     height: int = 280,
 ) -> dict[str, Any] | None:
     """The chart of one project measure with the project's cycles on it: its run
-    chart until the team moves it to its control chart. Limited to ``window`` (the
-    median and limits still come from the whole series)."""
+    chart until the team moves it to its control chart (of the measure's own chart
+    type), at whatever frequency its data come. Limited to ``window`` (the median
+    and limits still come from the whole series). ``usermeta.signal`` says what the
+    chart shows in words."""
     measure, org = link.measure, link.organisation
     frame = link_series(link)
     if frame.empty:
         return None
-    if link.chart == ProjectMeasure.Chart.RUN:
-        steps = series.target_steps([measure], org)
-        latest = frame.groupby("measure_id")["period"].max()
-        return run_chart(
-            link,
-            frame,
-            cycles,
-            notes=[
-                (pd.Timestamp(n.period), n.text)
-                for n in Annotation.objects.filter(measure=measure, organisation=org)
-            ],
-            target=series.target_at(steps, latest).get(measure.pk),
-            highlight=highlight,
-            window=window,
-            height=height,
-        )
-    rebase = None
-    if link.unit_id is None:
+    drawn = drawn_measure(link)
+    part = None
+    if link.unit_id is None and drawn.chart_type != "run":
         periods = [
             pd.Timestamp(p)
             for p in Rebase.objects.filter(
                 measure=measure, organisation=org
             ).values_list("period", flat=True)
         ]
-        rebase = {measure.pk: periods} if periods else None
+        part = {measure.pk: periods} if periods else None
     steps = series.target_steps([measure], org)
     latest = frame.groupby("measure_id")["period"].max()
-    result = series.run_xmr(
+    drawn_charts = engine.run_charts(
         frame,
         by="measure_id",
-        direction={measure.pk: measure.direction},
+        measures={measure.pk: drawn},
         target=series.target_at(steps, latest),
-        part=rebase,
+        part=part,
     )
-    if result is None:
+    if drawn_charts is None:
         return None
+    result = drawn_charts.result_for(measure.pk)
+    signal = str(drawn_charts.icons.iloc[0]["signal"])
+    notes = [
+        (pd.Timestamp(n.period), n.text)
+        for n in Annotation.objects.filter(measure=measure, organisation=org)
+    ]
     if window is not None:
         keep = _window_mask(result.points["period"], window)
         if not keep.any():
@@ -428,22 +384,17 @@ def measure_chart(
         result = dataclasses.replace(
             result, points=result.points[keep].reset_index(drop=True)
         )
-        cycles = [
-            c
-            for c in cycles
-            if pd.Timestamp(c.dates()[1]) >= lo and pd.Timestamp(c.dates()[0]) <= hi
-        ]
-    notes = Annotation.objects.filter(measure=measure, organisation=org)
+        cycles, notes = _in_window(cycles, notes, lo, hi)
     spec = measure_chart_spec.measure_chart(
         result,
         measure.pk,
-        measure,
-        steps=steps[steps["measure_id"] == measure.pk] if not steps.empty else None,
-        notes=[
-            (pd.Timestamp(n.period), n.text)
-            for n in notes
-            if window is None or lo <= pd.Timestamp(n.period) <= hi
-        ],
+        drawn,
+        # A trajectory is drawn against the icons of a control chart.
+        steps=steps[steps["measure_id"] == measure.pk]
+        if not steps.empty and drawn.chart_type != "run"
+        else None,
+        notes=notes,
         height=height,
     )
+    spec.setdefault("usermeta", {})["signal"] = signal
     return add_cycles(spec, cycles, highlight)

@@ -789,21 +789,27 @@ class ProjectMeasure(models.Model):
     def __str__(self) -> str:
         return f"{self.measure.name} ({self.get_role_display().lower()})"
 
-    # The control charts the project pages draw; other register chart types are
-    # drawn as XmR there until the pages take every chart type.
-    CONTROL_CHART_TYPES = ("xmr",)
+    # Rare events are charted as the gaps between them from the start: a run chart
+    # of event dates would mean nothing.
+    EVENT_CHART_TYPES = ("g", "t")
 
     @property
     def control_chart_type(self) -> str:
-        """The control chart this measure moves to: the register's chart type where
-        the project pages draw it, otherwise XmR."""
+        """The control chart this measure moves to: the register's chart type, or
+        XmR when the register keeps it on a run chart."""
         chart_type = self.measure.chart_type
-        return chart_type if chart_type in self.CONTROL_CHART_TYPES else "xmr"
+        return "xmr" if chart_type == "run" else chart_type
+
+    @property
+    def charts_events(self) -> bool:
+        return self.measure.chart_type in self.EVENT_CHART_TYPES
 
     @property
     def chart_type(self) -> str:
         """The chart type drawn on the project's pages."""
-        return "run" if self.chart == self.Chart.RUN else self.control_chart_type
+        if self.chart == self.Chart.RUN and not self.charts_events:
+            return "run"
+        return self.control_chart_type
 
 
 class ProgressScore(models.Model):

@@ -1020,6 +1020,13 @@ def choose_chart(
     link = ProjectMeasure.objects.select_for_update().get(pk=link.pk)
     if chart not in ProjectMeasure.Chart.values:
         raise ValidationError({"chart": "Choose a run chart or a control chart."})
+    if link.charts_events:
+        raise ValidationError(
+            {
+                "chart": f"'{link.measure.name}' counts rare events, charted as the "
+                "time between them: it has no run chart to move from."
+            }
+        )
     if chart == link.chart:
         raise ValidationError(
             {
