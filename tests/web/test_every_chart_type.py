@@ -242,3 +242,31 @@ def test_bounds_follow_the_measures_kind():
     assert engine.bounds(
         _measure(1, "xmr", aggregation="mean", decimals=1, unit="score")
     ) == (-np.inf, np.inf)
+
+
+@settings(max_examples=50, deadline=None)
+@given(
+    st.lists(
+        st.tuples(st.sampled_from(["a", "b"]), st.integers(0, 400), st.integers(1, 3)),
+        min_size=1,
+        max_size=30,
+        unique_by=lambda t: (t[0], t[1]),
+    )
+)
+def test_event_gaps_add_up_to_the_span_of_each_series(events):
+    frame = pd.DataFrame(
+        {
+            "k": [k for k, _, _ in events],
+            "period": pd.Timestamp("2024-01-01")
+            + pd.to_timedelta([d for _, d, _ in events], unit="D"),
+            "value": [float(n) for _, _, n in events],
+        }
+    )
+    gaps = engine.event_gaps(frame, by="k")
+    assert gaps[["k", "period"]].drop_duplicates().shape[0] == len(gaps)
+    for k, rows in frame.groupby("k"):
+        mine = gaps[gaps["k"] == k]
+        # One gap per event after the first; together they span first to last day.
+        assert len(mine) == rows["value"].sum() - 1
+        span = (rows["period"].max() - rows["period"].min()).days
+        assert mine["value"].sum() == span

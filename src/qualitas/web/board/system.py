@@ -27,7 +27,7 @@ from django.db.models import CharField, Q
 from django.db.models.functions import Cast
 
 from qualitas.web.board.report import PRIORITY_LABELS
-from qualitas.web.measures import series, words
+from qualitas.web.measures import engine, words
 from qualitas.web.measures.models import Domain, Measure, Observation, Rebase, Target
 from qualitas.web.organisations.models import Organisation
 
@@ -50,6 +50,8 @@ class Cell:
     assurance: str | None = None
     priority: int = 3
     period_label: str = ""
+    # A run chart's signal in words (it has no Making Data Count icons), else "".
+    signal: str = ""
     # Where the cell leads: the organisation's chart of the measure, or "" (set by
     # the view, which knows the viewer).
     link: str = ""
@@ -59,8 +61,12 @@ class Cell:
         return self.state == SHOWN
 
     @property
+    def has_icons(self) -> bool:
+        return self.variation in words.VARIATION
+
+    @property
     def variation_text(self) -> str:
-        return words.VARIATION.get(self.variation, "")
+        return words.VARIATION.get(self.variation, self.signal)
 
     @property
     def assurance_text(self) -> str:
@@ -195,6 +201,7 @@ def build(
         )
         targets = icons["target"].to_numpy(dtype=float)
         values = icons["value"].to_numpy(dtype=float).tolist()
+        signals = icons["signal"].astype(str).tolist()
         periods = list(pd.DatetimeIndex(icons["period"]))
         labels: dict[tuple[pd.Timestamp, str], str] = {}
         for i, (mid, oid) in enumerate(
@@ -218,6 +225,7 @@ def build(
                 assurance=assurance[i],
                 priority=int(priority[i]),
                 period_label=labels[key],
+                signal=signals[i],
             )
 
     rows, without = [], []
@@ -278,15 +286,24 @@ def _observations(
         organisation_id__in=[o.pk for o in orgs],
     )
     if until is not None:
-        qs = qs.filter(period__lte=until)
+        # The data cut names a month: the whole of it is in (every day, week and
+        # event), as in the integrated report.
+        cut_end = pd.Timestamp(until) + pd.offsets.MonthBegin(1)
+        qs = qs.filter(period__lt=cut_end.date())
     # The period as text: SQLite would otherwise parse each date in Python.
     qs = qs.annotate(day=Cast("period", output_field=CharField()))
-    frame = _rows(qs, ["measure_id", "organisation_id", "day", "value"])
+    columns = ["measure_id", "organisation_id", "day", "value"]
+    # Numerators and denominators only where a chart needs them (p and u charts).
+    ratios = any(m.chart_type in engine.RATIO_CHARTS for m in measures)
+    frame = _rows(qs, [*columns, "numerator", "denominator"] if ratios else columns)
+    if not ratios:
+        frame = frame.assign(numerator=np.nan, denominator=np.nan)
     frame = frame.rename(columns={"day": "period"})
     frame["measure_id"] = frame["measure_id"].astype(np.int64)
     frame["organisation_id"] = frame["organisation_id"].astype(np.int64)
     frame["period"] = pd.to_datetime(frame["period"], format="ISO8601")
-    frame["value"] = pd.to_numeric(frame["value"]).astype(float)
+    for column in ("value", "numerator", "denominator"):
+        frame[column] = pd.to_numeric(frame[column]).astype(float)
     return frame
 
 
@@ -341,7 +358,7 @@ def _icons(data: pd.DataFrame, measures: list[Measure]) -> pd.DataFrame:
     """The engine's icon table for every (measure, organisation) series at once,
     with each organisation's own targets and rebases."""
     columns = ["measure_id", "organisation_id", "period", "value", "target"]
-    empty = pd.DataFrame(columns=[*columns, "variation", "assurance"])
+    empty = pd.DataFrame(columns=[*columns, "variation", "assurance", "signal"])
     if data.empty:
         return empty
     # One integer key per series (the engine takes a single key column): the pair
@@ -359,23 +376,23 @@ def _icons(data: pd.DataFrame, measures: list[Measure]) -> pd.DataFrame:
         }
     )
     cells["latest"] = data.groupby("cell")["period"].max().to_numpy()
-    direction_of = {m.pk: m.direction for m in measures}
-    direction = dict(
-        zip(
-            cells["cell"].tolist(),
-            [direction_of[m] for m in cells["measure_id"].tolist()],
-            strict=True,
-        )
-    )
-    result = series.run_xmr(
-        data[["cell", "period", "value"]],
+    measure_of = {m.pk: m for m in measures}
+    result = engine.run_charts(
+        data[["cell", "period", "value", "numerator", "denominator"]],
         by="cell",
-        direction=direction,
+        measures=dict(
+            zip(
+                cells["cell"].tolist(),
+                [measure_of[m] for m in cells["measure_id"].tolist()],
+                strict=True,
+            )
+        ),
         target=_targets(cells),
         part=_rebases(cells),
     )
     if result is None:
         return empty
+    # Series too short for their chart type's limits are left out by the engine.
     icons = result.icons
     at = icons["cell"].to_numpy()
     return icons.assign(

@@ -154,14 +154,15 @@ def run_charts(
         return None
     target = dict(target or {})
     part = dict(part or {})
-    keys = frame[by].unique().tolist()
+    unique, where = np.unique(frame[by].to_numpy(), return_inverse=True)
+    keys = unique.tolist()
     chart_of = {k: measures[k].chart_type for k in keys}
-    kind = frame[by].map(chart_of)
+    kind = np.array([chart_of[k] for k in keys])[where]
     results: dict[str, ChartResult] = {}
     point_tables, icon_tables = [], []
     for chart_type in sorted(set(chart_of.values())):
-        rows = frame[(kind == chart_type).to_numpy()]
-        present = rows[by].unique().tolist()
+        rows = frame[kind == chart_type]
+        present = [k for k in keys if chart_of[k] == chart_type]
         result = _one_call(
             chart_type,
             rows,
@@ -257,20 +258,27 @@ def event_gaps(
     value is the number of days since the event before. A day's value is its number
     of events (more than one gives gaps of 0), unless ``distinct_days``."""
     rows = rows[rows["value"] > 0].sort_values([by, "period"], kind="stable")
-    if distinct_days:
-        rows = rows.assign(value=1.0)
-    counts = rows["value"].round().astype(np.int64).to_numpy()
-    events = rows.loc[rows.index.repeat(counts), [by, "period"]].reset_index(drop=True)
-    key = events[by].to_numpy()
-    day = events["period"].to_numpy(dtype="datetime64[D]")
+    counts = (
+        np.ones(len(rows), dtype=np.int64)
+        if distinct_days
+        else rows["value"].round().to_numpy().astype(np.int64)
+    )
+    key = np.repeat(rows[by].to_numpy(), counts)
+    period = np.repeat(rows["period"].to_numpy(dtype="datetime64[ns]"), counts)
+    n = len(key)
+    if n == 0:
+        return pd.DataFrame({by: key, "period": period, "value": np.zeros(0)})
     first = np.r_[True, key[1:] != key[:-1]]
+    day = period.astype("datetime64[D]")
     gap = np.r_[0, np.diff(day).astype(np.int64)].astype(float)
-    out = events.assign(value=gap)[~first].reset_index(drop=True)
     # Same-day events share a period: the engine reads repeated periods as
     # subgroups, so each event keeps its own period (a second later).
-    repeat = out.groupby([by, "period"]).cumcount().to_numpy()
-    out["period"] = out["period"] + pd.to_timedelta(repeat, unit="s")
-    return out
+    same = np.r_[False, ~first[1:] & (period[1:] == period[:-1])]
+    position = np.arange(n)
+    group_start = np.maximum.accumulate(np.where(same, 0, position))
+    period = period + (position - group_start).astype("timedelta64[s]")
+    keep = ~first
+    return pd.DataFrame({by: key[keep], "period": period[keep], "value": gap[keep]})
 
 
 def _scaled(
@@ -345,13 +353,15 @@ def _scale_and_bounds(
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Each row's display multiplier (ratio charts) and the measure's bounds."""
     ratio = chart_type in RATIO_CHARTS
-    present = {k: measures[k] for k in np.unique(keys).tolist()}
-    scale = _per_row(
-        keys, {k: m.multiplier if ratio else 1.0 for k, m in present.items()}
-    )
-    lo = _per_row(keys, {k: bounds(m)[0] for k, m in present.items()})
-    hi = _per_row(keys, {k: bounds(m)[1] for k, m in present.items()})
-    return scale, lo, hi
+    unique, where = np.unique(keys, return_inverse=True)
+    table = np.array(
+        [
+            (measures[k].multiplier if ratio else 1.0, *bounds(measures[k]))
+            for k in unique.tolist()
+        ],
+        dtype=float,
+    ).reshape(-1, 3)[where]
+    return table[:, 0], table[:, 1], table[:, 2]
 
 
 def _uniform_points(
