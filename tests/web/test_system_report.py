@@ -410,3 +410,30 @@ def test_targets_for_every_organisation_at_once_agree_with_one_at_a_time(
         latest = latest.rename_axis("measure_id")  # as report.build groups it
         alone = series.target_at(series.target_steps([measure], org), latest)
         assert together.get(cell) == alone.get(measure.pk)
+
+
+def test_each_measure_is_drawn_on_its_own_chart_type(grid, client_for):
+    """A run chart's cells have no Making Data Count icons: the page says "Run
+    chart" where the icons would be."""
+    run = MeasureFactory(
+        code="d-ward-falls",
+        name="Ward falls (run chart)",
+        organisation=grid["system"],
+        chart_type="run",
+        frequency="weekly",
+        aggregation="sum",
+        decimals=0,
+    )
+    weeks = pd.date_range("2026-06-01", periods=12, freq="W-MON").date
+    Observation.objects.bulk_create(
+        Observation(measure=run, organisation=grid["trust_a"], period=w, value=float(v))
+        for w, v in zip(weeks, [3, 4, 2, 5, 3, 4, 3, 2, 4, 3, 5, 4], strict=True)
+    )
+    rep = system.build(
+        grid["system"], [run], readable=_all([run], {grid["trust_a"].pk})
+    )
+    [cell] = [c for c in rep.rows[0].cells if c.shown]
+    assert cell.variation == ""
+    assert cell.variation_text == "run chart, no variation icon"
+    html = _page(client_for(grid["icb_analyst"])).content.decode()
+    assert "Run chart" in html

@@ -27,7 +27,7 @@ from django.db.models import CharField, Q
 from django.db.models.functions import Cast
 
 from qualitas.web.board.report import PRIORITY_LABELS
-from qualitas.web.measures import series, words
+from qualitas.web.measures import engine, words
 from qualitas.web.measures.models import Domain, Measure, Observation, Rebase, Target
 from qualitas.web.organisations.models import Organisation
 
@@ -60,7 +60,10 @@ class Cell:
 
     @property
     def variation_text(self) -> str:
-        return words.VARIATION.get(self.variation, "")
+        if not self.shown:
+            return ""
+        # (a run chart has no variation icon)
+        return words.VARIATION.get(self.variation, "run chart, no variation icon")
 
     @property
     def assurance_text(self) -> str:
@@ -272,7 +275,8 @@ def _rows(qs: Any, columns: list[str]) -> pd.DataFrame:
 def _observations(
     measures: list[Measure], orgs: list[Organisation], until: dt.date | None
 ) -> pd.DataFrame:
-    """measure_id, organisation_id, period, value of every cell, in one query."""
+    """measure_id, organisation_id, period, value, numerator and denominator of
+    every cell, in one query."""
     qs = Observation.objects.totals().filter(
         measure_id__in=[m.pk for m in measures],
         organisation_id__in=[o.pk for o in orgs],
@@ -281,12 +285,17 @@ def _observations(
         qs = qs.filter(period__lte=until)
     # The period as text: SQLite would otherwise parse each date in Python.
     qs = qs.annotate(day=Cast("period", output_field=CharField()))
-    frame = _rows(qs, ["measure_id", "organisation_id", "day", "value"])
+    frame = _rows(
+        qs,
+        ["measure_id", "organisation_id", "day", "value", "numerator", "denominator"],
+    )
     frame = frame.rename(columns={"day": "period"})
     frame["measure_id"] = frame["measure_id"].astype(np.int64)
     frame["organisation_id"] = frame["organisation_id"].astype(np.int64)
     frame["period"] = pd.to_datetime(frame["period"], format="ISO8601")
-    frame["value"] = pd.to_numeric(frame["value"]).astype(float)
+    # (p and u charts need each period's numerator and denominator)
+    for column in ("value", "numerator", "denominator"):
+        frame[column] = pd.to_numeric(frame[column]).astype(float)
     return frame
 
 
@@ -359,18 +368,18 @@ def _icons(data: pd.DataFrame, measures: list[Measure]) -> pd.DataFrame:
         }
     )
     cells["latest"] = data.groupby("cell")["period"].max().to_numpy()
-    direction_of = {m.pk: m.direction for m in measures}
-    direction = dict(
-        zip(
-            cells["cell"].tolist(),
-            [direction_of[m] for m in cells["measure_id"].tolist()],
-            strict=True,
-        )
-    )
-    result = series.run_xmr(
-        data[["cell", "period", "value"]],
+    # Each cell is drawn on its measure's own chart type (one engine call a type).
+    measure_of = {m.pk: m for m in measures}
+    result = engine.run_charts(
+        data[["cell", "period", "value", "numerator", "denominator"]],
         by="cell",
-        direction=direction,
+        measures=dict(
+            zip(
+                cells["cell"].tolist(),
+                [measure_of[m] for m in cells["measure_id"].tolist()],
+                strict=True,
+            )
+        ),
         target=_targets(cells),
         part=_rebases(cells),
     )

@@ -157,6 +157,10 @@ def system_grid(frozen: dict[str, Any]) -> packs.PackSystemGrid | None:
             if c["state"] != system.SHOWN:
                 cells.append(packs.PackGridCell(note=system.CELL_WORDS[c["state"]]))
                 continue
+            if not c["variation"]:  # a run chart: no icons, its signal in words
+                note = f"Run chart: {words.number(c['value'], decimals)}"
+                cells.append(packs.PackGridCell(note=note))
+                continue
             cells.append(
                 packs.PackGridCell(
                     variation=c["variation"],

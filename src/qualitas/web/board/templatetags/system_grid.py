@@ -74,7 +74,12 @@ def grid_cells(row: GridRow) -> SafeString:
             f"{m.name} at {cell.organisation.name}, {cell.period_label}: "
             f"{cell.variation_text}; {cell.assurance_text}"
         )
-        pictures = _use(f"mdc-v-{cell.variation}")
+        # A run chart has no variation icon (its signal is on its own page).
+        pictures = (
+            _use(f"mdc-v-{cell.variation}")
+            if cell.variation
+            else '<span class="small">Run chart</span>'
+        )
         if cell.assurance in words.ASSURANCE:
             pictures += _use(f"mdc-a-{cell.assurance}")
         if cell.link:
