@@ -156,6 +156,35 @@ def test_each_cell_is_the_engines_answer_for_that_organisation_alone(grid):
     assert {c.assurance for c in steady_row.cells} == {"pass", "fail"}
 
 
+def test_every_chart_type_gives_the_cell_the_integrated_report_gives_the_row(grid):
+    """Each measure on its own chart type (a u chart of falls rates, a run chart),
+    and each cell is what that organisation's own integrated report says."""
+    from qualitas.web.board import report
+
+    Measure.objects.filter(code="falls").update(chart_type="u")
+    Measure.objects.filter(code="a-steady").update(chart_type="run")
+    measures = list(Measure.objects.filter(organisation=grid["system"]))
+    trusts = [grid["trust_a"], grid["trust_b"]]
+    rep = system.build(
+        grid["system"], measures, readable=_all(measures, {t.pk for t in trusts})
+    )
+    checked = set()
+    for org in trusts:
+        rows = {r.measure.code: r for r in report.build(org, measures).rows}
+        for row in rep.rows:
+            cell = next(c for c in row.cells if c.organisation == org)
+            own = rows[row.measure.code]
+            assert cell.variation == own.variation
+            assert cell.assurance == own.assurance
+            assert cell.value == pytest.approx(own.value)
+            assert cell.target == own.target
+            assert cell.signal == own.signal
+            checked.add((row.measure.chart_type, org.ods_code))
+    assert {("u", "RAA"), ("u", "RBB"), ("run", "RAA"), ("xmr", "RBB")} <= checked
+    run_row = next(r for r in rep.rows if r.measure.code == "a-steady")
+    assert not any(c.has_icons for c in run_row.cells)
+
+
 def test_the_icb_sees_every_cell_and_each_opens_that_organisations_chart(
     grid, client_for
 ):
@@ -412,28 +441,8 @@ def test_targets_for_every_organisation_at_once_agree_with_one_at_a_time(
         assert together.get(cell) == alone.get(measure.pk)
 
 
-def test_each_measure_is_drawn_on_its_own_chart_type(grid, client_for):
-    """A run chart's cells have no Making Data Count icons: the page says "Run
-    chart" where the icons would be."""
-    run = MeasureFactory(
-        code="d-ward-falls",
-        name="Ward falls (run chart)",
-        organisation=grid["system"],
-        chart_type="run",
-        frequency="weekly",
-        aggregation="sum",
-        decimals=0,
-    )
-    weeks = pd.date_range("2026-06-01", periods=12, freq="W-MON").date
-    Observation.objects.bulk_create(
-        Observation(measure=run, organisation=grid["trust_a"], period=w, value=float(v))
-        for w, v in zip(weeks, [3, 4, 2, 5, 3, 4, 3, 2, 4, 3, 5, 4], strict=True)
-    )
-    rep = system.build(
-        grid["system"], [run], readable=_all([run], {grid["trust_a"].pk})
-    )
-    [cell] = [c for c in rep.rows[0].cells if c.shown]
-    assert cell.variation == ""
-    assert cell.variation_text == "run chart, no variation icon"
+def test_a_run_charts_cell_says_its_signal_in_words(grid, client_for):
+    Measure.objects.filter(code="a-steady").update(chart_type="run")
     html = _page(client_for(grid["icb_analyst"])).content.decode()
-    assert "Run chart" in html
+    assert 'href="#mdc-v-"' not in html  # no icon for a run chart
+    assert html.count('class="cell-signal"') == 2  # Trust A and Trust B

@@ -50,6 +50,8 @@ class Cell:
     assurance: str | None = None
     priority: int = 3
     period_label: str = ""
+    # A run chart's signal in words (it has no Making Data Count icons), else "".
+    signal: str = ""
     # Where the cell leads: the organisation's chart of the measure, or "" (set by
     # the view, which knows the viewer).
     link: str = ""
@@ -59,11 +61,12 @@ class Cell:
         return self.state == SHOWN
 
     @property
+    def has_icons(self) -> bool:
+        return self.variation in words.VARIATION
+
+    @property
     def variation_text(self) -> str:
-        if not self.shown:
-            return ""
-        # (a run chart has no variation icon)
-        return words.VARIATION.get(self.variation, "run chart, no variation icon")
+        return words.VARIATION.get(self.variation, self.signal)
 
     @property
     def assurance_text(self) -> str:
@@ -198,6 +201,7 @@ def build(
         )
         targets = icons["target"].to_numpy(dtype=float)
         values = icons["value"].to_numpy(dtype=float).tolist()
+        signals = icons["signal"].astype(str).tolist()
         periods = list(pd.DatetimeIndex(icons["period"]))
         labels: dict[tuple[pd.Timestamp, str], str] = {}
         for i, (mid, oid) in enumerate(
@@ -221,6 +225,7 @@ def build(
                 assurance=assurance[i],
                 priority=int(priority[i]),
                 period_label=labels[key],
+                signal=signals[i],
             )
 
     rows, without = [], []
@@ -282,18 +287,22 @@ def _observations(
         organisation_id__in=[o.pk for o in orgs],
     )
     if until is not None:
-        qs = qs.filter(period__lte=until)
+        # The data cut names a month: the whole of it is in (every day, week and
+        # event), as in the integrated report.
+        cut_end = pd.Timestamp(until) + pd.offsets.MonthBegin(1)
+        qs = qs.filter(period__lt=cut_end.date())
     # The period as text: SQLite would otherwise parse each date in Python.
     qs = qs.annotate(day=Cast("period", output_field=CharField()))
-    frame = _rows(
-        qs,
-        ["measure_id", "organisation_id", "day", "value", "numerator", "denominator"],
-    )
+    columns = ["measure_id", "organisation_id", "day", "value"]
+    # Numerators and denominators only where a chart needs them (p and u charts).
+    ratios = any(m.chart_type in engine.RATIO_CHARTS for m in measures)
+    frame = _rows(qs, [*columns, "numerator", "denominator"] if ratios else columns)
+    if not ratios:
+        frame = frame.assign(numerator=np.nan, denominator=np.nan)
     frame = frame.rename(columns={"day": "period"})
     frame["measure_id"] = frame["measure_id"].astype(np.int64)
     frame["organisation_id"] = frame["organisation_id"].astype(np.int64)
     frame["period"] = pd.to_datetime(frame["period"], format="ISO8601")
-    # (p and u charts need each period's numerator and denominator)
     for column in ("value", "numerator", "denominator"):
         frame[column] = pd.to_numeric(frame[column]).astype(float)
     return frame
@@ -350,7 +359,7 @@ def _icons(data: pd.DataFrame, measures: list[Measure]) -> pd.DataFrame:
     """The engine's icon table for every (measure, organisation) series at once,
     with each organisation's own targets and rebases."""
     columns = ["measure_id", "organisation_id", "period", "value", "target"]
-    empty = pd.DataFrame(columns=[*columns, "variation", "assurance"])
+    empty = pd.DataFrame(columns=[*columns, "variation", "assurance", "signal"])
     if data.empty:
         return empty
     # One integer key per series (the engine takes a single key column): the pair
@@ -368,7 +377,6 @@ def _icons(data: pd.DataFrame, measures: list[Measure]) -> pd.DataFrame:
         }
     )
     cells["latest"] = data.groupby("cell")["period"].max().to_numpy()
-    # Each cell is drawn on its measure's own chart type (one engine call a type).
     measure_of = {m.pk: m for m in measures}
     result = engine.run_charts(
         data[["cell", "period", "value", "numerator", "denominator"]],
@@ -385,6 +393,7 @@ def _icons(data: pd.DataFrame, measures: list[Measure]) -> pd.DataFrame:
     )
     if result is None:
         return empty
+    # Series too short for their chart type's limits are left out by the engine.
     icons = result.icons
     at = icons["cell"].to_numpy()
     return icons.assign(

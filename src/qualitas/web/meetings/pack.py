@@ -157,15 +157,17 @@ def system_grid(frozen: dict[str, Any]) -> packs.PackSystemGrid | None:
             if c["state"] != system.SHOWN:
                 cells.append(packs.PackGridCell(note=system.CELL_WORDS[c["state"]]))
                 continue
-            if not c["variation"]:  # a run chart: no icons, its signal in words
-                note = f"Run chart: {words.number(c['value'], decimals)}"
-                cells.append(packs.PackGridCell(note=note))
+            value = words.number(c["value"], decimals)
+            if c["variation"] not in words.VARIATION:
+                # A run chart: no icons, its signal in words.
+                signal = c.get("signal") or "Run chart"
+                cells.append(packs.PackGridCell(note=f"{value}: {signal}"))
                 continue
             cells.append(
                 packs.PackGridCell(
                     variation=c["variation"],
                     assurance=c["assurance"],
-                    value=words.number(c["value"], decimals),
+                    value=value,
                     target=""
                     if c["target"] is None
                     else words.number(c["target"], decimals),

@@ -258,6 +258,7 @@ def _system_grid(meeting: Meeting, measures: list[Measure]) -> dict[str, Any]:
                         "target": _number(c.target),
                         "variation": c.variation,
                         "assurance": c.assurance,
+                        "signal": c.signal,
                     }
                     for c in r.cells
                 ],

@@ -74,14 +74,15 @@ def grid_cells(row: GridRow) -> SafeString:
             f"{m.name} at {cell.organisation.name}, {cell.period_label}: "
             f"{cell.variation_text}; {cell.assurance_text}"
         )
-        # A run chart has no variation icon (its signal is on its own page).
-        pictures = (
-            _use(f"mdc-v-{cell.variation}")
-            if cell.variation
-            else '<span class="small">Run chart</span>'
-        )
-        if cell.assurance in words.ASSURANCE:
-            pictures += _use(f"mdc-a-{cell.assurance}")
+        if cell.has_icons:
+            pictures = _use(f"mdc-v-{cell.variation}")
+            if cell.assurance in words.ASSURANCE:
+                pictures += _use(f"mdc-a-{cell.assurance}")
+        else:
+            # A run chart has no Making Data Count icons: its signal in words.
+            pictures = (
+                f'<span class="cell-signal">{escape(cell.signal or "Run chart")}</span>'
+            )
         if cell.link:
             icons_html = (
                 f'<a class="cell-icons" href="{escape(cell.link)}" '
