@@ -244,6 +244,7 @@ class Measure(models.Model):
             decimals=self.decimals,
             unit=self.unit,
             frequency=self.frequency,
+            chart_type=self.chart_type,
         )
 
 
