@@ -35,7 +35,7 @@ test: $(STAMP)
 check: $(STAMP)
 	$(PY) -m ruff check src tests benchmarks
 	$(PY) -m ruff format --check src tests benchmarks
-	$(PY) -m mypy
+	QUALITAS_ENV=demo $(PY) -m mypy
 	QUALITAS_ENV=demo $(PY) -m qualitas.web makemigrations --check --dry-run
 	$(PY) -m pytest -q --cov --cov-report=
 	$(PY) -m tests.coverage_floors

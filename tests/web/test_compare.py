@@ -352,3 +352,48 @@ def test_a_claim_cannot_be_started_for_an_organisation_outside_the_comparison(
     page = client.get(url, {"measure": m.code, "from": "RS1", "peers": "england"})
     assert page.status_code == 200
     assert page.context["found"] is None
+
+
+def test_mean_outcomes_compare_as_means_with_the_published_spread(client, league):
+    """PROMs health gain: the total gain over the patients, compared as means with
+    England's standard deviation of one patient's gain; one trust far better."""
+    m = f.MeasureFactory(
+        code="hip-health-gain",
+        organisation=league["system"],
+        aggregation=Measure.Aggregation.MEAN,
+        unit="Oxford Hip Score points",
+        multiplier=1,
+        direction=Measure.Direction.INCREASE,
+        sharing=Measure.Sharing.PUBLISHED,
+        record_sd=7.8,
+    )
+    rows = []
+    for i, org in enumerate(league["ours"] + league["theirs"]):
+        gain = 25.0 if i == 0 else 21.5 + 0.1 * i
+        n = 300.0 + 20 * i
+        rows.append(
+            Observation(
+                measure=m,
+                organisation=org,
+                period=dt.date(2018, 4, 1),
+                value=gain,
+                numerator=gain * n,
+                denominator=n,
+            )
+        )
+    Observation.objects.bulk_create(rows)
+    response = _page(client, league["board"], m, peers="england", limit=95)
+    c = response.context["comparison"]
+    assert c.data_type == "MEAN"
+    best = c.row_for(league["ours"][0].pk)
+    assert best.value == pytest.approx(25.0)
+    assert best.better
+    assert "better than peers" in response.content.decode()
+
+
+def test_a_mean_without_a_known_spread_cannot_be_compared(client, league):
+    m = f.MeasureFactory(
+        organisation=league["system"], aggregation=Measure.Aggregation.MEAN
+    )
+    response = _page(client, league["board"], m)
+    assert "cannot be compared" in response.content.decode()

@@ -81,7 +81,7 @@ def _refuse_formulas_without_results(path: Path, sheet: str | int) -> None:
     by a program rather than saved by Excel (or saved with calculation off) has
     formulas with no saved result, which would be read as missing values without a
     word: refuse them, naming the cells, as the web upload does."""
-    import openpyxl  # type: ignore[import-untyped]
+    import openpyxl
 
     def cells(data_only: bool) -> Any:
         book = openpyxl.load_workbook(path, read_only=True, data_only=data_only)
