@@ -165,7 +165,9 @@ def test_good_periods_pass(period, frequency):
         ),
         (v.RATE, {"numerator": "3", "denominator": "0"}, "denominator", "more than 0"),
         (v.RATE, {"numerator": "-1", "denominator": "10"}, "numerator", "negative"),
-        (v.RATE, {"value": "4"}, "numerator", "give its numerator and denominator"),
+        (v.RATE, {}, "numerator", "or its value alone"),
+        (v.RATE, {"value": "-4"}, "value", "cannot be below 0"),
+        (v.PROPORTION, {"value": "100.5"}, "value", "cannot be more than 100%"),
         (v.COUNT, {}, "value", "value is empty"),
     ],
 )
@@ -273,3 +275,124 @@ def test_a_dated_measure_keeps_any_real_day_and_a_monthly_one_its_month(day, fre
     kept = pd.Timestamp(out[0]).date()
     assert problems.count == 0
     assert kept == (day if frequency != "monthly" else day.replace(day=1))
+
+
+# --- the layouts trusts' data come in ----------------------------------------------
+
+
+def _period(text, dated=False):
+    problems = v.Problems(np.array([2]))
+    out = v.parse_periods(pd.Series([text]), problems, dated=np.array([dated]))
+    return out[0], [e.message for e in problems.listed()]
+
+
+@given(
+    st.dates(min_value=dt.date(1930, 1, 1), max_value=dt.date(2029, 12, 31)),
+    st.sampled_from(["uk", "uk-short", "name-short", "name-long", "iso"]),
+)
+def test_every_date_form_reads_as_the_same_month(day, form):
+    text = {
+        "uk": day.strftime("%d/%m/%Y"),
+        "uk-short": f"{day.day}/{day.month}/{day.year}",
+        "name-short": day.strftime("%b-%y"),
+        "name-long": day.strftime("%B %Y"),
+        "iso": day.isoformat(),
+    }[form]
+    out, problems = _period(text)
+    assert problems == []
+    assert pd.Timestamp(out).date() == day.replace(day=1)
+
+
+@given(st.dates(min_value=dt.date(1900, 1, 1), max_value=dt.date(2200, 12, 31)))
+def test_a_uk_date_keeps_its_day_for_a_dated_measure(day):
+    out, problems = _period(day.strftime("%d/%m/%Y"), dated=True)
+    assert problems == []
+    assert pd.Timestamp(out).date() == day
+
+
+def test_slashed_dates_are_read_day_first_and_the_reading_is_said():
+    out, _ = _period("01/02/2016")
+    assert pd.Timestamp(out).date() == dt.date(2016, 2, 1)
+    said = v.describe_periods(pd.Series(["01/02/2016", "01/03/2016"]))
+    assert "01/02/2016 is 1 February 2016, never 2 January" in said
+
+
+def test_us_dates_are_refused_and_make_the_columns_other_slashed_dates_ambiguous():
+    problems = v.Problems(np.array([2, 3, 4, 5]))
+    out = v.parse_periods(
+        pd.Series(["02/13/2016", "02/01/2016", "05/05/2016", "2016-03"]), problems
+    )
+    messages = {e.row: e.message for e in problems.listed()}
+    assert "month first (US order)" in messages[2]
+    assert "could be read day first or month first" in messages[3]
+    # The same day and month either way round, and ISO, cannot be misread.
+    assert set(messages) == {2, 3}
+    assert pd.Timestamp(out[2]).date() == dt.date(2016, 5, 1)
+
+
+@pytest.mark.parametrize(
+    "text", ["Apr-16", "apr 2016", "April 2016", "April-16", "Apr 16", "Sept 2016"]
+)
+def test_month_names_are_read_in_the_forms_spreadsheets_write(text):
+    out, problems = _period(text)
+    assert problems == []
+    assert pd.Timestamp(out).year == 2016
+
+
+@pytest.mark.parametrize("text", ["Aprl-16", "13/13/2016", "2016/04", "16-Apr"])
+def test_other_period_forms_are_refused_with_the_forms_that_are_read(text):
+    _, problems = _period(text)
+    assert any("not a period" in m and "Mar-24" in m for m in problems)
+
+
+@given(
+    st.integers(min_value=1, max_value=5000),
+    st.integers(min_value=1, max_value=5000),
+    st.integers(min_value=0, max_value=3),
+)
+def test_a_percentage_rounded_to_its_own_places_matches_its_parts(a, b, places):
+    numerator, denominator = min(a, b), max(a, b)
+    shown = f"{numerator / denominator * 100:.{places}f}"
+    entry = v.check_entry(
+        v.Rules(kind=v.PROPORTION, multiplier=100.0),
+        name="m",
+        period="2025-01",
+        value=shown,
+        numerator=str(numerator),
+        denominator=str(denominator),
+        today=TODAY,
+    )
+    assert entry.problems == {}
+    # What is kept is computed from the parts, not the rounded value.
+    assert entry.value == pytest.approx(numerator / denominator * 100)
+
+
+def test_a_percentage_outside_its_rounding_is_refused_saying_the_tolerance():
+    entry = v.check_entry(
+        v.Rules(kind=v.PROPORTION, multiplier=100.0),
+        name="m",
+        period="2025-01",
+        value="62.4",
+        numerator="5",
+        denominator="8",
+        today=TODAY,
+    )
+    (message,) = entry.problems["value"]
+    assert "= 62.5, which is 62.5 to 1 decimal place" in message
+
+
+def test_a_rate_may_come_as_its_value_alone_unless_its_chart_needs_denominators():
+    alone = {"name": "m", "period": "2025-01", "value": "62.5", "today": TODAY}
+    entry = v.check_entry(v.Rules(kind=v.PROPORTION, multiplier=100.0), **alone)
+    assert entry.problems == {}
+    assert (entry.value, entry.numerator, entry.denominator) == (62.5, None, None)
+    p_chart = v.Rules.for_measure(
+        aggregation="ratio",
+        multiplier=100,
+        decimals=1,
+        unit="%",
+        frequency="monthly",
+        chart_type="p",
+    )
+    entry = v.check_entry(p_chart, **alone)
+    assert "chart needs each period's denominator" in entry.problems["numerator"][0]

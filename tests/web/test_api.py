@@ -178,7 +178,7 @@ def test_a_bad_row_rejects_the_load_and_says_where(api):
             {"organisation": "QAA", "observations": [{"measure": "falls"}]},
             "application/json",
             400,
-            "row 1: missing 'organisation', 'period'",
+            "row 1: missing 'period', 'value' (or both 'numerator' and",
         ),
         (
             {
@@ -453,3 +453,43 @@ def test_api_docs_page_lists_the_operations(world, client_for):
     )
     assert "POST /observations" in html
     assert "Authorization: Bearer" in html
+
+
+def test_one_request_mixes_count_rows_and_rate_rows(api, world):
+    from tests.web.factories import MeasureFactory
+
+    MeasureFactory(
+        code="pressure-ulcers",
+        organisation=world["system"],
+        aggregation="sum",
+        multiplier=1.0,
+        decimals=0,
+        unit="cases",
+    )
+    rows = [
+        {"measure": "falls", "period": "2026-01", "numerator": 4, "denominator": 900},
+        {"measure": "pressure-ulcers", "period": "2026-01", "value": 3},
+    ]
+    # The organisation is given once, at the top; the rows leave it out.
+    response = api("post", "load", {"organisation": "RAA", "observations": rows})
+    assert response.status_code == 201, response.json()
+    stored = dict(
+        Observation.objects.filter(
+            period__year=2026, organisation__ods_code="RAA"
+        ).values_list("measure__code", "value")
+    )
+    assert stored == {"falls": pytest.approx(4 / 900 * 1000), "pressure-ulcers": 3}
+
+
+def test_a_row_may_still_name_a_member_of_the_requests_system(api):
+    rows = [
+        {"measure": "falls", "period": "2026-02", "value": 5.5},
+        {"measure": "falls", "organisation": "RBB", "period": "2026-02", "value": 6},
+    ]
+    response = api("post", "load", {"organisation": "QAA", "observations": rows})
+    assert response.status_code == 201, response.json()
+    assert set(
+        Observation.objects.filter(period__year=2026).values_list(
+            "organisation__ods_code", "value"
+        )
+    ) == {("QAA", 5.5), ("RBB", 6.0)}

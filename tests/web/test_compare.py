@@ -352,3 +352,87 @@ def test_a_claim_cannot_be_started_for_an_organisation_outside_the_comparison(
     page = client.get(url, {"measure": m.code, "from": "RS1", "peers": "england"})
     assert page.status_code == 200
     assert page.context["found"] is None
+
+
+def test_mean_outcomes_compare_as_means_with_the_published_spread(client, league):
+    """PROMs health gain: the total gain over the patients, compared as means with
+    England's standard deviation of one patient's gain; one trust far better."""
+    m = f.MeasureFactory(
+        code="hip-health-gain",
+        organisation=league["system"],
+        aggregation=Measure.Aggregation.MEAN,
+        unit="Oxford Hip Score points",
+        multiplier=1,
+        direction=Measure.Direction.INCREASE,
+        sharing=Measure.Sharing.PUBLISHED,
+        record_sd=7.8,
+    )
+    rows = []
+    for i, org in enumerate(league["ours"] + league["theirs"]):
+        gain = 25.0 if i == 0 else 21.5 + 0.1 * i
+        n = 300.0 + 20 * i
+        rows.append(
+            Observation(
+                measure=m,
+                organisation=org,
+                period=dt.date(2018, 4, 1),
+                value=gain,
+                numerator=gain * n,
+                denominator=n,
+            )
+        )
+    Observation.objects.bulk_create(rows)
+    response = _page(client, league["board"], m, peers="england", limit=95)
+    c = response.context["comparison"]
+    assert c.data_type == "MEAN"
+    best = c.row_for(league["ours"][0].pk)
+    assert best.value == pytest.approx(25.0)
+    assert best.better
+    assert "better than peers" in response.content.decode()
+
+
+def test_a_mean_without_a_known_spread_cannot_be_compared(client, league):
+    m = f.MeasureFactory(
+        organisation=league["system"], aggregation=Measure.Aggregation.MEAN
+    )
+    response = _page(client, league["board"], m)
+    assert "cannot be compared" in response.content.decode()
+
+
+def test_a_peer_group_is_saved_and_offers_only_comparable_organisations(client, league):
+    from qualitas.web.organisations.models import PeerGroup
+
+    m = league["measure"]
+    client.force_login(league["board"])
+    url = reverse("organisations:peer_groups")
+    # Not shared or published: only the organisations of the reader's system.
+    offered = {
+        o.ods_code for o in client.get(url).context["form"].fields["members"].queryset
+    }
+    assert offered == {f"RN{i}" for i in range(1, 6)}
+    _share(m, Measure.Sharing.PUBLISHED)
+    offered = {
+        o.ods_code for o in client.get(url).context["form"].fields["members"].queryset
+    }
+    assert "RS1" in offered
+    theirs = league["theirs"]
+    response = client.post(
+        url, {"name": "Big trusts", "members": [theirs[0].pk, theirs[1].pk]}
+    )
+    assert response.status_code == 302
+    group = PeerGroup.objects.get(owner=league["board"])
+    assert set(group.members.all()) == set(theirs[:2])
+    page = _page(client, league["board"], m, peers="group", group=group.pk)
+    assert {r.organisation.ods_code for r in page.context["comparison"].rows} == {
+        "RN2",
+        "RS1",
+        "RS2",
+    }
+    # Someone else cannot delete it.
+    client.force_login(league["attacker"])
+    client.post(url, {"delete": str(group.pk)})
+    client.post(url, {"delete": "not-a-number"})
+    assert PeerGroup.objects.filter(pk=group.pk).exists()
+    client.force_login(league["board"])
+    client.post(url, {"delete": str(group.pk)})
+    assert not PeerGroup.objects.filter(pk=group.pk).exists()

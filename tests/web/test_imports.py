@@ -103,7 +103,7 @@ def test_reuploading_the_same_periods_updates_them_and_says_so(world, before):
         (HEADER + "fals,RAA,2025-01,4,9000\n", "did you mean 'falls'?"),
         (HEADER + "falls,XXX,2025-01,4,9000\n", "unknown organisation 'XXX'"),
         (HEADER + "falls,RZZ,2025-01,4,9000\n", "organisation RZZ is not part of"),
-        (HEADER + "falls,RAA,March 2025,4,9000\n", "'March 2025' is not a period"),
+        (HEADER + "falls,RAA,Marhc 2025,4,9000\n", "'Marhc 2025' is not a period"),
         (HEADER + "falls,RAA,2025-13,4,9000\n", "'2025-13' is not a period"),
         (HEADER + "falls,RAA,2025-01,4,0\n", "denominator must be more than 0"),
         (HEADER + "falls,RAA,2025-01,4,\n", "denominator is missing"),
@@ -116,8 +116,9 @@ def test_reuploading_the_same_periods_updates_them_and_says_so(world, before):
             "3:period:2025-01-15 for falls at RAA is already in row 2",
         ),
         (
-            "measure,organisation,period,value\nfalls,RAA,2025-01,4\n",
-            "measure falls is a rate: give its numerator and denominator",
+            "measure,organisation,period,value\nfalls,RAA,2025-01,\n",
+            "measure falls is a rate: give its numerator and denominator, or its "
+            "value alone",
         ),
         (
             "measure,organisation,period,numerator,denominator,breakdown,stratum\nfalls,RAA,2025-01,4,9000,sex,Female\n",

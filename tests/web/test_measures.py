@@ -396,7 +396,7 @@ def test_entering_a_value_again_updates_it_and_keeps_the_old_one_in_the_log(
             "Denominator must be more than 0 (it is 0).",
         ),
         (
-            {"period": "Jan 2025", "numerator": "3", "denominator": "10"},
+            {"period": "Jnu 2025", "numerator": "3", "denominator": "10"},
             "is not a period; write a month as 2024-03",
         ),
         (

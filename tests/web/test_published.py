@@ -125,3 +125,20 @@ def test_the_command_loads_a_file_and_says_why_it_refuses(owner, tmp_path):
     f.MeasureFactory(code="falls", organisation=owner["system"])
     with pytest.raises(CommandError, match="ships no published data"):
         call_command("load_published", "falls", by="aisha")
+
+
+def test_the_shipped_proms_bring_their_spread_for_comparing_means(owner):
+    hip = f.MeasureFactory(
+        code="hip-health-gain",
+        organisation=owner["system"],
+        aggregation=Measure.Aggregation.MEAN,
+        unit="Oxford Hip Score points",
+        multiplier=1,
+    )
+    call_command("load_published", "hip-health-gain", by="aisha")
+    hip.refresh_from_db()
+    assert hip.record_sd == pytest.approx(7.82793)
+    rows = Observation.objects.filter(measure=hip, denominator__isnull=False)
+    assert rows.count() > 100
+    one = rows.first()
+    assert one.numerator == pytest.approx(one.value * one.denominator, rel=1e-4)

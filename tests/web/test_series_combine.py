@@ -199,3 +199,22 @@ def test_ratio_members_missing_numerators_are_left_out_not_zero(tree):
         {m.pk: m},
     )
     assert combined.empty
+
+
+def test_a_period_where_a_member_gave_a_percentage_alone_has_no_system_figure():
+    import pandas as pd
+
+    frame = pd.DataFrame(
+        {
+            "measure_id": [1, 1, 1, 1],
+            "period": pd.to_datetime(["2024-01-01"] * 2 + ["2024-02-01"] * 2),
+            # February: the second member gave its percentage without its parts.
+            "value": [10.0, 20.0, 10.0, 20.0],
+            "numerator": [1.0, 4.0, 1.0, float("nan")],
+            "denominator": [10.0, 20.0, 10.0, float("nan")],
+        }
+    )
+    ratio = Measure(aggregation="ratio", multiplier=100.0)
+    combined = series.combine(frame, {1: ratio})
+    assert combined["period"].dt.month.tolist() == [1]
+    assert combined["value"].tolist() == pytest.approx([5 / 30 * 100])

@@ -70,6 +70,8 @@ MONTHS = [
     "November",
     "December",
 ]
+# Charts drawn from each period's numerator and denominator.
+DENOMINATOR_CHARTS = ("p", "pp", "u", "up")
 MAX_KEPT = 200  # problems kept with their message; all are counted
 
 
@@ -88,6 +90,9 @@ class Rules:
     kind: str
     frequency: str = "monthly"
     multiplier: float = 1.0
+    # A rate or proportion whose chart (p, p′, u, u′) needs each period's
+    # denominator, so that its value alone will not do.
+    parts_required: bool = False
 
     @classmethod
     def for_measure(
@@ -98,6 +103,7 @@ class Rules:
         decimals: int,
         unit: str,
         frequency: str,
+        chart_type: str = "",
     ) -> Rules:
         if aggregation == "ratio":
             # A percentage of the denominator is a share of it; any other multiplier
@@ -108,7 +114,13 @@ class Rules:
             kind = COUNT if decimals == 0 else AMOUNT
         else:
             kind = VALUE
-        return cls(kind=kind, frequency=frequency, multiplier=float(multiplier))
+        return cls(
+            kind=kind,
+            frequency=frequency,
+            multiplier=float(multiplier),
+            parts_required=kind in (PROPORTION, RATE)
+            and chart_type in DENOMINATOR_CHARTS,
+        )
 
     @property
     def needs_parts(self) -> bool:
@@ -120,12 +132,13 @@ class Rules:
         page.
 
         >>> Rules(kind="proportion").describe()
-        'numerator and denominator (the numerator no more than the denominator)'
+        'numerator and denominator (the numerator no more than the denominator), or the value alone'
         """
+        alone = "" if self.parts_required else ", or the value alone"
         return {
             PROPORTION: "numerator and denominator (the numerator no more than the "
-            "denominator)",
-            RATE: "numerator and denominator (the denominator more than 0)",
+            f"denominator){alone}",
+            RATE: f"numerator and denominator (the denominator more than 0){alone}",
             COUNT: "value (a whole number, 0 or more)",
             AMOUNT: "value (0 or more)",
             VALUE: "value",
@@ -309,6 +322,24 @@ def parse_numbers(
     return out
 
 
+def decimals_written(text: pd.Series, style: NumberStyle) -> np.ndarray:
+    """How many decimal places each number cell was written with (NaN for blanks
+    and for numbers written with an exponent).
+
+    >>> decimals_written(pd.Series(["62.5", "40", "", "1e-3"]), NumberStyle())
+    array([ 1.,  0., nan, nan])
+    >>> decimals_written(pd.Series(["62,50"]), NumberStyle(decimal_comma=True))
+    array([2.])
+    """
+    text = text.astype(str).str.strip()
+    mark = "," if style.decimal_comma else "."
+    after = text.str.extract(r"\d" + re.escape(mark) + r"(\d+)$")[0]
+    places = after.str.len().to_numpy(dtype=float, na_value=np.nan)
+    plain = text.str.fullmatch(r"[+-]?\d[\d,]*").to_numpy()
+    places[plain & np.isnan(places)] = 0.0
+    return places
+
+
 def _comma_advice(cell: str, style: NumberStyle) -> str:
     if style.source == "api":
         return (
@@ -343,6 +374,52 @@ def _comma_advice(cell: str, style: NumberStyle) -> str:
 # --- periods ----------------------------------------------------------------------
 
 
+def _period_parts(text: pd.Series) -> tuple[np.ndarray, ...]:
+    """Year, month and day (NaN where not given) of each cell in any of the forms a
+    period is read in, and which form each cell had (ISO, UK, NAMED or "")."""
+    n = len(text)
+    year, month, day = (np.full(n, np.nan) for _ in range(3))
+    form = np.full(n, "", dtype=object)
+
+    def number(s: pd.Series) -> np.ndarray:
+        return pd.to_numeric(s, errors="coerce").to_numpy(dtype=float)
+
+    iso = text.str.extract(r"^(\d{4})-(\d{1,2})(?:-(\d{1,2}))?$")
+    uk = text.str.extract(r"^(\d{1,2})([/.\-])(\d{1,2})\2(\d{4})$")
+    named = text.str.extract(r"^([A-Za-z]+)\.?[\s\-/]*(\d{4}|\d{2})$")
+    is_iso = iso[0].notna().to_numpy()
+    is_uk = uk[0].notna().to_numpy()
+    month_of = named[0].str.lower().map(_MONTH_NUMBERS)
+    is_named = month_of.notna().to_numpy()
+    year[is_iso], month[is_iso], day[is_iso] = (
+        number(iso[0])[is_iso],
+        number(iso[1])[is_iso],
+        number(iso[2])[is_iso],
+    )
+    year[is_uk], month[is_uk], day[is_uk] = (
+        number(uk[3])[is_uk],
+        number(uk[2])[is_uk],
+        number(uk[0])[is_uk],
+    )
+    short = number(named[1])
+    # Two-digit years as spreadsheets read them: 00-29 are 2000-2029, 30-99 the 1900s.
+    short = np.where(
+        short < 100, np.where(short < 30, 2000 + short, 1900 + short), short
+    )
+    year[is_named] = short[is_named]
+    month[is_named] = month_of.to_numpy(dtype=float)[is_named]
+    form[is_iso], form[is_uk], form[is_named] = ISO, UK, NAMED
+    return year, month, day, form
+
+
+ISO, UK, NAMED = "iso", "uk", "named"
+_MONTH_NUMBERS = {
+    **{name.lower(): i for i, name in enumerate(MONTHS, start=1)},
+    **{name[:3].lower(): i for i, name in enumerate(MONTHS, start=1)},
+    "sept": 9,
+}
+
+
 def parse_periods(
     text: pd.Series,
     problems: Problems,
@@ -351,31 +428,39 @@ def parse_periods(
     skip: np.ndarray | None = None,
     dated: np.ndarray | None = None,
 ) -> np.ndarray:
-    """Text periods (2024-03, or a real date such as 2024-03-15) as the first day of
-    their month (datetime64[ns]); NaT where blank or wrong (a problem unless blank).
+    """Text periods as the first day of their month (datetime64[ns]); NaT where blank
+    or wrong (a problem unless blank).
 
-    Rows where ``dated`` is true (measures with daily, weekly or event data) keep
-    their day, and must give one: a month alone does not say which day.
+    Periods are read in three forms (:func:`describe_periods` says which a column
+    used): ISO, a month as 2024-03 or a date as 2024-03-15; UK dates, day first, as
+    15/03/2024 (never read month first, as in the US: 02/13/2024 is refused, and so
+    are the column's other slashed dates, which could be read either way); and month
+    names, as Mar-24, Mar 2024 or March 2024. Rows where ``dated`` is true
+    (measures with daily, weekly or event data) keep their day, and must give one: a
+    month alone does not say which day.
 
-    >>> p = Problems(np.array([2, 3, 4]))
-    >>> parse_periods(pd.Series(["2024-03", "2024-02-30", "2024-03-45"]), p)[0]
-    np.datetime64('2024-03-01T00:00:00.000000000')
+    >>> p = Problems(np.array([2, 3, 4, 5, 6]))
+    >>> out = parse_periods(pd.Series(["2024-03", "15/03/2024", "Mar-24", "2024-02-30",
+    ...                                "2024-03-45"]), p)
+    >>> [str(d)[:10] for d in out[:3]]
+    ['2024-03-01', '2024-03-01', '2024-03-01']
     >>> [e.message for e in p.listed()]  # doctest: +NORMALIZE_WHITESPACE
     ["'2024-02-30' is not a real date: February 2024 has 29 days",
      "'2024-03-45' is not a real date: March 2024 has 31 days"]
     """
     text = text.astype(str).str.strip()
     n = len(text)
-    shape = text.str.fullmatch(PERIOD_PATTERN).to_numpy()
-    parts = text.where(shape, "0-0-0").str.split("-", expand=True)
-    if parts.shape[1] < 3:
-        parts[2] = None
-    year = pd.to_numeric(parts[0], errors="coerce").to_numpy(dtype=float)
-    month = pd.to_numeric(parts[1], errors="coerce").to_numpy(dtype=float)
-    day = pd.to_numeric(parts[2], errors="coerce").to_numpy(dtype=float)
+    year, month, day, form = _period_parts(text)
+    shape = form != ""
     has_day = ~np.isnan(day)
     in_range = shape & (year >= FIRST_YEAR) & (year <= LAST_YEAR)
     good_month = in_range & (month >= 1) & (month <= 12)
+    # Slashed dates that only make sense month first show the column is in US
+    # order; then no slashed date in it can be trusted either way.
+    uk = form == UK
+    us_order = uk & (month > 12) & (day >= 1) & (day <= 12)
+    either = uk & (month <= 12) & (day <= 12) & (day != month) & us_order.any()
+    good_month &= ~us_order & ~either
     first = pd.to_datetime(
         pd.DataFrame(
             {
@@ -392,11 +477,33 @@ def parse_periods(
     keep = np.ones(n, dtype=bool) if skip is None else ~skip
     problems.add(~given & keep, column, f"{column} is empty")
     problems.add(
-        given & ~good_month & keep,
+        us_order & keep,
         column,
         lambda pos: (
-            f"'{text.iloc[p][:30]}' is not a period; write a month as 2024-03 or a "
-            "date as 2024-03-01"
+            f"'{text.iloc[p][:30]}' is month first (US order); dates with slashes "
+            "are read day first (UK: 15/03/2024 is 15 March 2024), so write it as "
+            f"{int(day[p]):02d}/{int(month[p]):02d}/{int(year[p])} or "
+            f"{int(year[p])}-{int(day[p]):02d}-{int(month[p]):02d}"
+            for p in pos
+        ),
+    )
+    problems.add(
+        either & keep,
+        column,
+        lambda pos: (
+            f"'{text.iloc[p][:30]}' could be read day first or month first: other "
+            "dates in this column are month first (US order), so none is guessed "
+            f"at; write dates as {int(year[p])}-{int(month[p]):02d}-{int(day[p]):02d} "
+            "(year, month, day)"
+            for p in pos
+        ),
+    )
+    problems.add(
+        given & ~good_month & ~us_order & ~either & keep,
+        column,
+        lambda pos: (
+            f"'{text.iloc[p][:30]}' is not a period; write a month as 2024-03 or "
+            "Mar-24, or a date as 2024-03-01 or 01/03/2024 (day first)"
             for p in pos
         ),
     )
@@ -425,6 +532,37 @@ def parse_periods(
         out = out + days.astype("timedelta64[ns]")
     out[~good] = np.datetime64("NaT")
     return out
+
+
+def describe_periods(text: pd.Series) -> str:
+    """How a column of periods was read, in words, for the preview: each form it
+    uses, with an example of its own read back.
+
+    >>> print(describe_periods(pd.Series(["01/02/2016", "Apr-16", "2016-05"])))
+    ... # doctest: +NORMALIZE_WHITESPACE
+    Periods read as: UK dates, day first (01/02/2016 is 1 February 2016, never
+    2 January); month names (Apr-16 is April 2016); ISO (2016-05 is May 2016).
+    """
+    text = text.astype(str).str.strip()
+    year, month, day, form = _period_parts(text)
+    ok = (year >= FIRST_YEAR) & (year <= LAST_YEAR) & (month >= 1) & (month <= 12)
+    parts = []
+    for kind, label in (
+        (UK, "UK dates, day first"),
+        (NAMED, "month names"),
+        (ISO, "ISO"),
+    ):
+        where = np.flatnonzero((form == kind) & ok)
+        if not len(where):
+            continue
+        p = where[0]
+        m, y = MONTHS[int(month[p]) - 1], int(year[p])
+        reading = f"{int(day[p])} {m} {y}" if not np.isnan(day[p]) else f"{m} {y}"
+        also = ""
+        if kind == UK and day[p] <= 12 and day[p] != month[p]:
+            also = f", never {int(month[p])} {MONTHS[int(day[p]) - 1]}"
+        parts.append(f"{label} ({text.iloc[p]} is {reading}{also})")
+    return "Periods read as: " + "; ".join(parts) + "." if parts else ""
 
 
 def check_periods(
@@ -519,6 +657,8 @@ def check_values(
     *,
     unreadable: np.ndarray | None = None,
     skip: np.ndarray | None = None,
+    value_decimals: np.ndarray | None = None,
+    parts_required: np.ndarray | None = None,
 ) -> np.ndarray:
     """Values against their measure's kind; returns each row's value (computed from the
     numerator and denominator where the measure has them).
@@ -526,7 +666,12 @@ def check_values(
     ``kinds``, ``multipliers`` and ``names`` are per row; NaN in a number means blank,
     or given but not readable (already reported), which ``unreadable`` marks (rows ×
     value, numerator, denominator) so that it is not called missing as well. Rows in
-    ``skip`` (an unknown measure) are not checked.
+    ``skip`` (an unknown measure) are not checked. ``value_decimals`` (per row, NaN
+    where unknown) is how many decimal places each value was written with
+    (:func:`decimals_written`): a value matches its numerator and denominator within
+    that rounding. Rows in ``parts_required`` (a rate or proportion whose chart needs
+    denominators) must give a numerator and denominator; other rates and
+    proportions may give their value alone.
     """
     n = len(kinds)
     ok = np.ones(n, dtype=bool) if skip is None else ~skip
@@ -556,12 +701,42 @@ def check_values(
         "numerator",
         "numerator is missing (a denominator needs one)",
     )
+    # A rate or proportion may come as its value alone (a percentage), unless its
+    # chart (p, u) needs each period's denominator.
+    must_have_parts = (
+        np.zeros(n, dtype=bool) if parts_required is None else parts_required
+    )
     problems.add(
-        ok & parts & ~given_num & ~given_den,
+        ok & parts & ~given_num & ~given_den & (must_have_parts | ~given_value),
         "numerator",
         lambda pos: (
-            f"measure {names.iloc[p]} is a {kinds[p]}: give its numerator and "
-            "denominator"
+            f"measure {names.iloc[p]} is a {kinds[p]}"
+            + (
+                " whose chart needs each period's denominator"
+                if must_have_parts[p]
+                else ""
+            )
+            + ": give its numerator and denominator"
+            + ("" if must_have_parts[p] else ", or its value alone")
+            for p in pos
+        ),
+    )
+    alone = ok & parts & has_value & ~given_num & ~given_den & ~must_have_parts
+    problems.add(
+        alone & (value < 0),
+        "value",
+        lambda pos: (
+            f"value {value[p]:g} is negative: {names.iloc[p]} is a {kinds[p]}, "
+            "which cannot be below 0"
+            for p in pos
+        ),
+    )
+    problems.add(
+        alone & (kinds == PROPORTION) & (value > multipliers),
+        "value",
+        lambda pos: (
+            f"value {value[p]:g} is more than {multipliers[p]:g}: {names.iloc[p]} is "
+            "a proportion, which cannot be more than 100%"
             for p in pos
         ),
     )
@@ -614,22 +789,37 @@ def check_values(
         "value",
         "numerator ÷ denominator is too large to store",
     )
-    mismatch = (
-        both
-        & ok_numbers
-        & has_value
-        & np.isfinite(computed)
-        & ~np.isclose(value, computed, rtol=1e-6, atol=1e-9)
-    )
-    problems.add(
-        mismatch,
-        "value",
-        lambda pos: (
-            f"value {value[p]:g} does not match numerator ÷ denominator × "
-            f"{multipliers[p]:g} = {computed[p]:.6g}"
-            for p in pos
-        ),
-    )
+    # A value given with its numerator and denominator is usually rounded (a
+    # percentage to 1 decimal place): it matches when it is numerator ÷ denominator
+    # rounded to as many decimal places as the value was written with.
+    places = np.full(n, np.nan) if value_decimals is None else value_decimals
+    tolerance = np.where(
+        np.isnan(places), 0.0, 0.5 * 10.0 ** -np.nan_to_num(places)
+    ) + 1e-9 * np.maximum(1.0, np.abs(np.nan_to_num(computed)))
+    with np.errstate(invalid="ignore"):
+        close = np.isclose(value, computed, rtol=1e-6, atol=1e-9) | (
+            np.abs(value - computed) <= tolerance
+        )
+    mismatch = both & ok_numbers & has_value & np.isfinite(computed) & ~close
+
+    def mismatch_message(pos: np.ndarray) -> Iterable[str]:
+        for p in pos:
+            said = (
+                f"value {value[p]:g} does not match numerator ÷ denominator × "
+                f"{multipliers[p]:g} = {computed[p]:.6g}"
+            )
+            if np.isnan(places[p]):
+                yield said
+                continue
+            d = int(places[p])
+            yield (
+                f"{said}, which is {computed[p]:.{d}f} to {d} decimal "
+                f"place{'' if d == 1 else 's'} (as the value is written); a value "
+                "is accepted when it is numerator ÷ denominator rounded to its own "
+                "decimal places"
+            )
+
+    problems.add(mismatch, "value", mismatch_message)
     return np.where(parts & has_num & has_den, computed, value)
 
 
@@ -700,6 +890,8 @@ def check_entry(
         nums["denominator"],
         problems,
         unreadable=unreadable,
+        value_decimals=decimals_written(pd.Series([value or ""]), style),
+        parts_required=np.array([rules.parts_required]),
     )
     by_field: dict[str, list[str]] = {}
     for p in problems.listed():

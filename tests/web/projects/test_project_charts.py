@@ -69,6 +69,7 @@ def test_a_new_project_measure_starts_on_a_weekly_run_chart(pworld):
     assert {r["cl"] for r in rows} == {13.0}
     assert all(r["ucl"] is None and r["lcl"] is None for r in rows)
     assert spec["usermeta"]["signal"].startswith("No signal of change")
+    assert spec["description"].startswith("Run chart of Patients with a bedside check")
 
 
 def test_a_shift_on_a_daily_run_chart_is_said_in_words(pworld, client):

@@ -318,7 +318,8 @@ _TEXT = _nullable({"type": "string", "maxLength": MAX_TEXT, "pattern": TEXT_PATT
 
 ROW = {
     "type": "object",
-    "required": ["measure", "organisation", "period"],
+    # The organisation may be left out when it is the request's own (given once).
+    "required": ["measure", "period"],
     # A figure: its value, or (for a ratio measure) numerator and denominator.
     "anyOf": [{"required": ["value"]}, {"required": ["numerator", "denominator"]}],
     "additionalProperties": False,
@@ -331,7 +332,8 @@ ROW = {
         "organisation": {
             "type": "string",
             "pattern": ODS_PATTERN,
-            "description": "ODS code of the organisation the figure is for.",
+            "description": "ODS code of the organisation the figure is for; "
+            "leave it out (or null) for the request's own organisation.",
         },
         "period": {
             "type": "string",
@@ -460,7 +462,8 @@ SCHEMAS: dict[str, Any] = {
                 "type": "string",
                 "pattern": ODS_PATTERN,
                 "description": "ODS code of the organisation (or system) the data are "
-                "for; every row must be for it or one of its members.",
+                "for; every row must be for it or one of its members. A row "
+                "without an organisation is for this one.",
             },
             "observations": {
                 "type": "array",

@@ -280,7 +280,8 @@ def _rows(qs: Any, columns: list[str]) -> pd.DataFrame:
 def _observations(
     measures: list[Measure], orgs: list[Organisation], until: dt.date | None
 ) -> pd.DataFrame:
-    """measure_id, organisation_id, period, value of every cell, in one query."""
+    """measure_id, organisation_id, period, value, numerator and denominator of
+    every cell, in one query."""
     qs = Observation.objects.totals().filter(
         measure_id__in=[m.pk for m in measures],
         organisation_id__in=[o.pk for o in orgs],

@@ -12,7 +12,13 @@ from __future__ import annotations
 SYSTEM = ("QWO", "NHS West Yorkshire Integrated Care Board")
 # Measures whose national published statistics (every trust in England) the demo
 # loads, so trusts can compare with England as well as with their system.
-PUBLISHED = ("ae-4-hour", "cancer-62-day", "bed-occupancy")
+PUBLISHED = (
+    "ae-4-hour",
+    "cancer-62-day",
+    "bed-occupancy",
+    "hip-health-gain",
+    "knee-health-gain",
+)
 TRUSTS = [
     ("RR8", "Leeds Teaching Hospitals NHS Trust"),
     ("RAE", "Bradford Teaching Hospitals NHS Foundation Trust"),

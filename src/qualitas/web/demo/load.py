@@ -156,6 +156,7 @@ def build(say: Callable[[str], None] = print) -> None:
             frame=frame,
             filename=name,
             names=names,
+            record_sd=published.shipped_sd(code, folder),
         )
         say(f"  published {batch.rows:>6} rows of {code} for England from {name}")
     # The system's own measures are shared among its members under its agreement.

@@ -155,12 +155,31 @@ def proms(folder: Path, orgs: list[str] | None) -> pd.DataFrame:
         long["value"] = pd.to_numeric(long["value"], errors="coerce")
         long = long[long["value"].notna()]
         year = long["variable"].str.slice(-4)
+        # The patients behind each mean (suppressed counts, '*', are left empty):
+        # a funnel of means needs them as the denominator, with the total health
+        # gain as the numerator.
+        records = x.melt(
+            id_vars=["OrgCode"],
+            value_vars=[c for c in x.columns if c.startswith("Modelled_Records_")],
+        )
+        records["year"] = records["variable"].str.slice(-4)
+        count = long.assign(year=year).merge(
+            records[["OrgCode", "year", "value"]].rename(columns={"value": "n"}),
+            on=["OrgCode", "year"],
+            how="left",
+        )["n"]
+        n = pd.to_numeric(count, errors="coerce").to_numpy()
+        known = np.isfinite(n) & (n > 0)
         parts.append(
             _frame(
                 measure=code,
                 organisation=long["OrgCode"].to_numpy(),
                 period=(year + "-04-01").to_numpy(),
                 value=long["value"].to_numpy(),
+                numerator=np.where(
+                    known, np.round(long["value"].to_numpy() * n, 4), np.nan
+                ),
+                denominator=np.where(known, n, np.nan),
             )
         )
     return pd.concat(parts, ignore_index=True)

@@ -40,6 +40,9 @@ def measure_chart(
     spec = draw(
         result,
         series,
+        # Named for the description screen readers hear ("Run chart of Falls..."),
+        # not the series key (the measure's id).
+        title=measure.name,
         y_title=_y_title(measure, result),
         value_format=value_format(measure),
         annotations=notes or None,

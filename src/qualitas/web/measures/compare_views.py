@@ -177,13 +177,13 @@ def funnel_spec(comparison: cmp.Comparison, *, static: bool = False) -> dict[str
         if own is not None and comparison.row_for(own.pk) is not None
         else None
     )
-    proportion = comparison.data_type == "PR"
+    own_units = comparison.data_type in ("PR", "MEAN")
     spec = funnel_chart(
         comparison.result,
         direction=measure.direction,
         highlight=highlight,
-        y_title=measure.unit if proportion else "Ratio to the peers' average",
-        x_title=measure.denominator or None if proportion else "Expected events",
+        y_title=measure.unit if own_units else "Ratio to the peers' average",
+        x_title=(measure.denominator or "Records") if own_units else "Expected events",
         width=640,
         height=380,
     )

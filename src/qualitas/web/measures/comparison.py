@@ -189,8 +189,17 @@ def better(measure: Measure) -> str:
 
 def comparable(measure: Measure) -> bool:
     """Whether a funnel can compare organisations on ``measure``: a numerator over
-    a denominator."""
-    return measure.aggregation == Measure.Aggregation.RATIO
+    a denominator, or a mean outcome whose spread for one record is known (PROMs
+    health gain: the total gain over the number of patients)."""
+    if measure.aggregation == Measure.Aggregation.RATIO:
+        return True
+    return measure.aggregation == Measure.Aggregation.MEAN and bool(measure.record_sd)
+
+
+def data_type_of(measure: Measure) -> str:
+    if measure.aggregation == Measure.Aggregation.MEAN:
+        return st.MEAN
+    return st.PR if is_proportion(measure) else st.SR
 
 
 def is_proportion(measure: Measure) -> bool:
@@ -310,13 +319,14 @@ def build(user: Any, measure: Measure, choice: Choice) -> Comparison:
         )
     orgs = Organisation.objects.in_bulk(frame["org_id"].unique().tolist())
     labels = _labels(orgs)
-    proportion = is_proportion(measure)
-    data_type = st.PR if proportion else st.SR
+    data_type = data_type_of(measure)
     sums["organisation"] = sums["org_id"].map(labels)
     pooled = float(sums["numerator"].sum() / sums["denominator"].sum())
-    if not proportion:
+    if data_type == st.SR:
         sums["expected"] = sums["denominator"] * pooled
-    result = run(_for_engine(sums), _request(data_type, choice.limit))
+    result = run(
+        _for_engine(sums), _request(data_type, choice.limit, sd=measure.record_sd)
+    )
 
     target_rate = _target(measure, own, end.date())
     direction = better(measure) if measure.direction != "neutral" else None
@@ -363,7 +373,12 @@ def over_time(comparison: Comparison, user: Any) -> Comparison:
         frame["expected"] = frame["denominator"] * (
             totals["numerator"] / totals["denominator"]
         )
-    request = _request(comparison.data_type, comparison.choice.limit, by="period")
+    request = _request(
+        comparison.data_type,
+        comparison.choice.limit,
+        by="period",
+        sd=measure.record_sd,
+    )
     across = run(_for_engine(frame, by="period"), request, grid=False)
     comparison.across = across
     z = across.units[["period", "organisation", "z_adjusted"]].rename(
@@ -384,7 +399,19 @@ def over_time(comparison: Comparison, user: Any) -> Comparison:
     return comparison
 
 
-def _request(data_type: str, limit: int, by: str | None = None):
+def _request(
+    data_type: str, limit: int, by: str | None = None, sd: float | None = None
+):
+    if data_type == st.MEAN:
+        return funnel_request(
+            numerator="numerator",
+            denominator="denominator",
+            group="organisation",
+            by=by,
+            data_type="MEAN",
+            sd=sd,
+            limit=limit,
+        )
     if data_type == st.PR:
         return funnel_request(
             numerator="numerator",
@@ -503,9 +530,10 @@ def _rows(
     target_rate: float | None,
 ) -> tuple[list[Row], float]:
     units = result.units
-    proportion = result.summary.data_type == st.PR
-    # The measure's target on the funnel's scale: a percentage as one, a rate as a
-    # ratio to the peers' pooled rate.
+    # Proportions (in %) and means are plotted in the measure's own units; rates as
+    # a ratio to the peers' pooled rate.
+    proportion = result.summary.data_type in (st.PR, st.MEAN)
+    # The measure's target on the funnel's scale.
     target = None
     if target_rate is not None:
         target = (

@@ -168,6 +168,10 @@ def read_table(data: bytes, filename: str, *, limits: Limits) -> Read:
             pd.concat([read.table[c] for c in NUMBERS]), read.separator
         )
         read.note = validation.describe_reading(read.separator, read.style)
+    # How the periods were read (UK day first, month names), for the preview.
+    periods = validation.describe_periods(read.table["period"])
+    if periods:
+        read.note = f"{read.note} {periods}".strip()
     return read
 
 
@@ -447,12 +451,14 @@ def name_columns(table: pd.DataFrame) -> pd.DataFrame:
     return table[~blank]
 
 
-def records_table(records: list[Any], *, max_rows: int) -> Read:
+def records_table(records: list[Any], *, max_rows: int, organisation: str = "") -> Read:
     """JSON API rows (a list of objects) as the same table of text cells.
 
     Numbers should be JSON numbers; text that holds a number is read as the number
     it spells with a decimal point ("42", "4.5"), and text with a comma is refused
-    rather than guessed at.
+    rather than guessed at. Rows may mix kinds (a count's value beside a rate's
+    numerator and denominator), and a row without an organisation is for
+    ``organisation``, the one the request names once.
     """
     if not isinstance(records, list) or not all(isinstance(r, dict) for r in records):
         raise FileRefused("'observations' must be a list of objects.")
@@ -473,13 +479,28 @@ def records_table(records: list[Any], *, max_rows: int) -> Read:
     table = pd.DataFrame.from_records(records, columns=cols)
     for col in table.columns:
         table[col] = table[col].map(_json_text)
+    if organisation:
+        named = [
+            c
+            for c in table.columns
+            if ALIASES.get(str(c).strip().lower(), str(c).strip().lower())
+            == "organisation"
+        ]
+        if not named:
+            table["organisation"] = organisation
+        elif len(named) == 1:
+            table[named[0]] = table[named[0]].where(
+                table[named[0]].str.strip() != "", organisation
+            )
     table = name_columns(table)
     table.index = np.arange(1, len(table) + 1)  # API rows are numbered from 1
     return Read(table, style=validation.NumberStyle(source="api"))
 
 
 def _json_text(v: Any) -> str:
-    if v is None:
+    # A field one row leaves out (a count row has no numerator when a rate row in
+    # the same request has one) comes out of the table as NaN: blank, not text.
+    if v is None or (isinstance(v, float) and np.isnan(v)):
         return ""
     if isinstance(v, bool):  # true is not the number 1
         return str(v).lower()
@@ -581,6 +602,10 @@ def _check_rows(
     multiplier = (
         rules.map(lambda r: r.multiplier, na_action="ignore").astype(float).to_numpy()
     )
+    parts_required = np.array(
+        [isinstance(r, validation.Rules) and r.parts_required for r in rules],
+        dtype=bool,
+    )
 
     # Organisations: known, and ones these data may be for.
     ods = table["organisation"].str.upper()
@@ -652,6 +677,8 @@ def _check_rows(
         err,
         unreadable=unreadable,
         skip=~m_known | formula_rows,
+        value_decimals=validation.decimals_written(table["value"], style),
+        parts_required=parts_required,
     )
     num, den = nums["numerator"], nums["denominator"]
     has_parts = ~np.isnan(num) & ~np.isnan(den)

@@ -181,6 +181,14 @@ class Measure(models.Model):
         "the organisations of the same system, otherwise only to those who may "
         "see each organisation's own data.",
     )
+    record_sd = models.FloatField(
+        "standard deviation of one record",
+        null=True,
+        blank=True,
+        help_text="For comparing mean outcomes between organisations (e.g. PROMs "
+        "health gain): how much one patient's outcome varies, usually the national "
+        "published figure. Leave empty for other measures.",
+    )
     collection_burden = models.CharField(
         max_length=10, choices=Burden.choices, default=Burden.LOW
     )
@@ -236,6 +244,7 @@ class Measure(models.Model):
             decimals=self.decimals,
             unit=self.unit,
             frequency=self.frequency,
+            chart_type=self.chart_type,
         )
 
 

@@ -66,6 +66,27 @@ def shipped_codes() -> list[str]:
     return sorted(_shipped())
 
 
+# England's standard deviation of one patient's health gain, from NHS Digital's
+# 2018-19 data pack (proms_hip_knee_provider_outliers_2016_2019.csv).
+PROMS_SD = {
+    "hip-health-gain": ("Total Hip Replacement", "Oxford Hip Score"),
+    "knee-health-gain": ("Total Knee Replacement", "Oxford Knee Score"),
+}
+
+
+def shipped_sd(code: str, folder: Path | None = None) -> float | None:
+    """The standard deviation of one record that comparing the shipped means needs
+    (PROMs), from the published file; None for other measures."""
+    wanted = PROMS_SD.get(code)
+    if wanted is None:
+        return None
+    folder = Path(folder or settings.QUALITAS_DATA_DIR)
+    d = pd.read_csv(folder / "proms_hip_knee_provider_outliers_2016_2019.csv")
+    d = d[(d["procedure"] == wanted[0]) & (d["measure"] == wanted[1])]
+    latest = d[d["year"] == d["year"].max()]
+    return float(latest["england_sd"].iloc[0])
+
+
 def shipped(code: str, folder: Path | None = None) -> tuple[str, pd.DataFrame]:
     """The shipped national dataset for the measure ``code``, as upload rows."""
     found = _shipped().get(code)
@@ -123,10 +144,12 @@ def load_published(
     frame: pd.DataFrame,
     filename: str,
     names: dict[str, str] | None = None,
+    record_sd: float | None = None,
 ) -> ImportBatch:
     """Load ``frame`` (upload columns: organisation, period, numerator and
     denominator or value; a ``measure`` column, if any, must name this measure) as
-    the published statistics of ``measure``. Raises :class:`Refused` with a rejected
+    the published statistics of ``measure`` (``record_sd``: the standard deviation
+    of one record, for comparing means such as PROMs health gain). Raises :class:`Refused` with a rejected
     batch, naming every problem by row and column; nothing is changed then."""
     require(by, Permission.MANAGE_MEASURES, measure.organisation)
     require(by, Permission.IMPORT_DATA, measure.organisation)
@@ -137,6 +160,9 @@ def load_published(
     try:
         with transaction.atomic():
             batch = _load(by, measure, frame, filename, names)
+            if record_sd is not None:
+                measure.record_sd = record_sd
+                measure.save(update_fields=["record_sd"])
     except Refused as refused:
         refused.batch.pk = None
         refused.batch.save()

@@ -103,8 +103,17 @@ def combine(frame: pd.DataFrame, measures: dict[int, Measure]) -> pd.DataFrame:
         .map({k: m.multiplier for k, m in measures.items()})
         .astype(float)
     )
+    # A member that gave a rate as its value alone (a percentage) has no
+    # denominator to weight it by: that period has no system figure rather than one
+    # from the other members only.
+    alone = frame["denominator"].isna() & frame["value"].notna()
+    without = (
+        alone.groupby([frame["measure_id"], frame["period"]], sort=True)
+        .any()
+        .to_numpy()
+    )
     with np.errstate(divide="ignore", invalid="ignore"):
-        ratio = agg["numerator"] / agg["denominator"] * mult
+        ratio = (agg["numerator"] / agg["denominator"] * mult).where(~without)
     agg["value"] = np.select(
         [how == "ratio", how == "sum"], [ratio, agg["value_sum"]], agg["value_mean"]
     )

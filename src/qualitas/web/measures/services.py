@@ -871,7 +871,9 @@ def load_records(*, by: Any, organisation: Organisation, records: Any) -> Import
     batch = ImportBatch(organisation=organisation, by=by, source=ImportBatch.Source.API)
     try:
         read = imports.records_table(
-            records, max_rows=settings.QUALITAS_MAX_UPLOAD_ROWS
+            records,
+            max_rows=settings.QUALITAS_MAX_UPLOAD_ROWS,
+            organisation=organisation.ods_code,
         )
     except imports.FileRefused as e:
         batch.status = ImportBatch.Status.REJECTED

@@ -180,7 +180,12 @@ def take(meeting: Meeting, *, by: Any) -> ReportSnapshot:
     notes: dict[str, list[list[str]]] = {}
     for measure_id, period, text in (
         Annotation.objects.filter(
-            measure_id__in=ids, organisation=org, period__lte=meeting.data_cut
+            measure_id__in=ids,
+            organisation=org,
+            # The whole month of the cut (notes on a day, a week or an event in it).
+            period__lt=(
+                pd.Timestamp(meeting.data_cut) + pd.offsets.MonthBegin(1)
+            ).date(),
         )
         .order_by("period", "created_at")
         .values_list("measure_id", "period", "text")

@@ -45,7 +45,9 @@ class Command(BaseCommand):
         if user is None:
             raise CommandError(f"There is no active account {by!r}.")
         names = published.shipped_names()
+        record_sd = None
         if file is None:
+            record_sd = published.shipped_sd(measure)
             try:
                 name, frame = published.shipped(measure)
             except KeyError as e:
@@ -66,7 +68,12 @@ class Command(BaseCommand):
                 frame = frame.drop(columns="organisation_name")
         try:
             batch = published.load_published(
-                by=user, measure=m, frame=frame, filename=name, names=names
+                by=user,
+                measure=m,
+                frame=frame,
+                filename=name,
+                names=names,
+                record_sd=record_sd,
             )
         except published.Refused as e:
             raise CommandError(f"Nothing was loaded: {e}") from None
