@@ -397,3 +397,42 @@ def test_a_mean_without_a_known_spread_cannot_be_compared(client, league):
     )
     response = _page(client, league["board"], m)
     assert "cannot be compared" in response.content.decode()
+
+
+def test_a_peer_group_is_saved_and_offers_only_comparable_organisations(client, league):
+    from qualitas.web.organisations.models import PeerGroup
+
+    m = league["measure"]
+    client.force_login(league["board"])
+    url = reverse("organisations:peer_groups")
+    # Not shared or published: only the organisations of the reader's system.
+    offered = {
+        o.ods_code for o in client.get(url).context["form"].fields["members"].queryset
+    }
+    assert offered == {f"RN{i}" for i in range(1, 6)}
+    _share(m, Measure.Sharing.PUBLISHED)
+    offered = {
+        o.ods_code for o in client.get(url).context["form"].fields["members"].queryset
+    }
+    assert "RS1" in offered
+    theirs = league["theirs"]
+    response = client.post(
+        url, {"name": "Big trusts", "members": [theirs[0].pk, theirs[1].pk]}
+    )
+    assert response.status_code == 302
+    group = PeerGroup.objects.get(owner=league["board"])
+    assert set(group.members.all()) == set(theirs[:2])
+    page = _page(client, league["board"], m, peers="group", group=group.pk)
+    assert {r.organisation.ods_code for r in page.context["comparison"].rows} == {
+        "RN2",
+        "RS1",
+        "RS2",
+    }
+    # Someone else cannot delete it.
+    client.force_login(league["attacker"])
+    client.post(url, {"delete": str(group.pk)})
+    client.post(url, {"delete": "not-a-number"})
+    assert PeerGroup.objects.filter(pk=group.pk).exists()
+    client.force_login(league["board"])
+    client.post(url, {"delete": str(group.pk)})
+    assert not PeerGroup.objects.filter(pk=group.pk).exists()
