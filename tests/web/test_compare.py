@@ -436,3 +436,34 @@ def test_a_peer_group_is_saved_and_offers_only_comparable_organisations(client, 
     client.force_login(league["board"])
     client.post(url, {"delete": str(group.pk)})
     assert not PeerGroup.objects.filter(pk=group.pk).exists()
+
+
+def test_an_organisation_better_than_its_peers_links_to_the_work_it_shared(
+    client, league
+):
+    """North Trust 1 is better than its peers beyond chance: the projects it shares
+    on the measure are linked so others can ask how; its unshared project is not,
+    nor the shared project of a trust that is not doing better."""
+    from tests.web.project_factories import ProjectFactory, ProjectMeasureFactory
+
+    m = league["measure"]
+    _share(m, Measure.Sharing.PUBLISHED)
+    best, worst = league["ours"][0], league["theirs"][0]
+    shared = ProjectFactory(
+        organisation=best,
+        title="Rapid assessment at the front door",
+        sharing="everyone",
+    )
+    private = ProjectFactory(organisation=best, title="Internal flow audit")
+    elsewhere = ProjectFactory(
+        organisation=worst, title="Corridor care review", sharing="everyone"
+    )
+    for p in (shared, private, elsewhere):
+        ProjectMeasureFactory(project=p, measure=m)
+    response = _page(client, league["board"], m, peers="england")
+    body = response.content.decode()
+    assert response.context["comparison"].row_for(best.pk).better
+    assert "Ask how" in body
+    assert "Rapid assessment at the front door" in body
+    assert "Internal flow audit" not in body
+    assert "Corridor care review" not in body

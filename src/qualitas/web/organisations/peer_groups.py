@@ -15,12 +15,13 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 
 from qualitas.web.accounts.permissions import Permission
 from qualitas.web.authorization import organisation_ids, same_system, visible_owner_ids
 from qualitas.web.organisations.models import Organisation, PeerGroup
+from qualitas.web.signed_in import SignedInRequest
 
 
 def offered(user: Any):
@@ -67,7 +68,7 @@ def save_group(*, by: Any, name: str, members: Any) -> PeerGroup:
 
 
 @login_required
-def peer_groups(request: HttpRequest) -> HttpResponse:
+def peer_groups(request: SignedInRequest) -> HttpResponse:
     """Your peer groups: list, add and delete (yours only)."""
     user = request.user
     form = PeerGroupForm(
