@@ -8,7 +8,7 @@ they may read."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.contrib import messages
@@ -54,7 +54,8 @@ class PeerGroupForm(forms.Form):
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["members"].queryset = offered(user).order_by("name")
+        members = cast(forms.ModelChoiceField, self.fields["members"])
+        members.queryset = offered(user).order_by("name")
         self.fields["members"].widget.attrs["size"] = 12
 
 
