@@ -127,3 +127,45 @@ def test_the_measure_page_advises_from_the_data(world, analyst_client):
         analyst_client.get(reverse("measures:edit", args=["mrsa"])).content.decode()
     )
     assert "qualitas advises a g chart for the data so far" in edit
+
+
+def test_when_a_measures_first_data_arrive_the_advised_chart_is_said(world, client_for):
+    from qualitas.web.measures import services
+
+    analyst = MembershipFactory(organisation=world["system"], role="analyst").user
+    MeasureFactory(
+        code="mrsa",
+        name="MRSA bacteraemia",
+        organisation=world["system"],
+        aggregation="sum",
+        decimals=0,
+        unit="cases",
+        direction="decrease",
+    )
+    rows = "\n".join(
+        f"mrsa,RAA,{2023 + i // 12}-{i % 12 + 1:02d},{1 if i % 8 == 0 else 0}"
+        for i in range(24)
+    )
+    batch = services.check_file(
+        by=analyst,
+        organisation=world["system"],
+        filename="mrsa.csv",
+        data=f"measure,organisation,period,value\n{rows}\n".encode(),
+    )
+    client = client_for(analyst)
+    response = client.post(reverse("data:apply", args=[batch.pk]), follow=True)
+    html = unescape(response.content.decode())
+    assert "MRSA bacteraemia: qualitas advises a g chart for these data." in html
+    # Later data for the same measure are not its first: no advice again.
+    again = services.check_file(
+        by=analyst,
+        organisation=world["system"],
+        filename="mrsa-2.csv",
+        data=b"measure,organisation,period,value\nmrsa,RAA,2025-01,0\n",
+    )
+    html = unescape(
+        client.post(
+            reverse("data:apply", args=[again.pk]), follow=True
+        ).content.decode()
+    )
+    assert "qualitas advises" not in html

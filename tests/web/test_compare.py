@@ -397,3 +397,73 @@ def test_a_mean_without_a_known_spread_cannot_be_compared(client, league):
     )
     response = _page(client, league["board"], m)
     assert "cannot be compared" in response.content.decode()
+
+
+def test_a_peer_group_is_saved_and_offers_only_comparable_organisations(client, league):
+    from qualitas.web.organisations.models import PeerGroup
+
+    m = league["measure"]
+    client.force_login(league["board"])
+    url = reverse("organisations:peer_groups")
+    # Not shared or published: only the organisations of the reader's system.
+    offered = {
+        o.ods_code for o in client.get(url).context["form"].fields["members"].queryset
+    }
+    assert offered == {f"RN{i}" for i in range(1, 6)}
+    _share(m, Measure.Sharing.PUBLISHED)
+    offered = {
+        o.ods_code for o in client.get(url).context["form"].fields["members"].queryset
+    }
+    assert "RS1" in offered
+    theirs = league["theirs"]
+    response = client.post(
+        url, {"name": "Big trusts", "members": [theirs[0].pk, theirs[1].pk]}
+    )
+    assert response.status_code == 302
+    group = PeerGroup.objects.get(owner=league["board"])
+    assert set(group.members.all()) == set(theirs[:2])
+    page = _page(client, league["board"], m, peers="group", group=group.pk)
+    assert {r.organisation.ods_code for r in page.context["comparison"].rows} == {
+        "RN2",
+        "RS1",
+        "RS2",
+    }
+    # Someone else cannot delete it.
+    client.force_login(league["attacker"])
+    client.post(url, {"delete": str(group.pk)})
+    client.post(url, {"delete": "not-a-number"})
+    assert PeerGroup.objects.filter(pk=group.pk).exists()
+    client.force_login(league["board"])
+    client.post(url, {"delete": str(group.pk)})
+    assert not PeerGroup.objects.filter(pk=group.pk).exists()
+
+
+def test_an_organisation_better_than_its_peers_links_to_the_work_it_shared(
+    client, league
+):
+    """North Trust 1 is better than its peers beyond chance: the projects it shares
+    on the measure are linked so others can ask how; its unshared project is not,
+    nor the shared project of a trust that is not doing better."""
+    from tests.web.project_factories import ProjectFactory, ProjectMeasureFactory
+
+    m = league["measure"]
+    _share(m, Measure.Sharing.PUBLISHED)
+    best, worst = league["ours"][0], league["theirs"][0]
+    shared = ProjectFactory(
+        organisation=best,
+        title="Rapid assessment at the front door",
+        sharing="everyone",
+    )
+    private = ProjectFactory(organisation=best, title="Internal flow audit")
+    elsewhere = ProjectFactory(
+        organisation=worst, title="Corridor care review", sharing="everyone"
+    )
+    for p in (shared, private, elsewhere):
+        ProjectMeasureFactory(project=p, measure=m)
+    response = _page(client, league["board"], m, peers="england")
+    body = response.content.decode()
+    assert response.context["comparison"].row_for(best.pk).better
+    assert "Ask how" in body
+    assert "Rapid assessment at the front door" in body
+    assert "Internal flow audit" not in body
+    assert "Corridor care review" not in body

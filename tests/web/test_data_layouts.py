@@ -111,3 +111,86 @@ def test_a_percentage_alone_is_accepted_for_a_rate_and_checked(upload):
         "3:value:value 101 is more than 100: harm-free is a proportion, which "
         "cannot be more than 100%"
     )
+
+
+@pytest.fixture
+def counted(world):
+    return MeasureFactory(
+        code="pressure-ulcers",
+        name="Pressure ulcers",
+        organisation=world["system"],
+        aggregation="sum",
+        multiplier=1.0,
+        decimals=0,
+        unit="cases",
+    )
+
+
+def test_a_wide_file_with_uk_dates_loads_each_column_as_its_measure(upload, counted):
+    analyst, batch = upload(
+        "Date,org_code,Harm-free,Pressure Ulcers\n"
+        "01/04/2016,RAA,97.5,3\n"
+        "01/05/2016,RAA,,4\n"
+        "01/06/2016,RAA,98.0,\n"
+    )
+    assert batch.status == ImportBatch.Status.PREVIEWED, _messages(batch)
+    said = batch.summary["read_as"]
+    assert "one column per measure: 'Harm-free' is harm-free; 'Pressure Ulcers'" in said
+    assert "01/04/2016 is 1 April 2016" in said
+    assert (batch.rows, batch.added) == (4, 4)  # blank cells are months with no figure
+    services.apply_import(by=analyst, batch=batch)
+    stored = sorted(
+        Observation.objects.filter(
+            measure__code__in=["harm-free", "pressure-ulcers"]
+        ).values_list("measure__code", "period", "value")
+    )
+    assert stored == [
+        ("harm-free", dt.date(2016, 4, 1), 97.5),
+        ("harm-free", dt.date(2016, 6, 1), 98.0),
+        ("pressure-ulcers", dt.date(2016, 4, 1), 3.0),
+        ("pressure-ulcers", dt.date(2016, 5, 1), 4.0),
+    ]
+
+
+def test_a_wide_files_problems_name_the_row_and_its_own_column_heading(upload, counted):
+    _, batch = upload(
+        "month,Harm-free,Pressure ulcers\nApr-16,97.5,2.5\nMay-16,lots,4\n"
+    )
+    assert batch.status == ImportBatch.Status.REJECTED
+    assert _messages(batch) == (
+        "2:Pressure ulcers:value 2.5 is not a whole number: pressure-ulcers is a "
+        "count | 3:Harm-free:'lots' in value is not a number"
+    )
+
+
+def test_a_wide_files_unknown_headings_are_refused_with_a_suggestion(upload, counted):
+    _, batch = upload("period,Harm free %,Pressure ulcer\n2016-04,97.5,3\n")
+    assert batch.status == ImportBatch.Status.REJECTED
+    said = _messages(batch)
+    assert "1:Harm free %:column 'Harm free %' is not one of your measures" in said
+    assert "did you mean 'pressure-ulcers'?" in said
+
+
+def test_the_making_data_count_tools_layout_is_read_below_its_title(upload, counted):
+    import io
+
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["Making Data Count: SPC data"])
+    sheet.append([])
+    sheet.append(["Date", "Pressure ulcers"])
+    sheet.append([dt.datetime(2016, 4, 1), 3])
+    sheet.append([dt.datetime(2016, 5, 1), "x"])
+    out = io.BytesIO()
+    book.save(out)
+    analyst = MembershipFactory(organisation=counted.organisation, role="analyst").user
+    batch = services.check_file(
+        by=analyst,
+        organisation=counted.organisation,
+        filename="mdc.xlsx",
+        data=out.getvalue(),
+    )
+    # Rows are numbered as the sheet shows them, under the title.
+    assert _messages(batch) == "5:Pressure ulcers:'x' in value is not a number"

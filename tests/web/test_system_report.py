@@ -446,3 +446,11 @@ def test_a_run_charts_cell_says_its_signal_in_words(grid, client_for):
     html = _page(client_for(grid["icb_analyst"])).content.decode()
     assert 'href="#mdc-v-"' not in html  # no icon for a run chart
     assert html.count('class="cell-signal"') == 2  # Trust A and Trust B
+
+
+def test_a_system_meetings_page_says_the_system_report_is_in_its_pack(grid, client_for):
+    meeting = _system_meeting(grid, dt.date(2023, 11, 1))
+    client = client_for(grid["icb_analyst"])
+    html = client.get(reverse("meetings:meeting", args=[meeting.pk])).content.decode()
+    assert "each of the system's 2 organisations" in html
+    assert reverse("board:system", kwargs={"ods": "QAA"}) in html

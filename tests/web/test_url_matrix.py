@@ -253,6 +253,7 @@ ROUTES: dict[str, Route] = {
         expect=ours("admin", outsider=DENIED, foreign_admin=HIDDEN),
     ),
     "organisations:detail": Route(_raa, expect=ours()),
+    "organisations:peer_groups": Route(),
     # measures
     "measures:register": Route(),
     # The measure library: anyone signed in may read it; adopting needs the right

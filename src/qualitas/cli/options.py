@@ -8,7 +8,7 @@ import dataclasses
 import functools
 import inspect
 import typing
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Mapping
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
@@ -246,8 +246,8 @@ def compute(
     value: str,
     period: str,
     by: list[str] | None,
-    direction: str,
-    target: float | None,
+    direction: str | Mapping[Hashable, str],
+    target: float | Mapping[Hashable, float] | None,
     target_column: str | None,
     part: list[str] | None,
     rules: str | None,
@@ -284,7 +284,10 @@ def compute(
 
 
 def _target(
-    target: float | None, column: str | None, frame: pd.DataFrame, by: list[str] | None
+    target: float | Mapping[Hashable, float] | None,
+    column: str | None,
+    frame: pd.DataFrame,
+    by: list[str] | None,
 ) -> Any:
     if target is not None and column is not None:
         raise QualitasError("give either --target or --target-column, not both")

@@ -10,12 +10,14 @@ from collections.abc import Hashable
 from pathlib import Path
 from typing import Annotated, Any
 
+import numpy as np
 import pandas as pd
 import typer
 
 from qualitas.charts import html_page, render, series_keys, spc_chart, xmr_chart
 from qualitas.charts.common import block_keys, block_starts, series_label
 from qualitas.charts.render import FORMATS
+from qualitas.cli import measures_file
 from qualitas.cli import options as opt
 from qualitas.cli.common import (
     SingleValued,
@@ -50,7 +52,6 @@ def register(app: typer.Typer) -> None:
 @opt.with_declared(ChartRequest, opt.SPC_SETTINGS, into="settings")
 def spc(
     input: opt.Input,
-    value: opt.Value,
     period: opt.Period,
     out_path: Annotated[
         Path,
@@ -60,6 +61,22 @@ def spc(
             show_default=False,
         ),
     ],
+    value: Annotated[
+        str | None,
+        typer.Option(
+            "--value",
+            help="Column holding the measure (a long file). Leave out with --measures for a file with one column per measure.",
+            show_default=False,
+        ),
+    ] = None,
+    measures: Annotated[
+        Path | None,
+        typer.Option(
+            "--measures",
+            help="Settings file (.csv or .toml) listing the measures to chart, each with its direction and target: the data's columns (a wide file, without --value), or the values of a --by column (a long file).",
+            show_default=False,
+        ),
+    ] = None,
     by: opt.By = None,
     chart_args: Annotated[
         list[str] | None,
@@ -153,6 +170,16 @@ def spc(
     with steps(total, show=is_large(input)) as progress:
         progress.start(f"Reading {input.name}")
         frame = opt.read_input(input, sheet)
+        frame, value, by, directions, targets = _many_measures(
+            frame,
+            value=value,
+            period=period,
+            by=by,
+            measures=measures,
+            direction=direction,
+            target=target,
+            target_column=target_column,
+        )
         progress.done()
         progress.start(f"Calculating {len(frame):,} rows")
         result, mdc_rules = opt.compute(
@@ -161,8 +188,8 @@ def spc(
             value=value,
             period=period,
             by=by,
-            direction=direction,
-            target=target,
+            direction=directions,
+            target=targets,
             target_column=target_column,
             part=part,
             rules=rules,
@@ -211,6 +238,13 @@ def spc(
                 else:
                     drawn.write_text(drawing, encoding="utf-8")
     show_warnings(result.warnings)
+    show_warnings(
+        [
+            f"{name} has no values (every cell is blank): it has no data, which is "
+            "not common cause variation"
+            for name in measures_file.empty_series(frame, by or [], value)
+        ]
+    )
     n_series = len(result.points.drop_duplicates(by)) if by else 1
     out.print(
         f"{len(result.points):,} points in {n_series:,} series written to {out_path}"
@@ -218,6 +252,63 @@ def spc(
     for label, path in (("summary", summary), ("icons", icons), ("chart", chart_file)):
         if path is not None:
             out.print(f"{label.capitalize()} written to {path}")
+
+
+def _many_measures(
+    frame: pd.DataFrame,
+    *,
+    value: str | None,
+    period: str,
+    by: list[str] | None,
+    measures: Path | None,
+    direction: str,
+    target: float | None,
+    target_column: str | None,
+) -> tuple[pd.DataFrame, str, list[str] | None, Any, Any]:
+    """The data, value column, series columns, directions and targets for the
+    calculation: as given, or for every measure a settings file lists."""
+    if measures is None:
+        if value is None:
+            raise QualitasError(
+                "give --value (the column holding the measure), or --measures "
+                "(a settings file listing the data's measure columns)"
+            )
+        return frame, value, by, direction, target
+    if target is not None or target_column is not None:
+        raise QualitasError(
+            "give targets in the --measures file, not with --target or "
+            "--target-column as well"
+        )
+    chosen = measures_file.read_settings(measures)
+    if value is None:
+        # One column per measure: charted as one long series per measure.
+        frame = measures_file.wide_to_long(frame, period, chosen, by or [])
+        by = [*(by or []), measures_file.MEASURE]
+        value, measure_column = measures_file.VALUE, measures_file.MEASURE
+    else:
+        named = [
+            c
+            for c in by or []
+            if c in frame.columns and frame[c].astype(str).isin(chosen.names).any()
+        ]
+        if not named:
+            raise QualitasError(
+                "with --value, --measures needs a --by column holding the measures' "
+                "names (for a file with one column per measure, leave out --value)"
+            )
+        measure_column = named[0]
+        frame = frame[frame[measure_column].astype(str).isin(chosen.names)]
+    assert by is not None
+    keyed = frame.assign(**{measure_column: frame[measure_column].astype(str)})
+    directions = measures_file.per_series(keyed, by, measure_column, chosen.directions)
+    targets = {
+        k: t
+        for k, t in measures_file.per_series(
+            keyed, by, measure_column, chosen.targets
+        ).items()
+        if not np.isnan(t)
+    }
+    return frame, value, by, directions, targets or None
 
 
 def _chart_args(values: list[str]) -> tuple[str, Path | None]:

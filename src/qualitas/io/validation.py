@@ -536,7 +536,7 @@ def parse_periods(
 
 def describe_periods(text: pd.Series) -> str:
     """How a column of periods was read, in words, for the preview: each form it
-    uses, with an example of its own read back.
+    uses, with an example of its own read back (nothing when every period is ISO).
 
     >>> print(describe_periods(pd.Series(["01/02/2016", "Apr-16", "2016-05"])))
     ... # doctest: +NORMALIZE_WHITESPACE
@@ -545,6 +545,8 @@ def describe_periods(text: pd.Series) -> str:
     """
     text = text.astype(str).str.strip()
     year, month, day, form = _period_parts(text)
+    if not np.isin(form, (UK, NAMED)).any():
+        return ""  # ISO alone cannot be misread: nothing to say
     ok = (year >= FIRST_YEAR) & (year <= LAST_YEAR) & (month >= 1) & (month <= 12)
     parts = []
     for kind, label in (

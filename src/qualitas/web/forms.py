@@ -15,5 +15,5 @@ def form_errors(form: Any, error: ValidationError) -> None:
             for e in errs:
                 form.add_error(field if field in form.fields else None, e)
     else:
-        for e in error.messages:
-            form.add_error(None, e)
+        for message in error.messages:
+            form.add_error(None, message)

@@ -15,6 +15,7 @@ from qualitas.web.authorization import has_permission, organisation_ids
 from qualitas.web.authorization.systems import systems_for
 from qualitas.web.measures import words
 from qualitas.web.organisations.models import Organisation
+from qualitas.web.signed_in import SignedInRequest
 
 
 @require_GET
@@ -31,7 +32,7 @@ def healthz(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def home(request: HttpRequest) -> HttpResponse:
+def home(request: SignedInRequest) -> HttpResponse:
     ids = organisation_ids(request.user, Permission.VIEW_MEASURES)
     orgs = list(Organisation.objects.filter(pk__in=ids).select_related("parent"))
     # Systems first, then their members, so the page reads top-down.

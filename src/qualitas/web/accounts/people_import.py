@@ -128,9 +128,9 @@ def check(data: bytes, *, by: Any) -> Checked:
 
     emails = np.array([e.lower() for e in cells["email"]], dtype=object)
     bad_email = np.zeros(n, dtype=bool)
-    for i, e in enumerate(emails):
+    for i, address in enumerate(emails):
         try:
-            validate_email(e)
+            validate_email(address)
         except ValidationError:
             bad_email[i] = True
     problems.add(
@@ -145,11 +145,11 @@ def check(data: bytes, *, by: Any) -> Checked:
     )
     first_row: dict[str, int] = {}
     repeated = np.zeros(n, dtype=bool)
-    for i, e in enumerate(emails):
-        if e and not bad_email[i]:
-            if e in first_row:
+    for i, address in enumerate(emails):
+        if address and not bad_email[i]:
+            if address in first_row:
                 repeated[i] = True
-            first_row.setdefault(e, i + 2)
+            first_row.setdefault(address, i + 2)
     problems.add(
         repeated,
         "email",

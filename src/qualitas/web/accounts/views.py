@@ -20,6 +20,7 @@ from qualitas.web.accounts.models import AccessRequest, ApiToken
 from qualitas.web.accounts.permissions import ROLE_CHOICES, Permission
 from qualitas.web.authorization import organisation_ids, require
 from qualitas.web.organisations.models import Organisation
+from qualitas.web.signed_in import SignedInRequest
 
 
 class LoginView(auth_views.LoginView):
@@ -69,7 +70,7 @@ class PasswordChangeView(auth_views.PasswordChangeView):
 
 
 @login_required
-def tokens(request: HttpRequest) -> HttpResponse:
+def tokens(request: SignedInRequest) -> HttpResponse:
     require(request.user, Permission.IMPORT_DATA)
     created = None
     if request.method == "POST":

@@ -3,9 +3,12 @@ themselves are read straight from the questionnaire, one pair of fields per ques
 
 from __future__ import annotations
 
+from typing import cast
+
 from django import forms
 
 from qualitas.web.assessments.models import TrainingRecord
+from qualitas.web.organisations.models import Unit
 
 
 class DateInput(forms.DateInput):
@@ -16,7 +19,7 @@ class TrainingForm(forms.Form):
     level = forms.ChoiceField(label="Level", choices=TrainingRecord.Level.choices)
     people = forms.IntegerField(label="People trained", min_value=1)
     completed_on = forms.DateField(label="Completed on", widget=DateInput)
-    unit = forms.ModelChoiceField(
+    unit: forms.ModelChoiceField[Unit] = forms.ModelChoiceField(
         label="Unit",
         queryset=None,
         required=False,
@@ -26,12 +29,12 @@ class TrainingForm(forms.Form):
 
     def __init__(self, *args, units=None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["unit"].queryset = units
+        cast(forms.ModelChoiceField, self.fields["unit"]).queryset = units
 
 
 class HeadcountForm(forms.Form):
     staff = forms.IntegerField(label="Staff in post", min_value=1)
-    unit = forms.ModelChoiceField(
+    unit: forms.ModelChoiceField[Unit] = forms.ModelChoiceField(
         label="Unit",
         queryset=None,
         required=False,
@@ -41,4 +44,4 @@ class HeadcountForm(forms.Form):
 
     def __init__(self, *args, units=None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["unit"].queryset = units
+        cast(forms.ModelChoiceField, self.fields["unit"]).queryset = units

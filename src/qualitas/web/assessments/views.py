@@ -344,7 +344,7 @@ def headcount(request: HttpRequest, ods: str) -> HttpResponse:
         messages.error(
             request,
             "Not recorded: "
-            + "; ".join(e for errs in form.errors.values() for e in errs),
+            + "; ".join(str(e) for errs in form.errors.values() for e in errs),
         )
     return redirect("assessments:training", org.ods_code)
 

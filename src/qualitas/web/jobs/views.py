@@ -14,6 +14,7 @@ from django.views.decorators.http import require_GET
 
 from qualitas.web.authorization import get_job_for_user
 from qualitas.web.jobs.models import Job
+from qualitas.web.signed_in import SignedInRequest
 
 # Seconds between looks at a job that is not finished yet.
 POLL_SECONDS = 1
@@ -21,7 +22,7 @@ POLL_SECONDS = 1
 
 @login_required
 @require_GET
-def index(request: HttpRequest) -> HttpResponse:
+def index(request: SignedInRequest) -> HttpResponse:
     jobs = (
         Job.objects.filter(requested_by=request.user)
         .select_related("organisation")

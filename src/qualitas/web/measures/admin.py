@@ -83,7 +83,8 @@ class ObservationCorrectionForm(forms.ModelForm):
         fields = ["value", "numerator", "denominator"]
 
     def clean(self):
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         if len((data.get("reason") or "").strip()) < services.MIN_REASON:
             self.add_error(
                 "reason", "Say why the value is wrong (at least 10 characters)."

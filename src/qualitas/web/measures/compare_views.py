@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.contrib.auth.decorators import login_required
@@ -52,14 +52,14 @@ class CompareForm(forms.Form):
         coerce=int,
         choices=[(1, "1"), (3, "3"), (6, "6"), (12, "12")],
         required=False,
-        empty_value=1,
+        empty_value=1,  # type: ignore[arg-type]  # Django takes any value; the stubs say str
     )
     limit = forms.TypedChoiceField(
         label="Limits that mark an outlier",
         coerce=int,
         choices=[(99, "99.8%"), (95, "95%")],
         required=False,
-        empty_value=99,
+        empty_value=99,  # type: ignore[arg-type]  # Django takes any value; the stubs say str
     )
     benchmark = forms.ChoiceField(
         label="Opportunity against",
@@ -77,13 +77,15 @@ class CompareForm(forms.Form):
 
     def __init__(self, *args, orgs=(), groups=(), periods=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["at"].choices = [(o.ods_code, o.name) for o in orgs]
-        self.fields["group"].choices = [("", "(none)")] + [
+        cast(forms.ChoiceField, self.fields["at"]).choices = [
+            (o.ods_code, o.name) for o in orgs
+        ]
+        cast(forms.ChoiceField, self.fields["group"]).choices = [("", "(none)")] + [
             (str(g.pk), g.name) for g in groups
         ]
-        self.fields["period"].choices = [("", "The latest")] + [
-            (p.isoformat(), f"{p:%B %Y}") for p in reversed(periods)
-        ]
+        cast(forms.ChoiceField, self.fields["period"]).choices = [
+            ("", "The latest")
+        ] + [(p.isoformat(), f"{p:%B %Y}") for p in reversed(periods)]
 
 
 def comparison_for(user: Any, measure: Measure, query: Any) -> dict[str, Any]:
@@ -133,7 +135,7 @@ def comparison_for(user: Any, measure: Measure, query: Any) -> dict[str, Any]:
     data = form.cleaned_data if form.is_bound and form.is_valid() else {}
     if form.is_bound and not form.is_valid():
         context["problem"] = "Some choices were not understood: " + "; ".join(
-            f"{form.fields[k].label if k in form.fields else k}: {' '.join(v)}"
+            f"{form.fields[k].label if k in form.fields else k}: {' '.join(str(m) for m in v)}"
             for k, v in form.errors.items()
         )
         return context

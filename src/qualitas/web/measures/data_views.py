@@ -17,7 +17,7 @@ from django.views.decorators.http import require_POST
 from qualitas.web.accounts.permissions import Permission
 from qualitas.web.authorization import has_permission, organisation_ids, require
 from qualitas.web.downloads import csv_response
-from qualitas.web.measures import import_jobs, services
+from qualitas.web.measures import import_jobs, series, services
 from qualitas.web.measures.forms import UploadForm
 from qualitas.web.measures.imports import KNOWN, from_bytes
 from qualitas.web.measures.models import ImportBatch, Measure
@@ -174,7 +174,26 @@ def apply(request: HttpRequest, pk: int) -> HttpResponse:
         )
     else:
         messages.success(request, f"Done: {b.added} new values added.")
+    _advise_on_first_data(request, b)
     return redirect("data:batch", b.pk)
+
+
+def _advise_on_first_data(request: HttpRequest, batch: ImportBatch) -> None:
+    """When a measure's first data arrive, the chart qualitas advises for them, if
+    it is not the one the measure has (the owner decides)."""
+    loaded = Measure.objects.filter(observations__batch=batch).distinct()
+    for measure in loaded[:10]:
+        if measure.observations.exclude(batch=batch).exists():
+            continue  # not its first data
+        advice = series.chart_advice(measure)
+        if advice.chart != measure.chart_type:
+            messages.info(
+                request,
+                f"{measure.name}: qualitas advises a {advice.chart_name} for these "
+                f"data. {advice.reason} It has a "
+                f"{measure.get_chart_type_display()}; change it by editing the "
+                "definition if you agree.",
+            )
 
 
 @login_required

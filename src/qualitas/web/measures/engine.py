@@ -96,7 +96,9 @@ class Charts:
     # data's scale, limits unclipped): scaled and clipped one series at a time.
     results: dict[str, ChartResult] = field(default_factory=dict)
     chart_of: dict[Hashable, str] = field(default_factory=dict)
-    measures: Mapping[Hashable, Measure] = field(default_factory=dict)
+    # Keyed by series key (a measure id or a breakdown's group). Any rather than
+    # Hashable: a Mapping's key type is invariant, so callers' dict[int, ...] must fit.
+    measures: Mapping[Any, Measure] = field(default_factory=dict)
 
     def result_for(self, key: Hashable) -> ChartResult:
         """The engine result holding one series, with that series alone."""
@@ -141,9 +143,9 @@ def run_charts(
     frame: pd.DataFrame,
     *,
     by: str,
-    measures: Mapping[Hashable, Measure],
-    target: Mapping[Hashable, float] | None = None,
-    part: Mapping[Hashable, list[pd.Timestamp]] | None = None,
+    measures: Mapping[Any, Measure],
+    target: Mapping[Any, float] | None = None,
+    part: Mapping[Any, list[pd.Timestamp]] | None = None,
 ) -> Charts | None:
     """Every series of ``frame`` (``by``, period, value, and numerator and
     denominator for ratio measures) on its measure's chart: ``measures`` maps each
@@ -198,7 +200,7 @@ def _one_call(
     rows: pd.DataFrame,
     *,
     by: str,
-    measures: Mapping[Hashable, Measure],
+    measures: Mapping[Any, Measure],
     target: dict[Hashable, float],
     part: dict[Hashable, list[pd.Timestamp]],
 ) -> ChartResult | None:
@@ -282,7 +284,7 @@ def event_gaps(
 
 
 def _scaled(
-    result: ChartResult, by: str, multiplier: Mapping[Hashable, float]
+    result: ChartResult, by: str, multiplier: Mapping[Any, float]
 ) -> ChartResult:
     points = result.points.copy()
     factor = points[by].map(multiplier).to_numpy(dtype=float)
@@ -305,7 +307,7 @@ def _scaled(
 
 
 def _natural(
-    result: ChartResult, by: str, measures: Mapping[Hashable, Measure]
+    result: ChartResult, by: str, measures: Mapping[Any, Measure]
 ) -> ChartResult:
     """Limits clipped to what each measure can take, and assurance against a target
     at that bound judged as described in the module's docstring."""
@@ -342,14 +344,14 @@ def _natural(
     return ChartResult(result.chart, points, summary, icons, result.warnings)
 
 
-def _per_row(keys: np.ndarray, of: Mapping[Hashable, float]) -> np.ndarray:
+def _per_row(keys: np.ndarray, of: Mapping[Any, float]) -> np.ndarray:
     """``of[key]`` for each row's key, without a Python call per row."""
     unique, where = np.unique(keys, return_inverse=True)
     return np.array([of[k] for k in unique.tolist()], dtype=float)[where]
 
 
 def _scale_and_bounds(
-    keys: np.ndarray, chart_type: str, measures: Mapping[Hashable, Measure]
+    keys: np.ndarray, chart_type: str, measures: Mapping[Any, Measure]
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Each row's display multiplier (ratio charts) and the measure's bounds."""
     ratio = chart_type in RATIO_CHARTS
@@ -368,7 +370,7 @@ def _uniform_points(
     result: ChartResult,
     by: str,
     chart_type: str,
-    measures: Mapping[Hashable, Measure],
+    measures: Mapping[Any, Measure],
 ) -> pd.DataFrame:
     """The points of every chart type in one set of columns, scaled and clipped."""
     p = result.points
@@ -399,7 +401,7 @@ def _uniform_icons(
     result: ChartResult,
     by: str,
     chart_type: str,
-    measures: Mapping[Hashable, Measure],
+    measures: Mapping[Any, Measure],
 ) -> pd.DataFrame:
     """One row per series: its latest point, icons (or a run chart's signal in
     words), on the displayed scale with limits clipped and assurance at a bound

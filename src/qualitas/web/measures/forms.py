@@ -4,10 +4,13 @@ services make the changes."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
+from typing import cast
 
 import numpy as np
 import pandas as pd
 from django import forms
+from django.contrib.auth import get_user_model
 from django.utils import timezone
 
 from qualitas.io import validation
@@ -53,9 +56,9 @@ class RegisterFilterForm(forms.Form):
         label="Committee", required=False, choices=[("", "All committees")]
     )
 
-    def __init__(self, *args, committees: list[str] = (), **kwargs):
+    def __init__(self, *args, committees: Sequence[str] = (), **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["committee"].choices = [
+        cast(forms.ChoiceField, self.fields["committee"]).choices = [
             ("", "All committees"),
             *[(c, c) for c in committees],
         ]
@@ -114,7 +117,7 @@ class EntryForm(forms.Form):
     def __init__(self, *args, measure: Measure, units, **kwargs):
         super().__init__(*args, **kwargs)
         self.measure = measure
-        self.fields["unit"].queryset = units
+        cast(forms.ModelChoiceField, self.fields["unit"]).queryset = units
         if not units.exists():
             del self.fields["unit"]
         rules = measure.rules
@@ -137,7 +140,8 @@ class EntryForm(forms.Form):
         ].help_text = f"Give the {rules.describe()}."
 
     def clean(self):
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         entry = validation.check_entry(
             self.measure.rules,
             name=self.measure.code,
@@ -276,9 +280,9 @@ class MeasureForm(forms.ModelForm):
                 f"In {self.instance.unit}. {TARGET_UNITS} A target from a month that "
                 "already has one replaces it."
             )
-        owner_user = self.fields["owner_user"]
+        owner_user = cast(forms.ModelChoiceField, self.fields["owner_user"])
         owner_user.queryset = (
-            people if people is not None else owner_user.queryset.none()
+            people if people is not None else get_user_model().objects.none()
         )
         owner_user.empty_label = "Nobody: no emails about this measure's signals"
         if self.instance.pk:
@@ -287,9 +291,10 @@ class MeasureForm(forms.ModelForm):
             )
 
     def clean(self):
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         chart, frequency = data.get("chart_type"), data.get("frequency")
-        name = dict(Measure.ChartType.choices).get(chart, "")
+        name = dict(Measure.ChartType.choices).get(chart or "", "")
         if chart in RATIO_CHARTS and data.get("aggregation") != "ratio":
             self.add_error(
                 "chart_type",
@@ -397,7 +402,7 @@ class UploadForm(forms.Form):
 
     def __init__(self, *args, organisations, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["organisation"].choices = [
+        cast(forms.ChoiceField, self.fields["organisation"]).choices = [
             (o.ods_code, f"{o.name} ({o.ods_code})") for o in organisations
         ]
 
@@ -456,7 +461,8 @@ class CorrectionForm(forms.Form):
             self.fields["value"].label = f"Value ({self.measure.unit})"
 
     def clean(self):
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         if data.get("action") == self.CORRECT:
             check_new_value(self, self.observation, data)
         return data

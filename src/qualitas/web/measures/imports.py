@@ -68,6 +68,10 @@ class Lookup:
     allowed: set[int]  # organisation ids the rows may be for
     units: dict[tuple[int, str], int]  # (organisation id, unit name lower case) -> id
     scope_name: str = ""
+    # For wide files: measure names (lower case) -> code, and the organisation rows
+    # without one are for (its ODS code).
+    names: dict[str, str] = field(default_factory=dict)
+    organisation: str = ""
 
 
 @dataclass
@@ -128,6 +132,11 @@ class Read:
     extra_cells: dict[int, int] = field(default_factory=dict)
     separator: str = ""  # a CSV's
     header_width: int = 0
+    # A wide file (one column per measure): its measure headings, in file order,
+    # and whether it had an organisation column (if not, the rows are for the
+    # organisation loading them).
+    wide: list[str] = field(default_factory=list)
+    organisation_given: bool = True
 
 
 class _Clock:
@@ -160,7 +169,10 @@ def read_table(data: bytes, filename: str, *, limits: Limits) -> Read:
         )
     else:
         read = _read_csv(data, limits, clock)
-    read.table = name_columns(read.table)
+    if is_wide(read.table):
+        read.table, read.wide, read.organisation_given = melt_wide(read.table)
+    else:
+        read.table = name_columns(read.table)
     clock.check()
     if read.separator:
         # Whether "4,5" is four and a half is decided by the file's own numbers.
@@ -235,6 +247,8 @@ def _read_csv(data: bytes, limits: Limits, clock: _Clock) -> Read:
         rows.pop()
     if not rows:
         raise FileRefused("The file has no header row.")
+    first = _header_row(rows)
+    rows = rows[first:]
     header = rows[0]
     width = len(header)
     if width > limits.max_columns:
@@ -252,8 +266,10 @@ def _read_csv(data: bytes, limits: Limits, clock: _Clock) -> Read:
         cells if len(cells) == width else (cells + [""] * width)[:width]
         for cells in rows[1:]
     ]
+    if first:
+        extra = {number + first: cells for number, cells in extra.items()}
     table = pd.DataFrame(body, columns=header, dtype=str)
-    table.index = np.arange(2, len(table) + 2)
+    table.index = np.arange(first + 2, first + len(table) + 2)
     return Read(table, extra_cells=extra, separator=sep, header_width=width)
 
 
@@ -354,6 +370,10 @@ def _read_sheet(data: bytes, limits: Limits, clock: _Clock) -> Read:
         rows.pop()
     if not rows:
         raise FileRefused("The first sheet of the workbook is empty.")
+    first = _header_row(
+        [[("" if v is None else str(v)) for v in r] for r in rows[:HEADER_SEARCH]]
+    )
+    rows = rows[first:]
     header = [("" if v is None else str(v)) for v in rows[0]]
     width = len(header)
     while width and header[width - 1] == "":
@@ -363,9 +383,11 @@ def _read_sheet(data: bytes, limits: Limits, clock: _Clock) -> Read:
         for number, r in enumerate(rows[1:], start=2)
         if any(not _blank(v) for v in r[width:])
     }
+    if first:
+        extra = {number + first: cells for number, cells in extra.items()}
     body = [[_cell_text(v) for v in (r + [None] * width)[:width]] for r in rows[1:]]
     table = pd.DataFrame(body, columns=header[:width], dtype=str)
-    table.index = np.arange(2, len(table) + 2)
+    table.index = np.arange(first + 2, first + len(table) + 2)
     return Read(
         table,
         style=validation.NumberStyle(source="xlsx"),
@@ -390,6 +412,83 @@ def _cell_text(v: Any) -> str:
     if isinstance(v, float) and v.is_integer():
         return str(int(v))
     return str(v)
+
+
+HEADER_SEARCH = 10  # rows looked through for the header under a sheet's title
+
+
+def _header_row(rows: list[list[str]]) -> int:
+    """Which row is the header: the first, or (in a sheet with a title and notes
+    above the data, as the Making Data Count tool's data sheet has) the first of the
+    top few rows with a period heading (period, month, date) in it."""
+    for i, cells in enumerate(rows[:HEADER_SEARCH]):
+        if any(_our_name(c) == "period" for c in cells):
+            return i
+    return 0
+
+
+def _our_name(heading: Any) -> str:
+    n = re.sub(r"[\s\-]+", "_", str(heading).strip().lower())
+    return ALIASES.get(n, n)
+
+
+def is_wide(table: pd.DataFrame) -> bool:
+    """Whether a table is laid out with one column per measure (dates down the
+    side, as warehouses and the Making Data Count tool lay data out): a period
+    column, no measure column and no value, numerator or denominator column."""
+    names = {_our_name(c) for c in table.columns}
+    return "period" in names and "measure" not in names and not names & set(NUMBERS)
+
+
+def melt_wide(table: pd.DataFrame) -> tuple[pd.DataFrame, list[str], bool]:
+    """A wide table as long rows (one per filled cell), each keeping its row number
+    as the file shows it; the measure cell holds the column's heading until
+    :func:`check` maps it to a measure. Blank cells are months with no figure.
+
+    Returns the long table, the measure headings and whether an organisation
+    column was given."""
+    kept = {c: _our_name(c) for c in table.columns}
+    fixed = {c: n for c, n in kept.items() if n in ("period", "organisation", "unit")}
+    headings = [
+        str(c) for c in table.columns if c not in fixed and str(c).strip() != ""
+    ]
+    seen = Counter(h.strip().lower() for h in headings)
+    dupes = sorted(h for h, times in seen.items() if times > 1)
+    if dupes:
+        raise FileRefused(
+            "The columns are not right: "
+            + "; ".join(f"column '{h}' appears more than once" for h in dupes)
+            + ". In a file with one column per measure, each measure has one column."
+        )
+    if not headings:
+        raise FileRefused(
+            "The file has a period column but no measure columns: give one column "
+            "per measure (headed with its code or name), or the columns measure, "
+            "organisation, period and value."
+        )
+    base = table[list(fixed)].rename(columns=fixed).fillna("").astype(str)
+    parts = []
+    for h in headings:
+        cells = table[h].fillna("").astype(str).str.strip()
+        filled = (cells != "").to_numpy()
+        part = base[filled].copy()
+        part["measure"] = h.strip()
+        part["value"] = cells[filled]
+        parts.append(part)
+    long = pd.concat(parts) if parts else base.iloc[:0]
+    for col in KNOWN:
+        if col not in long.columns:
+            long[col] = ""
+    long = long[list(KNOWN)].fillna("").astype(str)
+    for col in KNOWN:
+        long[col] = long[col].str.strip()
+    # In the file's row order, then column order: problems are listed as read.
+    order = np.argsort(long.index.to_numpy(), kind="stable")
+    return (
+        long.iloc[order],
+        [h.strip() for h in headings],
+        "organisation" in (fixed.values()),
+    )
 
 
 def name_columns(table: pd.DataFrame) -> pd.DataFrame:
@@ -447,8 +546,7 @@ def name_columns(table: pd.DataFrame) -> pd.DataFrame:
         table[col] = table[col].str.strip()
     # Rows with nothing in them (spreadsheets often end with some) are not data.
     blank = (table == "").all(axis=1).to_numpy()
-    table.index = np.arange(2, len(table) + 2)  # spreadsheet row numbers
-    return table[~blank]
+    return table[~blank]  # keeps the row numbers the reader gave
 
 
 def records_table(records: list[Any], *, max_rows: int, organisation: str = "") -> Read:
@@ -537,7 +635,10 @@ def check(read: Read, lookup: Lookup, *, today: dt.date) -> Checked:
             for row in extra.rows[pos]
         ),
     )
-    checked = _check_rows(table[~longer], lookup, read.style, today)
+    if read.wide:
+        checked = _check_wide(read, table[~longer], lookup, today)
+    else:
+        checked = _check_rows(table[~longer], lookup, read.style, today)
     if not extra.count:
         return checked
     errors = sorted(
@@ -550,6 +651,100 @@ def check(read: Read, lookup: Lookup, *, today: dt.date) -> Checked:
         errors=errors[:MAX_ERRORS_KEPT],
         error_count=checked.error_count + extra.count,
     )
+
+
+def measure_for_heading(heading: str, lookup: Lookup) -> str | None:
+    """The code of the measure a wide file's column heading names: its code or its
+    name, in any case and spacing."""
+    key = " ".join(heading.lower().split())
+    if key in lookup.measures:
+        return key
+    return lookup.names.get(key)
+
+
+def _check_wide(
+    read: Read, table: pd.DataFrame, lookup: Lookup, today: dt.date
+) -> Checked:
+    """A wide file's rows: each heading mapped to one measure (said in the
+    preview), then every column's cells checked by the same rules as a long file's,
+    with problems named by the file's own column heading."""
+    mapping = {h: measure_for_heading(h, lookup) for h in read.wide}
+    problems = []
+    for h, code in mapping.items():
+        if code is None:
+            guess = difflib.get_close_matches(
+                " ".join(h.lower().split()),
+                [*lookup.measures, *lookup.names],
+                n=1,
+            )
+            hint = ""
+            if guess:
+                hint = f" (did you mean '{lookup.names.get(guess[0], guess[0])}'?)"
+            problems.append(
+                RowError(
+                    1,
+                    h,
+                    f"column '{h}' is not one of your measures{hint}: head each "
+                    "column with a measure's code or name",
+                )
+            )
+    twice = Counter(c for c in mapping.values() if c)
+    for h, code in mapping.items():
+        if code and twice[code] > 1:
+            others = [o for o, c in mapping.items() if c == code and o != h]
+            problems.append(
+                RowError(
+                    1,
+                    h,
+                    f"column '{h}' and column '{others[0]}' are both measure {code}",
+                )
+            )
+    if problems:
+        return Checked(
+            rows=len(table),
+            frame=_empty_frame(),
+            errors=problems[:MAX_ERRORS_KEPT],
+            error_count=len(problems),
+        )
+    read.note = " ".join(
+        [
+            read.note,
+            "Read as one column per measure: "
+            + "; ".join(f"'{h}' is {c}" for h, c in mapping.items())
+            + ".",
+        ]
+    ).strip()
+    table = table.copy()
+    if not read.organisation_given:
+        table["organisation"] = lookup.organisation
+    frames, errors, count = [], [], 0
+    headings = table["measure"]
+    for h, code in mapping.items():
+        part = table[(headings == h).to_numpy()].copy()
+        part["measure"] = code
+        checked = _check_rows(part, lookup, read.style, today)
+        frames.append(checked.frame)
+        count += checked.error_count
+        errors += [
+            RowError(
+                e.row, h if e.column in ("value", "measure") else e.column, e.message
+            )
+            for e in checked.errors
+        ]
+    if count:
+        errors.sort(
+            key=lambda e: (
+                e.row,
+                read.wide.index(e.column) if e.column in read.wide else -1,
+            )
+        )
+        return Checked(
+            rows=len(table),
+            frame=_empty_frame(),
+            errors=errors[:MAX_ERRORS_KEPT],
+            error_count=count,
+        )
+    return Checked(rows=len(table), frame=pd.concat(frames, ignore_index=True))
 
 
 def _check_rows(

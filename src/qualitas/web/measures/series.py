@@ -1,7 +1,10 @@
-"""Reading observations as the long tables the SPC engine takes, and running it.
+"""Reading observations as the long tables the SPC engine takes.
 
 Everything here works on many measures at once: one query, one pandas group-by to
-combine a system's members, one call of :func:`qualitas.spc.xmr` for all series.
+combine a system's members. Pages draw the tables with
+:func:`qualitas.web.measures.engine.run_charts` (each measure on its own chart type,
+one engine call per type); :func:`run_xmr` remains for project evidence scores,
+which are defined on XmR signals.
 """
 
 from __future__ import annotations

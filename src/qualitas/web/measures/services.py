@@ -613,12 +613,20 @@ def lookup_for(user: Any, organisation: Organisation) -> imports.Lookup:
             organisation_id__in=family
         ).values_list("id", "organisation_id", "name")
     }
+    names = {
+        " ".join(name.lower().split()): code.lower()
+        for code, name in Measure.objects.filter(
+            organisation_id__in=owners
+        ).values_list("code", "name")
+    }
     return imports.Lookup(
         measures=measures,
         organisations=orgs,
         allowed=import_scope(user, organisation),
         units=units,
         scope_name=f"{organisation.name} ({organisation.ods_code})",
+        names=names,
+        organisation=organisation.ods_code,
     )
 
 

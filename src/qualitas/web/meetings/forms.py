@@ -3,8 +3,12 @@ services make the changes."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import cast
+
 from django import forms
 
+from qualitas.web.accounts.models import User
 from qualitas.web.measures.forms import MonthField
 from qualitas.web.meetings.models import Committee, CommitteeMember
 
@@ -38,19 +42,25 @@ class CommitteeForm(forms.Form):
         label="Purpose", required=False, widget=forms.Textarea(attrs={"rows": 3})
     )
 
-    def __init__(self, *args, organisation=None, committees: list[str] = (), **kwargs):
+    def __init__(
+        self, *args, organisation=None, committees: Sequence[str] = (), **kwargs
+    ):
         super().__init__(*args, **kwargs)
-        self.fields["reports_to"].queryset = Committee.objects.filter(
+        cast(
+            forms.ModelChoiceField, self.fields["reports_to"]
+        ).queryset = Committee.objects.filter(
             organisation=organisation, kind=Committee.Kind.BOARD
         )
-        self.fields["measures_committee"].choices = [
+        cast(forms.ChoiceField, self.fields["measures_committee"]).choices = [
             ("", "Every measure"),
             *[(c, f"Measures reviewed by the {c}") for c in committees],
         ]
 
 
 class MemberForm(forms.Form):
-    user = forms.ModelChoiceField(label="Person", queryset=None)
+    user: forms.ModelChoiceField[User] = forms.ModelChoiceField(
+        label="Person", queryset=None
+    )
     role = forms.ChoiceField(label="Role", choices=CommitteeMember.Role.choices)
     title = forms.CharField(
         label="Title",
@@ -61,7 +71,7 @@ class MemberForm(forms.Form):
 
     def __init__(self, *args, people=None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["user"].queryset = people
+        cast(forms.ModelChoiceField, self.fields["user"]).queryset = people
 
 
 class MeetingForm(forms.Form):
@@ -98,9 +108,12 @@ class DecisionForm(forms.Form):
         label="About the measure", required=False, coerce=int, empty_value=None
     )
 
-    def __init__(self, *args, measures: list[tuple[int, str]] = (), **kwargs):
+    def __init__(self, *args, measures: Sequence[tuple[int, str]] = (), **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["measure"].choices = [("", "No measure in particular"), *measures]
+        cast(forms.ChoiceField, self.fields["measure"]).choices = [
+            ("", "No measure in particular"),
+            *measures,
+        ]
 
 
 class ActionForm(forms.Form):
@@ -113,9 +126,12 @@ class ActionForm(forms.Form):
         label="About the measure", required=False, coerce=int, empty_value=None
     )
 
-    def __init__(self, *args, measures: list[tuple[int, str]] = (), **kwargs):
+    def __init__(self, *args, measures: Sequence[tuple[int, str]] = (), **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["measure"].choices = [("", "No measure in particular"), *measures]
+        cast(forms.ChoiceField, self.fields["measure"]).choices = [
+            ("", "No measure in particular"),
+            *measures,
+        ]
 
 
 class ActionUpdateForm(forms.Form):

@@ -14,11 +14,12 @@ from qualitas.web.accounts.models import User
 from qualitas.web.authorization import get_measure_for_user
 from qualitas.web.notifications import services, tokens
 from qualitas.web.notifications.models import Follow, Preference
+from qualitas.web.signed_in import SignedInRequest
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def preferences(request: HttpRequest) -> HttpResponse:
+def preferences(request: SignedInRequest) -> HttpResponse:
     current = (
         Preference.objects.filter(user=request.user).values_list("frequency", flat=True)
     ).first() or Preference.Frequency.IMMEDIATE

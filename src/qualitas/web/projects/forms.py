@@ -4,6 +4,7 @@ services make the changes."""
 from __future__ import annotations
 
 import datetime as dt
+from typing import cast
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -81,12 +82,22 @@ class ProjectForm(forms.ModelForm):
 
     def __init__(self, *args, organisation: Organisation, measures, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["unit"].queryset = Unit.objects.filter(organisation=organisation)
-        self.fields["unit"].empty_label = "The whole organisation"
-        self.fields["aim_measure"].queryset = measures
-        self.fields["aim_measure"].empty_label = "Choose later"
-        self.fields["aim_measure"].label_from_instance = lambda m: (
-            f"{m.name} ({m.unit}; {m.get_direction_display().lower()})"
+        cast(
+            forms.ModelChoiceField, self.fields["unit"]
+        ).queryset = Unit.objects.filter(organisation=organisation)
+        cast(
+            forms.ModelChoiceField, self.fields["unit"]
+        ).empty_label = "The whole organisation"
+        cast(forms.ModelChoiceField, self.fields["aim_measure"]).queryset = measures
+        cast(
+            forms.ModelChoiceField, self.fields["aim_measure"]
+        ).empty_label = "Choose later"
+        aim_measure = cast(forms.ModelChoiceField, self.fields["aim_measure"])
+        # Django's documented way to label one field's choices: set it on the field.
+        aim_measure.label_from_instance = (  # type: ignore[method-assign]
+            lambda obj: (
+                f"{obj.name} ({obj.unit}; {obj.get_direction_display().lower()})"
+            )
         )
         self.fields["priority"].widget.attrs["list"] = "priorities"
         if self.instance.pk is None:
@@ -94,7 +105,8 @@ class ProjectForm(forms.ModelForm):
             del self.fields["ended_on"]
 
     def clean(self):
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         value, measure = data.get("aim_value"), data.get("aim_measure")
         if value is not None and measure is None:
             self.add_error(
@@ -113,7 +125,9 @@ class OrganisationChoiceForm(forms.Form):
 
     def __init__(self, *args, organisations, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["organisation"].queryset = organisations
+        cast(
+            forms.ModelChoiceField, self.fields["organisation"]
+        ).queryset = organisations
 
 
 class TeamMemberForm(forms.Form):
@@ -171,7 +185,9 @@ class InvolvementForm(forms.Form):
 
     def __init__(self, *args, project: Project, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["partner"].queryset = project.partners.all()
+        cast(
+            forms.ModelChoiceField, self.fields["partner"]
+        ).queryset = project.partners.all()
 
 
 class InvolvementEditForm(forms.Form):
@@ -200,9 +216,9 @@ class DriverForm(forms.Form):
 
     def __init__(self, *args, project: Project, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["parent"].queryset = project.drivers.filter(
-            kind=DriverNode.Kind.PRIMARY
-        )
+        cast(
+            forms.ModelChoiceField, self.fields["parent"]
+        ).queryset = project.drivers.filter(kind=DriverNode.Kind.PRIMARY)
 
 
 class DriverEditForm(forms.Form):
@@ -221,9 +237,12 @@ class ChangeIdeaForm(forms.Form):
 
     def __init__(self, *args, project: Project, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["drivers"].queryset = tree_order(project.drivers.all())
-        self.fields["drivers"].label_from_instance = lambda d: (
-            d.text if d.parent_id is None else f"– {d.text}"
+        cast(forms.ModelChoiceField, self.fields["drivers"]).queryset = tree_order(
+            project.drivers.all()
+        )
+        drivers = cast(forms.ModelChoiceField, self.fields["drivers"])
+        drivers.label_from_instance = (  # type: ignore[method-assign]
+            lambda obj: obj.text if obj.parent_id is None else f"– {obj.text}"
         )
 
 
@@ -261,17 +280,23 @@ class PlanForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         from qualitas.web.accounts.models import User
 
-        self.fields["owner"].queryset = User.objects.filter(
-            project_roles__project=project
-        ).order_by("last_name")
-        self.fields["owner"].empty_label = "Choose someone on the team"
-        self.fields["measures"].queryset = project.project_measures.select_related(
-            "measure"
+        cast(
+            forms.ModelChoiceField, self.fields["owner"]
+        ).queryset = User.objects.filter(project_roles__project=project).order_by(
+            "last_name"
         )
-        self.fields["measures"].label_from_instance = str
+        cast(
+            forms.ModelChoiceField, self.fields["owner"]
+        ).empty_label = "Choose someone on the team"
+        cast(
+            forms.ModelChoiceField, self.fields["measures"]
+        ).queryset = project.project_measures.select_related("measure")
+        measures = cast(forms.ModelChoiceField, self.fields["measures"])
+        measures.label_from_instance = str  # type: ignore[method-assign,assignment]
 
     def clean(self):
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         start, end = data.get("planned_start"), data.get("planned_end")
         if start and end and end < start:
             self.add_error("planned_end", "The test cannot end before it starts.")
@@ -353,7 +378,8 @@ class ActForm(forms.Form):
     )
 
     def clean(self):
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         if (
             data.get("decision") == "abandon"
             and not data.get("decision_reason", "").strip()
@@ -381,10 +407,10 @@ class LinkMeasureForm(forms.Form):
 
     def __init__(self, *args, project: Project, measures, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["measure"].queryset = measures
-        self.fields["unit"].queryset = Unit.objects.filter(
-            organisation=project.organisation
-        )
+        cast(forms.ModelChoiceField, self.fields["measure"]).queryset = measures
+        cast(
+            forms.ModelChoiceField, self.fields["unit"]
+        ).queryset = Unit.objects.filter(organisation=project.organisation)
         if project.unit_id:
             self.fields["unit"].initial = project.unit_id
 
@@ -471,11 +497,16 @@ class SpreadForm(forms.Form):
 
     def __init__(self, *args, organisations, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["to_organisation"].queryset = organisations
-        self.fields["to_unit"].queryset = Unit.objects.filter(
-            organisation__in=organisations
-        ).select_related("organisation")
-        self.fields["to_unit"].label_from_instance = str
+        cast(
+            forms.ModelChoiceField, self.fields["to_organisation"]
+        ).queryset = organisations
+        cast(
+            forms.ModelChoiceField, self.fields["to_unit"]
+        ).queryset = Unit.objects.filter(organisation__in=organisations).select_related(
+            "organisation"
+        )
+        to_unit = cast(forms.ModelChoiceField, self.fields["to_unit"])
+        to_unit.label_from_instance = str  # type: ignore[method-assign,assignment]
 
 
 class SpreadUpdateForm(forms.Form):
@@ -491,7 +522,7 @@ class TakeUpForm(forms.Form):
 
     def __init__(self, *args, projects, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["project"].queryset = projects
+        cast(forms.ModelChoiceField, self.fields["project"]).queryset = projects
 
 
 class ImportForm(forms.Form):
@@ -504,7 +535,9 @@ class ImportForm(forms.Form):
 
     def __init__(self, *args, organisations, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["organisation"].queryset = organisations
+        cast(
+            forms.ModelChoiceField, self.fields["organisation"]
+        ).queryset = organisations
 
 
 class PortfolioFilterForm(forms.Form):
@@ -534,11 +567,11 @@ class PortfolioFilterForm(forms.Form):
 
     def __init__(self, *args, organisations, priorities, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["organisation"].choices = [
+        cast(forms.ChoiceField, self.fields["organisation"]).choices = [
             ("", "All organisations"),
             *[(o.ods_code, o.name) for o in organisations],
         ]
-        self.fields["priority"].choices = [
+        cast(forms.ChoiceField, self.fields["priority"]).choices = [
             ("", "All priorities"),
             *[(p, p) for p in priorities],
         ]

@@ -92,7 +92,7 @@ class ServerSettings:
         }
 
 
-class QualitasServer(BaseApplication):  # type: ignore[misc]
+class QualitasServer(BaseApplication):
     def __init__(self, settings: ServerSettings) -> None:
         self.options = settings.gunicorn_options()
         super().__init__()

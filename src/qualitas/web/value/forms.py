@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 from django import forms
 
 from qualitas.web.measures.forms import MonthField
@@ -48,16 +50,22 @@ class ClaimForm(forms.ModelForm):
         self, *args, organisations=None, measures=None, projects=None, **kwargs
     ):
         super().__init__(*args, **kwargs)
-        self.fields["kind"].choices = BenefitClaim.Kind.choices  # no blank radio
-        self.fields["project"].queryset = projects
+        cast(
+            forms.ChoiceField, self.fields["kind"]
+        ).choices = BenefitClaim.Kind.choices  # no blank radio
+        cast(forms.ModelChoiceField, self.fields["project"]).queryset = projects
         self.fields["project"].required = False
-        self.fields["project"].empty_label = "No project in particular"
-        self.fields["lands_in"].queryset = organisations
-        self.fields["evidence_measure"].queryset = measures
+        cast(
+            forms.ModelChoiceField, self.fields["project"]
+        ).empty_label = "No project in particular"
+        cast(forms.ModelChoiceField, self.fields["lands_in"]).queryset = organisations
+        cast(
+            forms.ModelChoiceField, self.fields["evidence_measure"]
+        ).queryset = measures
         self.fields["evidence_measure"].required = False
         if self.instance.pk and self.instance.changed_from:
             self.initial["changed_from"] = self.instance.changed_from.strftime("%Y-%m")
-        self.fields["status"].choices = [
+        cast(forms.ChoiceField, self.fields["status"]).choices = [
             (BenefitClaim.Status.ESTIMATED, "Estimated: the change is not yet made"),
             (
                 BenefitClaim.Status.CONVERTING,
@@ -90,7 +98,8 @@ class SignOffForm(forms.Form):
     )
 
     def clean(self):
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         if data.get("outcome") == "realised" and data.get("amount") is None:
             self.add_error("amount", "Enter the amount realised, in pounds.")
         if (
@@ -135,4 +144,6 @@ class OpportunityForm(forms.Form):
 
     def __init__(self, *args, measures=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["measure"].choices = [(m.code, m.name) for m in measures]
+        cast(forms.ChoiceField, self.fields["measure"]).choices = [
+            (m.code, m.name) for m in measures
+        ]

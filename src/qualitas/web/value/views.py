@@ -341,7 +341,7 @@ def sign_off(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(
             request,
             "Nothing was signed off: "
-            + "; ".join(e for errs in form.errors.values() for e in errs),
+            + "; ".join(str(e) for errs in form.errors.values() for e in errs),
         )
     return redirect("value:claim", claim.pk)
 

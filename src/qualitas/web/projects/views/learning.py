@@ -26,6 +26,7 @@ from qualitas.web.projects.models import (
 from qualitas.web.projects.views.common import (
     P,
 )
+from qualitas.web.signed_in import SignedInRequest
 
 # --- learning and spread -----------------------------------------------------------------
 
@@ -103,7 +104,7 @@ def _spread_for_user(user: Any, pk: int) -> Spread:
 
 
 @login_required
-def spread_update(request: HttpRequest, pk: int) -> HttpResponse:
+def spread_update(request: SignedInRequest, pk: int) -> HttpResponse:
     spread = _spread_for_user(request.user, pk)
     form = forms.SpreadUpdateForm(
         request.POST or None, initial={"status": spread.status, "note": spread.note}
@@ -134,7 +135,7 @@ def spread_update(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def spread_take_up(request: HttpRequest, pk: int) -> HttpResponse:
+def spread_take_up(request: SignedInRequest, pk: int) -> HttpResponse:
     spread = _spread_for_user(request.user, pk)
     takers = Project.objects.filter(
         organisation=spread.to_organisation, team__user=request.user
