@@ -234,9 +234,12 @@ def _pct(values: list[float], q: float) -> float:
 
 
 def main() -> None:
+    from qualitas.web.server.gunicorn import ServerSettings
+
     url = _database()
     if url is None:
         return
+    settings = ServerSettings.from_environment()  # what the server will read
     started = time.perf_counter()
     sessions, tokens, urls = _world(url)
     print(
@@ -312,7 +315,8 @@ def main() -> None:
     )
     print(
         f"{USERS} people at once, {total} requests in {wall:.1f} s "
-        f"({total / wall:.1f} a second), workers = processors + 1, 4 threads each; "
+        f"({total / wall:.1f} a second), {settings.workers} server processes of "
+        f"{settings.threads} threads; "
         f"server processor time {cpu / max(total, 1) * 1000:.1f} ms a request; "
         f"machine load {load_before} before, {load_after} after "
         f"({os.cpu_count()} processors)"

@@ -49,9 +49,12 @@ class ServerSettings:
         cpus = os.cpu_count() or 1
         found = cls(
             bind=os.environ.get("QUALITAS_BIND", "127.0.0.1:8000"),
-            # One process per processor and one spare, so a processor is never idle
-            # while a process waits; more only costs memory (about 250 MB each).
-            workers=_int("WEB_CONCURRENCY", cpus + 1),
+            # One process per processor; each has threads for requests waiting on
+            # the database. Measured with 50 people on two processors, a third
+            # process made p95 worse (505-816 ms against 328-623 ms): processes
+            # compete for the processors, and each keeps its own results cache
+            # (docs/benchmarks.md).
+            workers=_int("WEB_CONCURRENCY", cpus),
             threads=_int("QUALITAS_THREADS", 4),
             timeout=_int("QUALITAS_REQUEST_TIMEOUT", 60),
             # Only the proxy on this machine may say a request came over HTTPS.

@@ -17,7 +17,7 @@ class Command(BaseCommand):
     def add_arguments(self, parser) -> None:
         parser.add_argument("--bind", help="Address and port (default 127.0.0.1:8000).")
         parser.add_argument(
-            "--workers", type=int, help="Processes (default: processors + 1)."
+            "--workers", type=int, help="Processes (default: one per processor)."
         )
         parser.add_argument(
             "--threads", type=int, help="Threads in each process (default 4)."
